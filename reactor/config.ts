@@ -1,0 +1,352 @@
+/**
+ * INI config reader for Lars config files (`conf/lars_*.conf`), the rebuild of the original
+ * reactor's `config_file`.
+ *
+ * Syntax: `[section]`, `key = value`, whole-line and inline comments starting with `;` or `#`,
+ * whitespace trimmed, values may be quoted (`"a;b"`) to keep a `;` or `#`. Lookups of sections
+ * and keys are exact (case-sensitive), as in the original. A value written as `${NAME}` is read
+ * from the environment variable `NAME`, so secrets need not sit in the file.
+ *
+ * @module
+ */
+// Versioned `npm:` specifier on purpose: modules imported by URL get no import map (STYLE.md).
+import ini from "npm:ini@7.0.0";
+
+/** npm:ini ships no types: the one function used here, typed as it behaves. */
+const _parseIni: (text: string) => Record<string, unknown> = ini.parse;
+
+/** Raised for a config file that cannot be read, a syntax error, a missing key or a bad value. */
+export class ConfigError extends Error {
+  /** Always `"ConfigError"`. */
+  override name = "ConfigError";
+  /** The config file name, as given to {@linkcode Config.load} or {@linkcode Config.parse}. */
+  readonly file: string;
+  /** The section concerned, or `undefined` for errors about the whole file. */
+  readonly section: string | undefined;
+  /** The key concerned, or `undefined` for errors about the whole file or a line. */
+  readonly key: string | undefined;
+
+  /** Builds the message `FILE: [SECTION] KEY: DETAIL` (or `FILE: DETAIL` without a key). */
+  constructor(
+    file: string,
+    section: string | undefined,
+    key: string | undefined,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    const where = key === undefined ? "" : ` [${section ?? ""}] ${key}:`;
+    super(`${file}:${where} ${detail}`, options);
+    this.file = file;
+    this.section = section;
+    this.key = key;
+  }
+}
+
+/** A section name, or several spellings of one, tried in order (e.g. `["reporter", "repoter"]`). */
+export type SectionName = string | readonly string[];
+
+/** Bounds for {@linkcode Config.int} and {@linkcode Config.number}. */
+export interface RangeOptions {
+  /** Smallest accepted value. @default -Infinity (no lower bound) */
+  min?: number;
+  /** Largest accepted value. @default Infinity (no upper bound) */
+  max?: number;
+}
+
+/** Options for {@linkcode Config.load} and {@linkcode Config.parse}. */
+export interface ConfigOptions {
+  /**
+   * Reads an environment variable for `${NAME}` values; only called for values that use it.
+   * @default a reader over `Deno.env.get` that turns a missing `--allow-env` into a ConfigError
+   */
+  env?: (name: string) => string | undefined;
+}
+
+type RawValue = string | string[];
+
+const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const IPV4_PART = /^(0|[1-9]\d{0,2})$/;
+const TRUE_WORDS = new Set(["true", "1", "yes", "on"]);
+const FALSE_WORDS = new Set(["false", "0", "no", "off"]);
+
+/** A parsed INI config file with typed, validating getters. */
+export class Config {
+  readonly #file: string;
+  readonly #sections: Map<string, Map<string, RawValue>>;
+  readonly #env: (name: string) => string | undefined;
+
+  private constructor(
+    file: string,
+    sections: Map<string, Map<string, RawValue>>,
+    env: (name: string) => string | undefined,
+  ) {
+    this.#file = file;
+    this.#sections = sections;
+    this.#env = env;
+  }
+
+  /**
+   * Reads and parses the config file at `path`.
+   * @throws {ConfigError} if the file cannot be read or has a syntax error
+   */
+  static async load(path: string | URL, options: ConfigOptions = {}): Promise<Config> {
+    const file = path instanceof URL ? decodeURIComponent(path.pathname) : path;
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (err) {
+      const why = err instanceof Deno.errors.NotFound ? "no such file" : _message(err);
+      throw new ConfigError(file, undefined, undefined, `cannot read config file: ${why}`, {
+        cause: err,
+      });
+    }
+    return Config.parse(text, file, options);
+  }
+
+  /**
+   * Parses INI `text`; `fileName` is only used in error messages.
+   * @throws {ConfigError} on a line that is neither `[section]`, `key = value` nor a comment
+   */
+  static parse(text: string, fileName: string, options: ConfigOptions = {}): Config {
+    const parsed = _parseIni(_normalize(text, fileName));
+    return new Config(fileName, _collect(parsed), options.env ?? _denoEnv);
+  }
+
+  /** The file name given to {@linkcode Config.load} or {@linkcode Config.parse}. */
+  get file(): string {
+    return this.#file;
+  }
+
+  /** Section names in file order; keys before any `[section]` belong to section `""`. */
+  sections(): string[] {
+    return [...this.#sections.keys()];
+  }
+
+  /** Key names of `section` in file order (empty if the section is absent). */
+  keys(section: string): string[] {
+    return [...(this.#sections.get(section)?.keys() ?? [])];
+  }
+
+  /** The first of `names` that is a section of this file, or `undefined` if none is. */
+  firstSection(names: readonly string[]): string | undefined {
+    return names.find((name) => this.#sections.has(name));
+  }
+
+  /** Whether `key` is set in `section` (in any of its spellings). */
+  has(section: SectionName, key: string): boolean {
+    return this.#find(section, key) !== undefined;
+  }
+
+  /**
+   * The value of `key` as a string, or `defaultValue` when it is absent.
+   * @throws {ConfigError} if it is absent with no default, or is a list (`key[] = ...`)
+   */
+  string(section: SectionName, key: string, defaultValue?: string): string {
+    const found = this.#lookup(section, key, defaultValue);
+    return found.isDefault ? found.default : found.value;
+  }
+
+  /**
+   * The value of `key` as a safe integer within `range`, or `defaultValue` when it is absent.
+   * @throws {ConfigError} if it is absent with no default, not an integer, or out of range
+   */
+  int(section: SectionName, key: string, defaultValue?: number, range: RangeOptions = {}): number {
+    const found = this.#lookup(section, key, defaultValue);
+    if (found.isDefault) return found.default;
+    const n = INTEGER.test(found.value) ? Number(found.value) : NaN;
+    if (!Number.isSafeInteger(n) || !_inRange(n, range)) {
+      throw this.#bad(found, `expected an integer${_rangeText(range)}`);
+    }
+    return n;
+  }
+
+  /**
+   * The value of `key` as a finite decimal number within `range`, or `defaultValue` when absent.
+   * @throws {ConfigError} if it is absent with no default, not a number, or out of range
+   */
+  number(
+    section: SectionName,
+    key: string,
+    defaultValue?: number,
+    range: RangeOptions = {},
+  ): number {
+    const found = this.#lookup(section, key, defaultValue);
+    if (found.isDefault) return found.default;
+    const n = DECIMAL.test(found.value) ? Number(found.value) : NaN;
+    if (!Number.isFinite(n) || !_inRange(n, range)) {
+      throw this.#bad(found, `expected a number${_rangeText(range)}`);
+    }
+    return n;
+  }
+
+  /**
+   * The value of `key` as a boolean (`true/false`, `1/0`, `yes/no`, `on/off`, any case).
+   * @throws {ConfigError} if it is absent with no default or is another word
+   */
+  bool(section: SectionName, key: string, defaultValue?: boolean): boolean {
+    const found = this.#lookup(section, key, defaultValue);
+    if (found.isDefault) return found.default;
+    const word = found.value.toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    throw this.#bad(found, "expected a boolean (true/false, 1/0, yes/no, on/off)");
+  }
+
+  /**
+   * The value of `key` as a TCP/UDP port in 1..65535, or `defaultValue` when it is absent.
+   * @throws {ConfigError} if it is absent with no default or not a port
+   */
+  port(section: SectionName, key: string, defaultValue?: number): number {
+    const found = this.#lookup(section, key, defaultValue);
+    if (found.isDefault) return found.default;
+    const n = INTEGER.test(found.value) ? Number(found.value) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) {
+      throw this.#bad(found, "expected a port in 1..65535");
+    }
+    return n;
+  }
+
+  /**
+   * The value of `key` as a dotted-quad IPv4 address (`127.0.0.1`), or `defaultValue`.
+   * @throws {ConfigError} if it is absent with no default or not a dotted quad
+   */
+  ipv4(section: SectionName, key: string, defaultValue?: string): string {
+    const found = this.#lookup(section, key, defaultValue);
+    if (found.isDefault) return found.default;
+    const parts = found.value.split(".");
+    const ok = parts.length === 4 &&
+      parts.every((p) => IPV4_PART.test(p) && Number(p) <= 255);
+    if (!ok) throw this.#bad(found, "expected an IPv4 address (dotted quad)");
+    return found.value;
+  }
+
+  #find(section: SectionName, key: string): { section: string; raw: RawValue } | undefined {
+    for (const name of typeof section === "string" ? [section] : section) {
+      const raw = this.#sections.get(name)?.get(key);
+      if (raw !== undefined) return { section: name, raw };
+    }
+    return undefined;
+  }
+
+  #lookup<T>(section: SectionName, key: string, defaultValue: T | undefined): _Found<T> {
+    const names = typeof section === "string" ? [section] : [...section];
+    if (names.length === 0) throw new TypeError("Cannot look up a key: no section name given");
+    const hit = this.#find(section, key);
+    if (hit === undefined) {
+      if (defaultValue !== undefined) return { isDefault: true, default: defaultValue };
+      const also = names.slice(1).map((n) => `[${n}]`).join(", ");
+      const detail = also
+        ? `missing required value (also looked in ${also})`
+        : "missing required value";
+      throw new ConfigError(this.#file, names[0], key, detail);
+    }
+    if (Array.isArray(hit.raw)) {
+      throw new ConfigError(this.#file, hit.section, key, "expected a single value, got a list");
+    }
+    const ref = ENV_REF.exec(hit.raw);
+    if (ref === null) {
+      return { isDefault: false, section: hit.section, key, value: hit.raw, envName: undefined };
+    }
+    const envName = ref[1];
+    let value: string | undefined;
+    try {
+      value = this.#env(envName);
+    } catch (err) {
+      const detail = `cannot read environment variable ${envName}: ${_message(err)}`;
+      throw new ConfigError(this.#file, hit.section, key, detail, { cause: err });
+    }
+    if (value === undefined) {
+      const detail = `environment variable ${envName} is not set`;
+      throw new ConfigError(this.#file, hit.section, key, detail);
+    }
+    return { isDefault: false, section: hit.section, key, value: value.trim(), envName };
+  }
+
+  #bad(found: _Present, expected: string): ConfigError {
+    // Values from the environment may be secrets: name the variable, never print the value.
+    const got = found.envName === undefined
+      ? JSON.stringify(found.value)
+      : `the value of environment variable ${found.envName}`;
+    return new ConfigError(this.#file, found.section, found.key, `${expected}, got ${got}`);
+  }
+}
+
+interface _Present {
+  isDefault: false;
+  section: string;
+  key: string;
+  value: string;
+  envName: string | undefined;
+}
+
+type _Found<T> = _Present | { isDefault: true; default: T };
+
+const SECTION_LINE = /^\[([^\]]*)\]\s*([;#].*)?$/;
+
+/**
+ * Trims lines and strips comments after `[section]` headers, which npm:ini would otherwise read
+ * as keys; rejects lines that are neither comment, section nor `key = value` (npm:ini would
+ * silently turn them into `key = true`).
+ */
+function _normalize(text: string, fileName: string): string {
+  const lines = text.split(/\r?\n|\r/);
+  return lines.map((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith(";") || trimmed.startsWith("#")) return trimmed;
+    const section = SECTION_LINE.exec(trimmed);
+    // Escaped dots keep `[a.b]` one section; npm:ini would nest it under `a`.
+    if (section) return `[${section[1].trim().replaceAll(".", "\\.")}]`;
+    const eq = trimmed.indexOf("=");
+    if (eq > 0 && trimmed.slice(0, eq).trim() !== "") return trimmed;
+    const shown = JSON.stringify(trimmed.length > 60 ? `${trimmed.slice(0, 60)}...` : trimmed);
+    const detail = `line ${i + 1}: expected "[section]" or "key = value", got ${shown}`;
+    throw new ConfigError(fileName, undefined, undefined, detail);
+  }).join("\n");
+}
+
+/**
+ * Turns npm:ini's output into `section -> key -> value`. Keys before any `[section]` go to
+ * section `""`; npm:ini's conversion of the words `true`, `false` and `null` into JS values is
+ * undone, and `key[] = v` lists are kept as lists (which the getters reject).
+ */
+function _collect(parsed: Record<string, unknown>): Map<string, Map<string, RawValue>> {
+  const out = new Map<string, Map<string, RawValue>>();
+  const global = new Map<string, RawValue>();
+  for (const [name, value] of Object.entries(parsed)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const keys = new Map<string, RawValue>();
+      for (const [key, v] of Object.entries(value)) keys.set(key, _raw(v));
+      out.set(name, keys);
+    } else {
+      global.set(name, _raw(value));
+    }
+  }
+  if (global.size > 0) out.set("", global);
+  return out;
+}
+
+function _raw(value: unknown): RawValue {
+  return Array.isArray(value) ? value.map((v) => String(v)) : String(value);
+}
+
+function _denoEnv(name: string): string | undefined {
+  return Deno.env.get(name);
+}
+
+function _inRange(n: number, range: RangeOptions): boolean {
+  return n >= (range.min ?? -Infinity) && n <= (range.max ?? Infinity);
+}
+
+function _rangeText(range: RangeOptions): string {
+  const { min, max } = range;
+  if (min !== undefined && max !== undefined) return ` in ${min}..${max}`;
+  if (min !== undefined) return ` >= ${min}`;
+  if (max !== undefined) return ` <= ${max}`;
+  return "";
+}
+
+function _message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,76 @@
+/**
+ * The transport seam: the only interface through which the reactor touches the
+ * network. `transport_deno.ts` implements it over `Deno.listen`,
+ * `Deno.connect` and `Deno.listenDatagram`; `transport_node.ts` over
+ * `node:net` and `node:dgram` for Bun and Node. Nothing outside
+ * `reactor/transport_*.ts` may call runtime networking APIs (checked by
+ * `tools/check_seam.sh` in `deno task check`).
+ *
+ * @module
+ */
+
+/** A host and port. */
+export interface NetAddress {
+  /** IP address or name. */
+  hostname: string;
+  /** Port number; 0 asks the OS for a free one when listening. */
+  port: number;
+}
+
+/** One TCP connection. */
+export interface TcpConn {
+  /** Our end. */
+  readonly localAddr: NetAddress;
+  /** The peer. */
+  readonly remoteAddr: NetAddress;
+  /** Reads into `buf`; resolves to the byte count, or `null` at end of stream. */
+  read(buf: Uint8Array): Promise<number | null>;
+  /** Writes all of `data`. */
+  writeAll(data: Uint8Array): Promise<void>;
+  /** Turns Nagle's algorithm off (`true`) or on. */
+  setNoDelay(noDelay: boolean): void;
+  /** Closes the connection; safe to call twice. */
+  close(): void;
+}
+
+/** A listening TCP socket. */
+export interface TcpListener {
+  /** The bound address (with the real port when 0 was asked). */
+  readonly addr: NetAddress;
+  /** Waits for the next connection; rejects once the listener is closed. */
+  accept(): Promise<TcpConn>;
+  /** Stops listening; safe to call twice. */
+  close(): void;
+}
+
+/** A datagram received by a {@linkcode UdpSocket}. */
+export interface Datagram {
+  /** The bytes, a view of the buffer passed to `receive` (valid until the next call). */
+  data: Uint8Array;
+  /** The sender. */
+  from: NetAddress;
+}
+
+/** A bound UDP socket. */
+export interface UdpSocket {
+  /** The bound address. */
+  readonly addr: NetAddress;
+  /** Waits for one datagram, written into `buf`; rejects once the socket is closed. */
+  receive(buf: Uint8Array): Promise<Datagram>;
+  /** Sends one datagram. */
+  send(data: Uint8Array, to: NetAddress): Promise<void>;
+  /** Closes the socket; safe to call twice. */
+  close(): void;
+}
+
+/** Factory of sockets for one runtime. */
+export interface Transport {
+  /** Short name for logs, e.g. `deno` or `node`. */
+  readonly name: string;
+  /** Starts listening for TCP connections. */
+  listenTcp(addr: NetAddress): TcpListener;
+  /** Opens a TCP connection. */
+  connectTcp(addr: NetAddress): Promise<TcpConn>;
+  /** Binds a UDP socket. */
+  bindUdp(addr: NetAddress): UdpSocket;
+}

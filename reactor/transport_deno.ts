@@ -1,0 +1,134 @@
+/**
+ * {@linkcode Transport} over Deno's networking APIs. UDP needs
+ * `--unstable-net` (or `"unstable": ["net"]` in deno.json).
+ *
+ * @module
+ */
+import type {
+  Datagram,
+  NetAddress,
+  TcpConn,
+  TcpListener,
+  Transport,
+  UdpSocket,
+} from "./transport.ts";
+
+function toAddress(addr: Deno.Addr): NetAddress {
+  if (addr.transport === "tcp" || addr.transport === "udp") {
+    return { hostname: addr.hostname, port: addr.port };
+  }
+  return { hostname: String(addr.transport), port: 0 };
+}
+
+class DenoTcpConn implements TcpConn {
+  readonly localAddr: NetAddress;
+  readonly remoteAddr: NetAddress;
+  #conn: Deno.TcpConn;
+  #closed = false;
+
+  constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+    this.localAddr = toAddress(conn.localAddr);
+    this.remoteAddr = toAddress(conn.remoteAddr);
+  }
+
+  read(buf: Uint8Array): Promise<number | null> {
+    return this.#conn.read(buf);
+  }
+
+  async writeAll(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      off += await this.#conn.write(off === 0 ? data : data.subarray(off));
+    }
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    this.#conn.setNoDelay(noDelay);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  }
+}
+
+class DenoTcpListener implements TcpListener {
+  readonly addr: NetAddress;
+  #listener: Deno.TcpListener;
+  #closed = false;
+
+  constructor(listener: Deno.TcpListener) {
+    this.#listener = listener;
+    this.addr = toAddress(listener.addr);
+  }
+
+  async accept(): Promise<TcpConn> {
+    return new DenoTcpConn(await this.#listener.accept());
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#listener.close();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  }
+}
+
+class DenoUdpSocket implements UdpSocket {
+  readonly addr: NetAddress;
+  #conn: Deno.DatagramConn;
+  #closed = false;
+
+  constructor(conn: Deno.DatagramConn) {
+    this.#conn = conn;
+    this.addr = toAddress(conn.addr);
+  }
+
+  async receive(buf: Uint8Array): Promise<Datagram> {
+    const [data, from] = await this.#conn.receive(buf);
+    return { data, from: toAddress(from) };
+  }
+
+  async send(data: Uint8Array, to: NetAddress): Promise<void> {
+    await this.#conn.send(data, { transport: "udp", hostname: to.hostname, port: to.port });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch (err) {
+      if (!(err instanceof Deno.errors.BadResource)) throw err;
+    }
+  }
+}
+
+/** The Deno transport. */
+export const denoTransport: Transport = {
+  name: "deno",
+  listenTcp(addr) {
+    return new DenoTcpListener(
+      Deno.listen({ hostname: addr.hostname, port: addr.port, transport: "tcp" }),
+    );
+  },
+  async connectTcp(addr) {
+    return new DenoTcpConn(
+      await Deno.connect({ hostname: addr.hostname, port: addr.port, transport: "tcp" }),
+    );
+  },
+  bindUdp(addr) {
+    return new DenoUdpSocket(
+      Deno.listenDatagram({ hostname: addr.hostname, port: addr.port, transport: "udp" }),
+    );
+  },
+};

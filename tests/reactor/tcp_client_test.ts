@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { GetRouteRequestCodec } from "../../proto/mod.ts";
+import { TcpClient } from "../../reactor/tcp_client.ts";
+import { TcpServer } from "../../reactor/tcp_server.ts";
+import { denoTransport } from "../../reactor/transport_deno.ts";
+import { waitFor } from "../support/net.ts";
+
+function echoServer(port = 0): TcpServer {
+  const server = new TcpServer({ transport: denoTransport, port, name: "test-server" });
+  server.router.onRaw(1, (body, { conn }) => conn.send(2, body));
+  server.listen();
+  return server;
+}
+
+function newClient(port: number, extra: Partial<ConstructorParameters<typeof TcpClient>[0]> = {}) {
+  const client = new TcpClient({
+    transport: denoTransport,
+    hostname: "127.0.0.1",
+    port,
+    name: "test-client",
+    initialBackoffMs: 10,
+    maxBackoffMs: 50,
+    ...extra,
+  });
+  const replies: number[] = [];
+  client.router.on(2, GetRouteRequestCodec, (m) => {
+    replies.push(m.modid);
+  });
+  return { client, replies };
+}
+
+Deno.test("tcp client - frames sent before connecting are delivered in order", async () => {
+  const server = echoServer();
+  const { client, replies } = newClient(server.addr.port);
+  try {
+    for (let i = 1; i <= 50; i++) {
+      client.send(1, GetRouteRequestCodec.encode({ modid: i, cmdid: 1 }));
+    }
+    assert.equal(client.pendingFrames, 50);
+    client.start();
+    await waitFor(() => replies.length === 50, "50 replies");
+    assert.deepEqual(replies, Array.from({ length: 50 }, (_, i) => i + 1));
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("tcp client - reconnects after the server restarts and runs the hook each time", async () => {
+  let server = echoServer();
+  const port = server.addr.port;
+  let connects = 0;
+  let disconnects = 0;
+  const { client, replies } = newClient(port, {
+    onConnect: () => connects++,
+    onDisconnect: () => disconnects++,
+  });
+  try {
+    client.start();
+    await client.whenConnected();
+    client.send(1, GetRouteRequestCodec.encode({ modid: 1, cmdid: 1 }));
+    await waitFor(() => replies.length === 1, "first reply");
+
+    await server.close();
+    await waitFor(() => !client.connected, "client noticed the server is gone");
+    // Sent while the server is down: kept and delivered after the reconnect.
+    client.send(1, GetRouteRequestCodec.encode({ modid: 2, cmdid: 1 }));
+    await new Promise((r) => setTimeout(r, 150)); // a few failed attempts
+    assert.ok(client.counters.get("connectFailures") >= 1);
+
+    server = echoServer(port);
+    await waitFor(() => replies.length === 2, "reply after restart");
+    assert.deepEqual(replies, [1, 2]);
+    assert.equal(connects, 2);
+    assert.equal(disconnects, 1);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("tcp client - pending queue is bounded, oldest dropped and counted", async () => {
+  const { client } = newClient(1, { maxPendingFrames: 10 });
+  try {
+    for (let i = 0; i < 25; i++) client.send(1, new Uint8Array([i]));
+    assert.equal(client.pendingFrames, 10);
+    assert.equal(client.counters.get("sendDrops"), 15);
+  } finally {
+    await client.close();
+  }
+});
+
+Deno.test("tcp client - close stops reconnecting to a dead port", async () => {
+  const { client } = newClient(1);
+  client.start();
+  await waitFor(() => client.counters.get("connectFailures") >= 2, "two failed attempts");
+  await client.close();
+  const failures = client.counters.get("connectFailures");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(client.counters.get("connectFailures"), failures);
+  assert.equal(client.send(1, new Uint8Array()), false);
+});
