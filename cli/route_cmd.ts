@@ -1,0 +1,121 @@
+/**
+ * `lars route add|del|list` and `lars db init`: edit and show routes in the
+ * store. Every edit writes RouteData, a RouteChange row and the new
+ * RouteVersion in one transaction, so running DNS services push it.
+ *
+ * @module
+ */
+import { intToIp, ipToInt } from "../proto/ip.ts";
+import type { RouteStore } from "../store/types.ts";
+import { UsageError } from "./usage.ts";
+
+/** Usage of the route and db commands. */
+export const ROUTE_USAGE = `usage:
+  lars route add MODID CMDID IP PORT   add a host to a module
+  lars route del MODID CMDID IP PORT   remove a host from a module
+  lars route del MODID CMDID           remove every host of a module
+  lars route list [MODID [CMDID]]      list hosts
+  lars db init                         create the tables when missing
+
+store options (one of):
+  --store URL     sqlite:PATH or mysql://user:pass@host:port/db
+  --config FILE   a service config: [store] url, else [mysql] (default conf/lars_dns.conf)`;
+
+/** Parses a module or command id: an int32. */
+export function parseId(name: string, text: string | undefined): number {
+  if (text === undefined) throw new UsageError(`missing ${name}`);
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < -(2 ** 31) || value > 2 ** 31 - 1) {
+    throw new UsageError(`${name} must be a 32-bit integer, got "${text}"`);
+  }
+  return value;
+}
+
+/** Parses a port, 1..65535. */
+export function parsePort(text: string | undefined): number {
+  if (text === undefined) throw new UsageError("missing PORT");
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65535) {
+    throw new UsageError(`PORT must be 1..65535, got "${text}"`);
+  }
+  return value;
+}
+
+/** Parses a dotted-quad IPv4 address to its unsigned value. */
+export function parseIp(text: string | undefined): number {
+  if (text === undefined) throw new UsageError("missing IP");
+  try {
+    return ipToInt(text);
+  } catch {
+    throw new UsageError(`IP must be a dotted-quad IPv4 address, got "${text}"`);
+  }
+}
+
+/** Runs `route ...`; prints to `out`; returns the exit code. */
+export async function runRoute(
+  store: RouteStore,
+  args: string[],
+  out: (line: string) => void,
+): Promise<number> {
+  const [verb, ...rest] = args;
+  switch (verb) {
+    case "add": {
+      if (rest.length !== 4) throw new UsageError("route add takes MODID CMDID IP PORT");
+      const [modid, cmdid, ip, port] = [
+        parseId("MODID", rest[0]),
+        parseId("CMDID", rest[1]),
+        parseIp(rest[2]),
+        parsePort(rest[3]),
+      ];
+      await store.init();
+      const result = await store.addHost(modid, cmdid, ip, port);
+      out(
+        result.added
+          ? `added ${intToIp(ip)}:${port} to ${modid}/${cmdid} (version ${result.version})`
+          : `${intToIp(ip)}:${port} is already in ${modid}/${cmdid} (nothing changed)`,
+      );
+      return 0;
+    }
+    case "del": {
+      if (rest.length !== 2 && rest.length !== 4) {
+        throw new UsageError("route del takes MODID CMDID [IP PORT]");
+      }
+      const modid = parseId("MODID", rest[0]);
+      const cmdid = parseId("CMDID", rest[1]);
+      await store.init();
+      if (rest.length === 2) {
+        const result = await store.removeModule(modid, cmdid);
+        if (result.removed === 0) {
+          out(`${modid}/${cmdid} has no hosts (nothing changed)`);
+          return 1;
+        }
+        out(`removed ${result.removed} hosts of ${modid}/${cmdid} (version ${result.version})`);
+        return 0;
+      }
+      const ip = parseIp(rest[2]);
+      const port = parsePort(rest[3]);
+      const result = await store.removeHost(modid, cmdid, ip, port);
+      if (!result.removed) {
+        out(`${intToIp(ip)}:${port} is not in ${modid}/${cmdid} (nothing changed)`);
+        return 1;
+      }
+      out(`removed ${intToIp(ip)}:${port} from ${modid}/${cmdid} (version ${result.version})`);
+      return 0;
+    }
+    case "list": {
+      if (rest.length > 2) throw new UsageError("route list takes [MODID [CMDID]]");
+      const filter = {
+        modid: rest[0] === undefined ? undefined : parseId("MODID", rest[0]),
+        cmdid: rest[1] === undefined ? undefined : parseId("CMDID", rest[1]),
+      };
+      await store.init();
+      const rows = await store.listRoutes(filter);
+      out("MODID\tCMDID\tIP\tPORT");
+      for (const r of rows) out(`${r.modid}\t${r.cmdid}\t${intToIp(r.ip)}\t${r.port}`);
+      out(`${rows.length} hosts, route version ${await store.version()}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(verb ? `unknown route command "${verb}"` : "missing route command");
+  }
+}

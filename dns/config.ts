@@ -1,0 +1,34 @@
+/**
+ * Reads the DNS service's settings from `lars_dns.conf`: the original's
+ * `[reactor]` and `[mysql]` sections, plus our `[store] url`.
+ *
+ * @module
+ */
+import type { Config } from "../reactor/config.ts";
+import { storeUrlFromConfig } from "../store/config.ts";
+
+/** Settings of the DNS service. */
+export interface DnsSettings {
+  /** Listen address (`[reactor] ip`). */
+  hostname: string;
+  /** Listen port (`[reactor] port`). */
+  port: number;
+  /** Most connections (`[reactor] maxConn`). */
+  maxConn: number;
+  /** Store URL (`[store] url`, else built from `[mysql]`). */
+  storeUrl: string;
+}
+
+/**
+ * Reads and checks the settings.
+ *
+ * @throws {ConfigError} naming file, section and key of a missing or bad value
+ */
+export function readDnsSettings(config: Config): DnsSettings {
+  return {
+    hostname: config.ipv4("reactor", "ip", "127.0.0.1"),
+    port: config.port("reactor", "port", 7778),
+    maxConn: config.int("reactor", "maxConn", 1024, { min: 1 }),
+    storeUrl: storeUrlFromConfig(config),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * The DNS service: answers GetRouteRequest from its in-memory route table,
+ * subscribes the asking connection to the module, and every second checks
+ * `RouteVersion`; on a change it reloads the table, swaps it in and pushes
+ * the changed modules to their subscribers (LARS.md, "DNS service behaviour").
+ *
+ * Unlike the original, a database that is down at start or later is retried
+ * with backoff while the last good table keeps serving.
+ *
+ * @module
+ */
+import { MessageId } from "../proto/ids.ts";
+import { GetRouteRequestCodec } from "../proto/messages.ts";
+import { Counters } from "../reactor/counters.ts";
+import { errorText, fmt } from "../reactor/framed_connection.ts";
+import { createLogger, type Logger } from "../reactor/log.ts";
+import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
+import { Backoff } from "../reactor/timers.ts";
+import type { NetAddress, Transport } from "../reactor/transport.ts";
+import type { RouteRow, RouteStore } from "../store/types.ts";
+import { moduleKey, RouteMap } from "./route_map.ts";
+import { Subscriptions } from "./subscriptions.ts";
+
+/** Options of a {@linkcode DnsService}. */
+export interface DnsServiceOptions {
+  /** Where routes are read from. */
+  store: RouteStore;
+  /** Sockets to use. */
+  transport: Transport;
+  /**
+   * Listen address.
+   * @default "127.0.0.1"
+   */
+  hostname?: string;
+  /**
+   * Listen port (0 picks a free one).
+   * @default 7778
+   */
+  port?: number;
+  /**
+   * Most agent connections at once.
+   * @default 1024
+   */
+  maxConn?: number;
+  /**
+   * How often `RouteVersion` is read, in ms.
+   * @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * Reload the whole table after this many ms without a version change.
+   * @default 10000
+   */
+  reloadIntervalMs?: number;
+  /**
+   * Longest wait between retries while the database is down, in ms.
+   * @default 10000
+   */
+  maxRetryMs?: number;
+  /** Logger. */
+  log?: Logger;
+}
+
+/** Names of the DNS service's own counters. */
+export const DNS_COUNTER_NAMES = [
+  "requests",
+  "pushes",
+  "pushedModules",
+  "reloads",
+  "versionChanges",
+  "dbErrors",
+] as const;
+
+/** The DNS service. */
+export class DnsService {
+  /** Requests, pushes, reloads and database errors. */
+  readonly counters: Counters<typeof DNS_COUNTER_NAMES[number]> = new Counters(DNS_COUNTER_NAMES);
+  /** The TCP server; its counters hold connection and frame numbers. */
+  readonly server: TcpServer;
+
+  #options: DnsServiceOptions;
+  #log: Logger;
+  #table = new RouteMap([]);
+  #version = -1;
+  #lastLoad = 0;
+  #subs = new Subscriptions<ServerConnection>();
+  #stop = new AbortController();
+  #loop: Promise<void> | null = null;
+  #backoff: Backoff;
+
+  /** Creates the service; {@linkcode start} loads routes and starts listening. */
+  constructor(options: DnsServiceOptions) {
+    this.#options = options;
+    this.#log = options.log ?? createLogger("dns");
+    this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
+    this.server = new TcpServer({
+      transport: options.transport,
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? 7778,
+      maxConn: options.maxConn,
+      name: "dns",
+      log: this.#log,
+      onClose: (conn) => this.#subs.removeConnection(conn),
+    });
+    this.server.router.on(MessageId.GetRouteRequest, GetRouteRequestCodec, (req, { conn }) => {
+      this.counters.inc("requests");
+      this.#subs.add(conn, moduleKey(req.modid, req.cmdid));
+      conn.sendFrame(this.#table.responseFrame(req.modid, req.cmdid));
+    });
+  }
+
+  /** The route version the table was loaded at (-1 before the first load). */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The current route table. */
+  get table(): RouteMap {
+    return this.#table;
+  }
+
+  /** Number of (connection, module) subscriptions. */
+  get subscriptionCount(): number {
+    return this.#subs.size;
+  }
+
+  /** The listen address; throws before {@linkcode start} has finished. */
+  get addr(): NetAddress {
+    return this.server.addr;
+  }
+
+  /**
+   * Creates the schema when missing, loads the routes (retrying with backoff
+   * while the database is unreachable), clears `RouteChange`, then listens
+   * and starts the version poll. Resolves to the listen address, or to null
+   * when {@linkcode stop} came first; rejects when the address cannot be bound.
+   */
+  async start(): Promise<NetAddress | null> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        await this.#options.store.init();
+        const version = await this.#options.store.version();
+        await this.#load(version);
+        await this.#options.store.deleteAllChanges();
+        this.#backoff.reset();
+        break;
+      } catch (err) {
+        this.counters.inc("dbErrors");
+        const wait = this.#backoff.next();
+        this.#log.warn(`cannot load routes: ${errorText(err)}; retrying in ${Math.round(wait)} ms`);
+        await sleep(wait, signal);
+      }
+    }
+    if (signal.aborted) return null;
+    const addr = this.server.listen();
+    this.#log.info(
+      `listening on ${fmt(addr)}: ${this.#table.moduleCount} modules, ` +
+        `${this.#table.hostCount} hosts, version ${this.#version}`,
+    );
+    this.#loop = this.#pollLoop();
+    return addr;
+  }
+
+  /** Stops polling and closes every connection. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    if (this.#loop) await this.server.close({ graceful: true });
+  }
+
+  /** One poll step: reload and push when the version changed; exposed for tests. */
+  async poll(): Promise<void> {
+    const store = this.#options.store;
+    const version = await store.version();
+    if (version !== this.#version) {
+      this.counters.inc("versionChanges");
+      // Read everything before swapping, so a failure leaves the old version
+      // in place and the next poll tries the whole step again.
+      const rows = await store.loadRoutes();
+      const changes = await store.changesUpTo(version);
+      this.#swap(rows, version);
+      this.#push(changes);
+      await store.deleteChangesUpTo(version);
+    } else if (Date.now() - this.#lastLoad >= (this.#options.reloadIntervalMs ?? 10_000)) {
+      await this.#load(version);
+    }
+  }
+
+  async #load(version: number): Promise<void> {
+    this.#swap(await this.#options.store.loadRoutes(), version);
+  }
+
+  #swap(rows: readonly RouteRow[], version: number): void {
+    this.#table = new RouteMap(rows);
+    this.#version = version;
+    this.#lastLoad = Date.now();
+    this.counters.inc("reloads");
+  }
+
+  #push(changes: readonly { modid: number; cmdid: number }[]): void {
+    const seen = new Set<string>();
+    for (const { modid, cmdid } of changes) {
+      const key = moduleKey(modid, cmdid);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const subscribers = this.#subs.subscribers(key);
+      if (subscribers.length === 0) continue;
+      const frame = this.#table.responseFrame(modid, cmdid);
+      for (const conn of subscribers) {
+        if (!conn.isClosed && conn.sendFrame(frame)) this.counters.inc("pushes");
+      }
+      this.counters.inc("pushedModules");
+      this.#log.debug(
+        `pushed ${modid}/${cmdid} (${this.#table.hosts(modid, cmdid).length} hosts) ` +
+          `to ${subscribers.length} subscribers`,
+      );
+    }
+  }
+
+  async #pollLoop(): Promise<void> {
+    const signal = this.#stop.signal;
+    const interval = this.#options.pollIntervalMs ?? 1000;
+    let failing = false;
+    while (!signal.aborted) {
+      let wait = interval;
+      try {
+        await this.poll();
+        if (failing) this.#log.info(`database reachable again; route version ${this.#version}`);
+        failing = false;
+        this.#backoff.reset();
+      } catch (err) {
+        this.counters.inc("dbErrors");
+        wait = Math.max(interval, this.#backoff.next());
+        if (!failing) {
+          this.#log.warn(
+            `route poll failed: ${errorText(err)}; serving the last table ` +
+              `(version ${this.#version}) and retrying with backoff`,
+          );
+        }
+        failing = true;
+      }
+      await sleep(wait, signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

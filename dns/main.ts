@@ -1,0 +1,53 @@
+/**
+ * Entrypoint of the DNS service (`lars_dns`).
+ *
+ *     deno task dns --config conf/lars_dns.conf
+ *
+ * @module
+ */
+import { Config, ConfigError } from "../reactor/config.ts";
+import { createLogger } from "../reactor/log.ts";
+import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
+import { denoTransport } from "../reactor/transport_deno.ts";
+import { openRouteStore, redactUrl } from "../store/url.ts";
+import { readDnsSettings } from "./config.ts";
+import { DnsService } from "./dns_service.ts";
+
+const USAGE = `usage: deno task dns [--config FILE]
+
+Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
+route changes to subscribed agents.
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql])
+                      (default conf/lars_dns.conf)
+  -h, --help          this text`;
+
+const log = createLogger("dns");
+const args = parseServiceArgs(Deno.args, USAGE, "conf/lars_dns.conf");
+let settings;
+try {
+  settings = readDnsSettings(await Config.load(args.config));
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  log.error(err.message);
+  Deno.exit(1);
+}
+log.info(`store ${redactUrl(settings.storeUrl)}`);
+const store = await openRouteStore(settings.storeUrl);
+const service = new DnsService({
+  store,
+  transport: denoTransport,
+  hostname: settings.hostname,
+  port: settings.port,
+  maxConn: settings.maxConn,
+  log,
+});
+stopOnSignals(log, async () => {
+  await service.stop();
+  await store.close();
+  log.info(
+    `counters ${
+      JSON.stringify({ ...service.counters.snapshot(), ...service.server.counters.snapshot() })
+    }`,
+  );
+});
+await service.start();

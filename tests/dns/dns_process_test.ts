@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { getTestMysql } from "../support/mariadb.ts";
+import { RawFrameConn, waitFor } from "../support/net.ts";
+import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../support/process.ts";
+import { ask, routes } from "./dns_suite.ts";
+
+const server = await getTestMysql();
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void> {
+  const port = freePort();
+  const conf = `${dir}/lars_dns.conf`;
+  await writeRepoFile(
+    conf,
+    `[reactor]\nip = 127.0.0.1\nport = ${port}\nmaxConn = 16\n[store]\nurl = ${storeUrl}\n`,
+  );
+  const init = await runTask("lars", ["db", "init", "--config", conf]);
+  assert.equal(init.code, 0, init.stderr);
+  const dns = new ServiceProcess("dns", ["--config", conf]);
+  let conn: RawFrameConn | undefined;
+  try {
+    await dns.waitForLog(/listening on 127\.0\.0\.1:\d+/);
+    conn = await RawFrameConn.connect(port);
+    await ask(conn, 9, 9);
+    await waitFor(() => routes(conn!).length === 1, "first answer");
+    assert.deepEqual(routes(conn).at(-1)!.host, []);
+
+    const add = await runTask("lars", [
+      "route",
+      "add",
+      "9",
+      "9",
+      "10.9.9.9",
+      "99",
+      "--config",
+      conf,
+    ]);
+    assert.equal(add.code, 0, add.stderr);
+    assert.match(add.stdout, /added 10\.9\.9\.9:99 to 9\/9/);
+    await waitFor(() => routes(conn!).length === 2, "push after route add", 10_000);
+    assert.equal(routes(conn).at(-1)!.host.length, 1);
+
+    const del = await runTask("lars", ["route", "del", "9", "9", "--config", conf]);
+    assert.equal(del.code, 0, del.stderr);
+    await waitFor(() => routes(conn!).length === 3, "push after route del", 10_000);
+    assert.deepEqual(routes(conn).at(-1)!.host, []);
+  } finally {
+    await conn?.close();
+    const status = await dns.stop("SIGTERM");
+    assert.equal(status.code, 0, dns.log);
+    assert.match(dns.log, /stopped/);
+  }
+}
+
+Deno.test("dns process - sqlite: deno task dns serves and pushes lars route add/del", async () => {
+  const dir = await repoTempDir("dns_");
+  try {
+    await runDnsWithRouteEdits(`sqlite:${dir.path}/lars.db`, dir.path);
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test({
+  name: "dns process - mariadb: deno task dns serves and pushes lars route add/del",
+  ignore: server === null,
+  async fn() {
+    const dir = await repoTempDir("dns_");
+    try {
+      await runDnsWithRouteEdits(
+        await server!.createDatabase(`lars_dns_proc_${Deno.pid}`),
+        dir.path,
+      );
+    } finally {
+      await dir.remove();
+    }
+  },
+});
+
+Deno.test("lars route - bad input is a one-line error and a non-zero exit", async () => {
+  const dir = await repoTempDir("cli_");
+  try {
+    const store = `sqlite:${dir.path}/lars.db`;
+    const cases: [string[], RegExp][] = [
+      [["route", "add", "1", "1", "10.0.0.1", "70000"], /PORT must be 1\.\.65535, got "70000"/],
+      [["route", "add", "1", "1", "10.0.0.256", "80"], /IP must be a dotted-quad IPv4 address/],
+      [["route", "add", "x", "1", "10.0.0.1", "80"], /MODID must be a 32-bit integer, got "x"/],
+      [["route", "add", "1", "1"], /route add takes MODID CMDID IP PORT/],
+      [["route", "frob"], /unknown route command "frob"/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await runTask("lars", [...args, "--store", store]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr.split("\n")[0], pattern);
+    }
+    const missing = await runTask("lars", [
+      "route",
+      "del",
+      "1",
+      "1",
+      "10.0.0.1",
+      "80",
+      "--store",
+      store,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout, /is not in 1\/1 \(nothing changed\)/);
+    const list = await runTask("lars", ["route", "list", "--store", store]);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /0 hosts, route version/);
+  } finally {
+    await dir.remove();
+  }
+});

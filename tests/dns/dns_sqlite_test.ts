@@ -1,0 +1,11 @@
+import { registerDnsSuite } from "./dns_suite.ts";
+
+let n = 0;
+const dir = await Deno.makeTempDir({ prefix: "lars_dns_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+
+registerDnsSuite({
+  name: "sqlite",
+  unavailable: null,
+  freshUrl: () => Promise.resolve(`sqlite:${dir}/routes_${++n}.db`),
+});
