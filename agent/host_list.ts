@@ -1,0 +1,191 @@
+/**
+ * Per-host balancing state and the round-robin ring the balancer keeps its idle
+ * and overload lists in. Internal to the agent: `mod.ts` does not re-export it.
+ *
+ * @module
+ */
+import type { HostInfo } from "../proto/mod.ts";
+
+/** Read-only view of one host's counters and state, as the balancer keeps them. */
+export interface HostStats {
+  /** IPv4 address, unsigned. */
+  readonly ip: number;
+  /** Port. */
+  readonly port: number;
+  /** Virtual successes: start at `initSuccCnt` when idle; decide state changes. */
+  readonly vsucc: number;
+  /** Virtual errors: start at `initErrCnt` when overloaded; decide state changes. */
+  readonly verr: number;
+  /** Real successes since the last `set_idle` / `set_overload`; reported. */
+  readonly rsucc: number;
+  /** Real errors since the last `set_idle` / `set_overload`; reported. */
+  readonly rerr: number;
+  /** Current streak of successes. */
+  readonly continSucc: number;
+  /** Current streak of errors. */
+  readonly continErr: number;
+  /** Whether the host is in the overload list (else in the idle list). */
+  readonly overload: boolean;
+  /** When the current idle window started, in seconds (the caller's clock). */
+  readonly idleTs: number;
+  /** When the host was last declared overloaded, in seconds (the caller's clock). */
+  readonly overloadTs: number;
+}
+
+/**
+ * One host of a module: counters, state, and the links of the ring it is in
+ * (a host is in exactly one ring at a time, so the links live on the host).
+ */
+export class HostState implements HostStats {
+  /** The host's address, allocated once and handed out by every pick. */
+  readonly info: HostInfo;
+  vsucc = 0;
+  verr = 0;
+  rsucc = 0;
+  rerr = 0;
+  continSucc = 0;
+  continErr = 0;
+  overload = false;
+  idleTs = 0;
+  overloadTs = 0;
+  /** Previous host in its ring; `null` while in no ring. */
+  prev: HostState | null = null;
+  /** Next host in its ring; `null` while in no ring. */
+  next: HostState | null = null;
+
+  /** A host with zero counters, in no ring; call {@linkcode setIdle} next. */
+  constructor(readonly ip: number, readonly port: number) {
+    this.info = Object.freeze({ ip, port });
+  }
+
+  /** The original's `set_idle`: fresh window, `vsucc = initSuccCnt`, `idleTs = now`. */
+  setIdle(initSuccCnt: number, now: number): void {
+    this.#resetCounters(initSuccCnt, 0);
+    this.overload = false;
+    this.idleTs = now;
+  }
+
+  /** The original's `set_overload`: `verr = initErrCnt`, `overloadTs = now`. */
+  setOverload(initErrCnt: number, now: number): void {
+    this.#resetCounters(0, initErrCnt);
+    this.overload = true;
+    this.overloadTs = now;
+  }
+
+  /** Counts one successful call. */
+  countSuccess(): void {
+    this.vsucc++;
+    this.rsucc++;
+    this.continSucc++;
+    this.continErr = 0;
+  }
+
+  /** Counts one failed call. */
+  countFailure(): void {
+    this.verr++;
+    this.rerr++;
+    this.continErr++;
+    this.continSucc = 0;
+  }
+
+  /** A detached copy of the counters and state. */
+  stats(): HostStats {
+    const { ip, port, vsucc, verr, rsucc, rerr, continSucc, continErr } = this;
+    const { overload, idleTs, overloadTs } = this;
+    return {
+      ip,
+      port,
+      vsucc,
+      verr,
+      rsucc,
+      rerr,
+      continSucc,
+      continErr,
+      overload,
+      idleTs,
+      overloadTs,
+    };
+  }
+
+  #resetCounters(vsucc: number, verr: number): void {
+    this.vsucc = vsucc;
+    this.verr = verr;
+    this.rsucc = 0;
+    this.rerr = 0;
+    this.continSucc = 0;
+    this.continErr = 0;
+  }
+}
+
+/**
+ * A circular doubly linked list of hosts with a head pointer. Taking the head
+ * and moving it to the tail is one pointer step; append and remove are O(1).
+ */
+export class HostRing {
+  #head: HostState | null = null;
+  #size = 0;
+
+  /** Number of hosts in the ring. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** True when the ring holds no host. */
+  isEmpty(): boolean {
+    return this.#head === null;
+  }
+
+  /** Appends `host` at the tail. `host` must be in no ring. */
+  push(host: HostState): void {
+    const head = this.#head;
+    if (head === null) {
+      host.prev = host;
+      host.next = host;
+      this.#head = host;
+    } else {
+      const tail = head.prev as HostState;
+      host.prev = tail;
+      host.next = head;
+      tail.next = host;
+      head.prev = host;
+    }
+    this.#size++;
+  }
+
+  /** Unlinks `host`, which must be in this ring. */
+  remove(host: HostState): void {
+    const next = host.next as HostState;
+    if (next === host) {
+      this.#head = null;
+    } else {
+      const prev = host.prev as HostState;
+      prev.next = next;
+      next.prev = prev;
+      if (this.#head === host) this.#head = next;
+    }
+    host.prev = null;
+    host.next = null;
+    this.#size--;
+  }
+
+  /**
+   * Round-robin step: answers the head and makes it the tail.
+   *
+   * @throws {RangeError} when the ring is empty
+   */
+  rotate(): HostState {
+    const head = this.#head;
+    if (head === null) throw new RangeError("Cannot rotate an empty host ring");
+    this.#head = head.next;
+    return head;
+  }
+
+  /** The hosts from head to tail. */
+  *[Symbol.iterator](): IterableIterator<HostState> {
+    let host = this.#head;
+    for (let i = 0; i < this.#size && host !== null; i++) {
+      yield host;
+      host = host.next;
+    }
+  }
+}

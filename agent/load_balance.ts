@@ -1,0 +1,326 @@
+/**
+ * The balancer of one module `(modid, cmdid)`: the original agent's
+ * `load_balance`. Pure and synchronous; the caller passes the clock in.
+ *
+ * **Time**: every `now` is Unix time in **seconds** (fractions allowed), the
+ * unit of the `[loadbalance]` windows and of `ReportStatusRequest.ts`.
+ *
+ * @module
+ */
+import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
+import { HostRing, HostState, type HostStats } from "./host_list.ts";
+import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
+
+export type { HostStats } from "./host_list.ts";
+export {
+  DEFAULT_LOAD_BALANCE_OPTIONS,
+  type LoadBalanceOptions,
+  resolveLoadBalanceOptions,
+} from "./load_balance_options.ts";
+
+/**
+ * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
+ * flight, `"new"` once an answer arrived (or the pull was abandoned).
+ */
+export type LoadBalanceStatus = "new" | "pulling";
+
+/**
+ * What {@linkcode LoadBalance.choose} answers: a host, `RET_OVERLOAD` when
+ * every host is overloaded and it is not yet time to probe one, or
+ * `RET_NOEXIST` when the module has no host at all.
+ */
+export type ChooseResult =
+  | { readonly code: typeof RetCode.SUCC; readonly host: HostInfo }
+  | { readonly code: typeof RetCode.OVERLOAD }
+  | { readonly code: typeof RetCode.NOEXIST };
+
+const OVERLOADED: ChooseResult = Object.freeze({ code: RetCode.OVERLOAD });
+const NO_HOST: ChooseResult = Object.freeze({ code: RetCode.NOEXIST });
+
+/** Map key of a host: one number for valid ports, text otherwise (never collides). */
+type HostKey = number | string;
+
+function _hostKey(ip: number, port: number): HostKey {
+  const unsignedIp = ip >>> 0;
+  if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
+  return `${unsignedIp}:${port}`;
+}
+
+/** `part / total`, or 0 when `total` is 0. */
+function _ratio(part: number, total: number): number {
+  return total === 0 ? 0 : part / total;
+}
+
+/**
+ * Balancer of one module. Hosts are keyed by `ip:port`; each is in exactly one
+ * of two round-robin lists, idle or overloaded, and moves between them by the
+ * rules of `LARS.md` ("`load_balance` state per host").
+ *
+ * @example
+ * ```ts
+ * import { LoadBalance } from "./load_balance.ts";
+ * const lb = new LoadBalance(1, 2);
+ * lb.update([{ ip: 2130706433, port: 9000 }], 1_700_000_000);
+ * const picked = lb.choose();
+ * if (picked.code === 0) lb.report(picked.host.ip, picked.host.port, 0, 1_700_000_001);
+ * ```
+ */
+export class LoadBalance {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id within the module. */
+  readonly cmdid: number;
+  /** The resolved tuning this balancer runs with. */
+  readonly options: Readonly<LoadBalanceOptions>;
+  readonly #hosts = new Map<HostKey, HostState>();
+  readonly #idle = new HostRing();
+  readonly #overloaded = new HostRing();
+  #accessCount = 0;
+  #status: LoadBalanceStatus = "pulling";
+  #lastUpdate = 0;
+  #dirty = false;
+
+  /**
+   * An empty balancer in state `"pulling"` (the original creates one when it
+   * sends the first pull), with `lastUpdate = 0`.
+   *
+   * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
+   */
+  constructor(modid: number, cmdid: number, options: Partial<LoadBalanceOptions> = {}) {
+    this.modid = modid;
+    this.cmdid = cmdid;
+    this.options = resolveLoadBalanceOptions(options);
+  }
+
+  /** Route state: `"pulling"` while a pull to DNS is in flight. */
+  get status(): LoadBalanceStatus {
+    return this.#status;
+  }
+
+  /** When the route was last updated from DNS, in seconds; 0 before the first update. */
+  get lastUpdate(): number {
+    return this.#lastUpdate;
+  }
+
+  /** True when a report changed the counters since the last {@linkcode takeSnapshot}. */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** Picks counted since the last probe of an overloaded host. */
+  get accessCount(): number {
+    return this.#accessCount;
+  }
+
+  /** Number of hosts. */
+  get size(): number {
+    return this.#hosts.size;
+  }
+
+  /** True when the module has no host (its route is not loaded yet). */
+  isEmpty(): boolean {
+    return this.#hosts.size === 0;
+  }
+
+  /** Records that a pull to DNS was sent: state `"pulling"`. */
+  markPulling(): void {
+    this.#status = "pulling";
+  }
+
+  /**
+   * Abandons an in-flight pull (the DNS connection was lost): `"pulling"`
+   * becomes `"new"`. Answers whether the state changed.
+   */
+  resetPulling(): boolean {
+    if (this.#status !== "pulling") return false;
+    this.#status = "new";
+    return true;
+  }
+
+  /**
+   * True when the route should be pulled again: the state is `"new"` and either
+   * `now - lastUpdate > updateTimeout` or the module has no host (a pull that
+   * was abandoned before any answer arrived).
+   */
+  needsRefresh(now: number): boolean {
+    if (this.#status !== "new") return false;
+    return this.isEmpty() || now - this.#lastUpdate > this.options.updateTimeout;
+  }
+
+  /**
+   * Picks a host (the original's `choice_one_host`). With idle hosts, takes the
+   * idle list's head, except every `probeNum + 1`-th pick while some host is
+   * overloaded, which probes the overload list's head. With no idle host, answers
+   * `RET_OVERLOAD` `probeNum` times, then probes. The taken host moves to its
+   * list's tail.
+   */
+  choose(): ChooseResult {
+    if (this.#hosts.size === 0) return NO_HOST;
+    if (this.#idle.isEmpty()) {
+      if (this.#accessCount < this.options.probeNum) {
+        this.#accessCount++;
+        return OVERLOADED;
+      }
+      this.#accessCount = 0;
+      return this.#take(this.#overloaded);
+    }
+    if (this.#overloaded.isEmpty()) return this.#take(this.#idle);
+    if (this.#accessCount >= this.options.probeNum) {
+      this.#accessCount = 0;
+      return this.#take(this.#overloaded);
+    }
+    this.#accessCount++;
+    return this.#take(this.#idle);
+  }
+
+  /**
+   * Applies the outcome of one call to `ip:port` (the original's `report`):
+   * counts it, then, in this order, an idle host that failed may turn
+   * overloaded (`err_rate`, `contin_err_limit`); an overloaded host that
+   * succeeded may turn idle (`succ_rate`, `contin_succ_limit`); otherwise the
+   * idle window (`idle_timeout`, `window_err_rate`) or the overload timeout is
+   * checked. Marks the balancer dirty.
+   *
+   * @param retcode `RET_SUCC` (0) for success, anything else for failure
+   * @param now Unix time in seconds
+   * @returns whether the host is known; an unknown host changes nothing
+   */
+  report(ip: number, port: number, retcode: number, now: number): boolean {
+    const host = this.#hosts.get(_hostKey(ip, port));
+    if (host === undefined) return false;
+    this.#dirty = true;
+    const succeeded = retcode === RetCode.SUCC;
+    if (succeeded) host.countSuccess();
+    else host.countFailure();
+
+    if (!host.overload && !succeeded) {
+      if (this.#failedTooOften(host)) return this.#moveToOverloaded(host, now);
+    } else if (host.overload && succeeded) {
+      if (this.#recovered(host)) return this.#moveToIdle(host, now);
+    }
+    if (host.overload) this.#checkOverloadTimeout(host, now);
+    else this.#checkIdleWindow(host, now);
+    return true;
+  }
+
+  /**
+   * Replaces the route with `hosts` (a non-empty DNS answer): new hosts join the
+   * idle list's tail with fresh counters and `idleTs = overloadTs = now`; hosts
+   * no longer listed leave whichever list they are in; known hosts keep their
+   * state. Then `lastUpdate = now` and the state is `"new"`.
+   */
+  update(hosts: readonly HostInfo[], now: number): void {
+    const wanted = new Map<HostKey, HostInfo>();
+    for (const host of hosts) wanted.set(_hostKey(host.ip, host.port), host);
+    for (const [key, host] of this.#hosts) {
+      if (wanted.has(key)) continue;
+      this.#ringOf(host).remove(host);
+      this.#hosts.delete(key);
+    }
+    for (const [key, info] of wanted) {
+      if (this.#hosts.has(key)) continue;
+      const host = new HostState(info.ip >>> 0, info.port);
+      host.setIdle(this.options.initSuccCnt, now);
+      host.overloadTs = now;
+      this.#hosts.set(key, host);
+      this.#idle.push(host);
+    }
+    this.#lastUpdate = now;
+    this.#status = "new";
+  }
+
+  /** Every host, in the order they joined (the answer to `get_route`). */
+  hosts(): HostInfo[] {
+    return Array.from(this.#hosts.values(), (host) => host.info);
+  }
+
+  /** The idle list, head first (the next idle pick first). */
+  idleHosts(): HostInfo[] {
+    return Array.from(this.#idle, (host) => host.info);
+  }
+
+  /** The overload list, head first (the next probe first). */
+  overloadedHosts(): HostInfo[] {
+    return Array.from(this.#overloaded, (host) => host.info);
+  }
+
+  /** A copy of one host's counters and state, or `undefined` for an unknown host. */
+  hostStats(ip: number, port: number): HostStats | undefined {
+    return this.#hosts.get(_hostKey(ip, port))?.stats();
+  }
+
+  /**
+   * The statistics message the original commits (`commit`): every host's real
+   * counts and overload flag, idle hosts first, with `ts = floor(now)`.
+   *
+   * @param caller the agent's IPv4 address, unsigned
+   * @param now Unix time in seconds
+   */
+  snapshot(caller: number, now: number): ReportStatusRequest {
+    const results = [];
+    for (const ring of [this.#idle, this.#overloaded]) {
+      for (const host of ring) {
+        const { ip, port, rsucc: succ, rerr: err, overload } = host;
+        results.push({ ip, port, succ, err, overload });
+      }
+    }
+    const ts = Math.max(0, Math.floor(now));
+    return { modid: this.modid, cmdid: this.cmdid, caller: caller >>> 0, results, ts };
+  }
+
+  /** {@linkcode snapshot}, and clears the dirty flag. */
+  takeSnapshot(caller: number, now: number): ReportStatusRequest {
+    this.#dirty = false;
+    return this.snapshot(caller, now);
+  }
+
+  #take(ring: HostRing): ChooseResult {
+    return { code: RetCode.SUCC, host: ring.rotate().info };
+  }
+
+  #ringOf(host: HostState): HostRing {
+    return host.overload ? this.#overloaded : this.#idle;
+  }
+
+  #failedTooOften(host: HostState): boolean {
+    const { errRate, continErrLimit } = this.options;
+    return _ratio(host.verr, host.vsucc + host.verr) > errRate ||
+      host.continErr >= continErrLimit;
+  }
+
+  #recovered(host: HostState): boolean {
+    const { succRate, continSuccLimit } = this.options;
+    return _ratio(host.vsucc, host.vsucc + host.verr) > succRate ||
+      host.continSucc >= continSuccLimit;
+  }
+
+  /** The window check of the original's `check_window`: needs at least one real call. */
+  #windowTooBad(host: HostState): boolean {
+    const calls = host.rsucc + host.rerr;
+    return calls > 0 && host.rerr / calls >= this.options.windowErrRate;
+  }
+
+  #checkIdleWindow(host: HostState, now: number): void {
+    if (now - host.idleTs < this.options.idleTimeout) return;
+    if (this.#windowTooBad(host)) this.#moveToOverloaded(host, now);
+    else host.setIdle(this.options.initSuccCnt, now);
+  }
+
+  #checkOverloadTimeout(host: HostState, now: number): void {
+    if (now - host.overloadTs >= this.options.overloadTimeout) this.#moveToIdle(host, now);
+  }
+
+  #moveToOverloaded(host: HostState, now: number): true {
+    this.#idle.remove(host);
+    host.setOverload(this.options.initErrCnt, now);
+    this.#overloaded.push(host);
+    return true;
+  }
+
+  #moveToIdle(host: HostState, now: number): true {
+    this.#overloaded.remove(host);
+    host.setIdle(this.options.initSuccCnt, now);
+    this.#idle.push(host);
+    return true;
+  }
+}

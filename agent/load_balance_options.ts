@@ -1,0 +1,151 @@
+/**
+ * The `[loadbalance]` settings of `lars_lb_agent.conf`, their shipped defaults,
+ * and the one function that merges and validates them.
+ *
+ * @module
+ */
+
+/**
+ * Tuning of the per-module balancer: the `[loadbalance]` section of
+ * `lars_lb_agent.conf` (INI key in parentheses). Times are in seconds.
+ */
+export interface LoadBalanceOptions {
+  /**
+   * (`probe_num`) Picks answered from the idle list (or refused with
+   * `RET_OVERLOAD`) between two probes of an overloaded host.
+   *
+   * @default {10}
+   */
+  probeNum: number;
+  /**
+   * (`init_succ_cnt`) Virtual successes a host starts with when it turns idle.
+   *
+   * @default {180}
+   */
+  initSuccCnt: number;
+  /**
+   * (`init_err_cnt`) Virtual errors a host starts with when it turns overloaded.
+   *
+   * @default {5}
+   */
+  initErrCnt: number;
+  /**
+   * (`err_rate`) An idle host that fails turns overloaded when
+   * `verr / (vsucc + verr)` exceeds this.
+   *
+   * @default {0.1}
+   */
+  errRate: number;
+  /**
+   * (`succ_rate`) An overloaded host that succeeds turns idle when
+   * `vsucc / (vsucc + verr)` exceeds this.
+   *
+   * @default {0.5}
+   */
+  succRate: number;
+  /**
+   * (`contin_err_limit`) An idle host that fails this many times in a row turns
+   * overloaded.
+   *
+   * @default {15}
+   */
+  continErrLimit: number;
+  /**
+   * (`contin_succ_limit`) An overloaded host that succeeds this many times in a
+   * row turns idle.
+   *
+   * @default {15}
+   */
+  continSuccLimit: number;
+  /**
+   * (`window_err_rate`) When an idle host's window ends, it turns overloaded if
+   * its real error rate `rerr / (rsucc + rerr)` is at least this.
+   *
+   * @default {0.7}
+   */
+  windowErrRate: number;
+  /**
+   * (`idle_timeout`) Length of an idle host's statistics window, in seconds.
+   *
+   * @default {15}
+   */
+  idleTimeout: number;
+  /**
+   * (`overload_timeout`) Seconds after which an overloaded host is reset to idle
+   * at its next report.
+   *
+   * @default {15}
+   */
+  overloadTimeout: number;
+  /**
+   * (`update_timeout`) Seconds after the last route update from DNS after which
+   * the next `get_host` / `get_route` pulls the route again.
+   *
+   * @default {15}
+   */
+  updateTimeout: number;
+}
+
+/** The defaults of the shipped `lars_lb_agent.conf`. */
+export const DEFAULT_LOAD_BALANCE_OPTIONS: Readonly<LoadBalanceOptions> = Object.freeze({
+  probeNum: 10,
+  initSuccCnt: 180,
+  initErrCnt: 5,
+  errRate: 0.1,
+  succRate: 0.5,
+  continErrLimit: 15,
+  continSuccLimit: 15,
+  windowErrRate: 0.7,
+  idleTimeout: 15,
+  overloadTimeout: 15,
+  updateTimeout: 15,
+});
+
+const COUNT_KEYS = [
+  "probeNum",
+  "initSuccCnt",
+  "initErrCnt",
+  "continErrLimit",
+  "continSuccLimit",
+] as const;
+
+const NUMBER_KEYS = [
+  "errRate",
+  "succRate",
+  "windowErrRate",
+  "idleTimeout",
+  "overloadTimeout",
+  "updateTimeout",
+] as const;
+
+/**
+ * Merges `options` over {@linkcode DEFAULT_LOAD_BALANCE_OPTIONS} and validates
+ * the result. Keys whose value is `undefined` take their default.
+ *
+ * @throws {RangeError} when a count is not a non-negative integer or a rate or
+ * time is not a finite non-negative number
+ */
+export function resolveLoadBalanceOptions(
+  options: Partial<LoadBalanceOptions> = {},
+): Readonly<LoadBalanceOptions> {
+  const resolved: LoadBalanceOptions = { ...DEFAULT_LOAD_BALANCE_OPTIONS };
+  for (const key of [...COUNT_KEYS, ...NUMBER_KEYS]) {
+    const value = options[key];
+    if (value !== undefined) resolved[key] = value;
+  }
+  for (const key of COUNT_KEYS) {
+    const value = resolved[key];
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`Invalid load-balance option ${key}: ${value} is not a count`);
+    }
+  }
+  for (const key of NUMBER_KEYS) {
+    const value = resolved[key];
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(
+        `Invalid load-balance option ${key}: ${value} is not a finite non-negative number`,
+      );
+    }
+  }
+  return Object.freeze(resolved);
+}
