@@ -16,9 +16,9 @@ for (let pos = 0; pos < stream.length; pos += 7) {
   sevenByteChunks.push(stream.subarray(pos, pos + 7));
 }
 
-let frames = 0;
-const onFrame = () => {
-  frames++;
+let bodyBytes = 0;
+const onFrame = (_msgid: number, body: Uint8Array) => {
+  bodyBytes += body.length;
 };
 
 /** The copy-everything approach: append each read to one buffer, then parse. */
@@ -31,9 +31,9 @@ function naiveDecode(chunks: Uint8Array[]): void {
     buffered = joined;
     let pos = 0;
     while (buffered.length - pos >= 8) {
-      const { msglen } = readHeader(buffered, pos);
+      const { msgid, msglen } = readHeader(buffered, pos);
       if (buffered.length - pos < 8 + msglen) break;
-      onFrame();
+      onFrame(msgid, buffered.subarray(pos + 8, pos + 8 + msglen));
       pos += 8 + msglen;
     }
     buffered = buffered.slice(pos);

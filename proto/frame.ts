@@ -54,14 +54,22 @@ export function writeHeader(
  * @throws {FrameError} when `msglen` is negative or over the limit
  */
 export function readHeader(data: Uint8Array, offset = 0): { msgid: number; msglen: number } {
-  const view = new DataView(data.buffer, data.byteOffset + offset, HEADER_SIZE);
-  const msgid = view.getInt32(0, true);
-  const msglen = view.getInt32(4, true);
+  return { msgid: int32At(data, offset), msglen: checkedLength(int32At(data, offset + 4)) };
+}
+
+/** Little-endian int32 at `offset` (no bounds check: the caller knows 4 bytes are there). */
+function int32At(data: Uint8Array, offset: number): number {
+  return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16) |
+    (data[offset + 3] << 24);
+}
+
+/** Checks a header's `msglen`; answers it or throws. */
+function checkedLength(msglen: number): number {
   if (msglen < 0) throw new FrameError(`Cannot parse frame: msglen ${msglen} is negative`);
   if (msglen > MAX_BODY_SIZE) {
     throw new FrameError(`Cannot parse frame: msglen ${msglen} exceeds ${MAX_BODY_SIZE}`);
   }
-  return { msgid, msglen };
+  return msglen;
 }
 
 /**
@@ -138,10 +146,9 @@ export class FrameDecoder {
       }
       // Whole frames straight from the chunk.
       while (end - pos >= HEADER_SIZE) {
-        const { msgid, msglen } = readHeader(chunk, pos);
-        const frameEnd = pos + HEADER_SIZE + msglen;
+        const frameEnd = pos + HEADER_SIZE + checkedLength(int32At(chunk, pos + 4));
         if (frameEnd > end) break;
-        onFrame(msgid, chunk.subarray(pos + HEADER_SIZE, frameEnd));
+        onFrame(int32At(chunk, pos), chunk.subarray(pos + HEADER_SIZE, frameEnd));
         pos = frameEnd;
       }
       // Keep the tail for the next chunk.

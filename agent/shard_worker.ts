@@ -1,0 +1,168 @@
+/**
+ * One shard of the agent, run as a Web Worker: a UDP server on
+ * `[agent] port + index` that answers GetHost, Report and API_GetRoute from
+ * its own {@linkcode RouteTable}. Pulls and statistics go to the main isolate,
+ * routes come back from it.
+ *
+ * @module
+ */
+import { MessageId, RetCode } from "../proto/ids.ts";
+import {
+  GetHostRequestCodec,
+  GetHostResponseCodec,
+  GetRouteRequestCodec,
+  GetRouteResponseCodec,
+  ReportRequestCodec,
+} from "../proto/messages.ts";
+import { isPort } from "../proto/ip.ts";
+import { createLogger } from "../reactor/log.ts";
+import { denoTransport } from "../reactor/transport_deno.ts";
+import { UdpServer } from "../reactor/udp_endpoint.ts";
+import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
+import { RouteTable } from "./route_table.ts";
+import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
+
+const channel = new WorkerChannel<FromShard, ToShard>(workerScope());
+let shard: Shard | null = null;
+
+/** Unix time in seconds, the balancer's clock. */
+function nowSeconds(): number {
+  return Date.now() / 1000;
+}
+
+class Shard {
+  readonly table: RouteTable;
+  readonly server: UdpServer;
+  readonly stats: ShardStats;
+  #timer: ReturnType<typeof setInterval>;
+  #invalidReports = 0;
+
+  constructor(readonly settings: ShardSettings) {
+    const log = createLogger(`agent-shard-${settings.index}`);
+    this.table = new RouteTable(settings.loadBalance);
+    this.stats = {
+      index: settings.index,
+      modules: 0,
+      getHost: 0,
+      report: 0,
+      getRoute: 0,
+      badDatagrams: 0,
+      unknownReports: 0,
+    };
+    this.server = new UdpServer({
+      transport: denoTransport,
+      hostname: settings.hostname,
+      port: settings.port,
+      name: `agent-udp-${settings.port}`,
+      log,
+    });
+    this.#route();
+    this.#timer = setInterval(() => this.commitStatistics(), settings.reportIntervalMs);
+  }
+
+  #pull(modid: number, cmdid: number): void {
+    channel.send({ type: "pull", modid, cmdid });
+  }
+
+  #route(): void {
+    const { router } = this.server;
+    router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
+      this.stats.getHost++;
+      const result = this.table.getHost(req.modid, req.cmdid, nowSeconds());
+      if (result.pull) this.#pull(req.modid, req.cmdid);
+      peer.reply(
+        MessageId.GetHostResponse,
+        GetHostResponseCodec.encode({
+          seq: req.seq,
+          modid: req.modid,
+          cmdid: req.cmdid,
+          retcode: result.code,
+          host: result.code === RetCode.SUCC ? result.host : undefined,
+        }),
+      );
+    });
+    router.on(MessageId.ReportRequest, ReportRequestCodec, (req) => {
+      const host = req.host;
+      if (!host || !isPort(host.port)) {
+        this.#invalidReports++;
+        return;
+      }
+      this.stats.report++;
+      const known = this.table.report(
+        req.modid,
+        req.cmdid,
+        host.ip,
+        host.port,
+        req.retcode,
+        nowSeconds(),
+      );
+      if (!known) this.stats.unknownReports++;
+    });
+    router.on(MessageId.ApiGetRouteRequest, GetRouteRequestCodec, (req, peer) => {
+      this.stats.getRoute++;
+      const result = this.table.getRoute(req.modid, req.cmdid, nowSeconds());
+      if (result.pull) this.#pull(req.modid, req.cmdid);
+      peer.reply(
+        MessageId.ApiGetRouteResponse,
+        GetRouteResponseCodec.encode({ modid: req.modid, cmdid: req.cmdid, host: result.hosts }),
+      );
+    });
+  }
+
+  /** Sends the statistics of every module reported on since the last commit. */
+  commitStatistics(): void {
+    const requests = this.table.takeDirtySnapshots(this.settings.caller, nowSeconds());
+    if (requests.length > 0) channel.send({ type: "report", requests });
+  }
+
+  currentStats(): ShardStats {
+    this.stats.modules = this.table.size;
+    this.stats.badDatagrams = this.server.counters.get("badFrames") +
+      this.server.counters.get("unknownMsgid") + this.#invalidReports;
+    return { ...this.stats };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.server.close();
+    this.commitStatistics();
+  }
+}
+
+channel.onMessage(async (msg) => {
+  switch (msg.type) {
+    case "start": {
+      try {
+        shard = new Shard(msg.settings);
+        const addr = shard.server.start();
+        channel.send({ type: "ready", index: msg.settings.index, port: addr.port });
+      } catch (err) {
+        channel.send({
+          type: "startFailed",
+          index: msg.settings.index,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      return;
+    }
+    case "route":
+      shard?.table.applyUpdate(msg.modid, msg.cmdid, msg.hosts, nowSeconds());
+      return;
+    case "restore":
+      shard?.table.restore(msg.modid, msg.cmdid, msg.hosts, msg.updatedAt);
+      return;
+    case "resetPulling":
+      shard?.table.resetPulling();
+      return;
+    case "stats":
+      if (shard) channel.send({ type: "stats", stats: shard.currentStats() });
+      return;
+    case "stop": {
+      const index = shard?.settings.index ?? -1;
+      await shard?.stop();
+      channel.send({ type: "stopped", index });
+      channel.flush();
+      return;
+    }
+  }
+});
