@@ -13,7 +13,10 @@ const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error:
 
 function envLevel(): LogLevel {
   try {
-    const value = (globalThis as { Deno?: typeof Deno }).Deno?.env.get("LARS_LOG");
+    const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+    // Ask first: a plain env.get would prompt apps that import the client without --allow-env.
+    const state = deno?.permissions.querySync({ name: "env", variable: "LARS_LOG" }).state;
+    const value = state === "granted" ? deno?.env.get("LARS_LOG") : undefined;
     if (value && value in LEVELS) return value as LogLevel;
   } catch {
     // No --allow-env: keep the default.
