@@ -74,6 +74,8 @@ export class UdpEndpoint {
   #socket: UdpSocket | null = null;
   #loop: Promise<void> | null = null;
   #closing = false;
+  #sendsInFlight = 0;
+  #wakeFlushed: () => void = () => {};
 
   /** Creates the endpoint; {@linkcode start} binds it. */
   constructor(options: UdpEndpointOptions) {
@@ -116,15 +118,30 @@ export class UdpEndpoint {
     }
     this.counters.inc("framesOut");
     this.counters.inc("bytesOut", frame.length);
+    this.#sendsInFlight++;
     socket.send(frame, to).catch((err) => {
       this.counters.inc("sendErrors");
       this.#log.warnThrottled("send", `cannot send to ${fmt(to)}: ${errorText(err)}`);
+    }).finally(() => {
+      if (--this.#sendsInFlight === 0) this.#wakeFlushed();
     });
   }
 
-  /** Closes the socket and waits for the receive loop to end. */
-  async close(): Promise<void> {
+  /**
+   * Closes the socket and waits for the receive loop to end. Datagrams already
+   * handed to {@linkcode send} go out first (waiting at most `flushTimeoutMs`),
+   * so a fire-and-forget report right before close is not lost.
+   */
+  async close(flushTimeoutMs = 1000): Promise<void> {
     this.#closing = true;
+    if (this.#sendsInFlight > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.#wakeFlushed = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, flushTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
     this.#socket?.close();
     await this.#loop;
   }
