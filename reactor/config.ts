@@ -11,6 +11,8 @@
  */
 // Versioned `npm:` specifier on purpose: modules imported by URL get no import map (STYLE.md).
 import ini from "npm:ini@7.0.0";
+import { readFile } from "node:fs/promises";
+import process from "node:process";
 
 /** npm:ini ships no types: the one function used here, typed as it behaves. */
 const _parseIni: (text: string) => Record<string, unknown> = ini.parse;
@@ -95,9 +97,9 @@ export class Config {
     const file = path instanceof URL ? decodeURIComponent(path.pathname) : path;
     let text: string;
     try {
-      text = await Deno.readTextFile(path);
+      text = await readFile(path, "utf8");
     } catch (err) {
-      const why = err instanceof Deno.errors.NotFound ? "no such file" : _message(err);
+      const why = (err as { code?: string }).code === "ENOENT" ? "no such file" : _message(err);
       throw new ConfigError(file, undefined, undefined, `cannot read config file: ${why}`, {
         cause: err,
       });
@@ -332,7 +334,8 @@ function _raw(value: unknown): RawValue {
 }
 
 function _denoEnv(name: string): string | undefined {
-  return Deno.env.get(name);
+  // node:process works on Deno, Bun and Node; on Deno it still needs --allow-env.
+  return process.env[name];
 }
 
 function _inRange(n: number, range: RangeOptions): boolean {

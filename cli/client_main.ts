@@ -1,0 +1,98 @@
+/**
+ * The API tools of `lars` (gethost, getroute, report, simulator, qps,
+ * example) without the store commands, so they also run on Bun and Node and
+ * compile to a standalone binary (`deno task compile:bun`).
+ *
+ * @module
+ */
+import { ConfigError } from "../reactor/config.ts";
+import { agentTarget } from "./agent_target.ts";
+import { allowFlags, intFlag, parseArgs, type ParsedArgs, stringFlag } from "./args.ts";
+import {
+  CLIENT_USAGE,
+  moduleArgs,
+  runExample,
+  runGetHost,
+  runGetRoute,
+  runReport,
+} from "./client_cmds.ts";
+import { formatQps, runQps } from "./qps.ts";
+import { formatSimulation, simulate } from "./simulator.ts";
+import { commandUsage, UsageError } from "./usage.ts";
+
+/** Runs one API tool; returns the exit code. */
+export async function runClientCommand(
+  command: string,
+  args: ParsedArgs,
+  rest: string[],
+): Promise<number> {
+  const target = () => agentTarget(stringFlag(args, "config", "conf/lars_lb_agent.conf"));
+  switch (command) {
+    case "gethost":
+      allowFlags(args, ["config"]);
+      return runGetHost(await target(), rest);
+    case "getroute":
+      allowFlags(args, ["config"]);
+      return runGetRoute(await target(), rest);
+    case "report":
+      allowFlags(args, ["config"]);
+      return runReport(await target(), rest);
+    case "example":
+      allowFlags(args, ["config", "count"]);
+      return runExample(await target(), rest, intFlag(args, "count", 10, 1, 1_000_000));
+    case "simulator": {
+      allowFlags(args, ["config", "err-rate", "count"]);
+      const [modid, cmdid] = moduleArgs("simulator", rest);
+      const errRate = intFlag(args, "err-rate", 0, 0, 10);
+      const count = intFlag(args, "count", 1000, 1, 10_000_000);
+      const result = await simulate(await target(), modid, cmdid, errRate, count);
+      for (const line of formatSimulation(result)) console.log(line);
+      return result.hosts.size > 0 ? 0 : 1;
+    }
+    case "qps": {
+      allowFlags(args, ["config", "clients", "seconds", "modid", "cmdid"]);
+      if (rest.length > 0) throw new UsageError("qps takes no positional arguments");
+      const summary = await runQps(await target(), {
+        clients: intFlag(args, "clients", 1, 1, 1000),
+        seconds: intFlag(args, "seconds", 10, 1, 3600),
+        modid: intFlag(args, "modid", 1, -(2 ** 31), 2 ** 31 - 1),
+        cmdid: intFlag(args, "cmdid", 1, -(2 ** 31), 2 ** 31 - 1),
+      });
+      return summary.qps > 0 ? 0 : (console.error(formatQps("no answers", summary)), 1);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+const USAGE = `usage: lars-client COMMAND [ARGS] [OPTIONS]
+
+${CLIENT_USAGE}
+
+  -h, --help   this text`;
+
+/** Runs the API tools with `argv`; returns the exit code. */
+export async function clientMain(argv: string[]): Promise<number> {
+  let command: string | undefined;
+  try {
+    const args = parseArgs(argv);
+    const [first, ...rest] = args.positionals;
+    command = first;
+    if (args.flags.has("help") || !command) {
+      console.log(commandUsage(USAGE, command));
+      return args.flags.has("help") ? 0 : 2;
+    }
+    return await runClientCommand(command, args, rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`lars: ${err.message}\n${commandUsage(USAGE, command)}`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`lars: ${err.message}`);
+      return 1;
+    }
+    console.error(`lars: ${err instanceof Error ? err.message : err}`);
+    return 1;
+  }
+}
