@@ -223,9 +223,12 @@ export class DnsService {
     const interval = this.#options.pollIntervalMs ?? 1000;
     let failing = false;
     while (!signal.aborted) {
+      const started = Date.now();
       let wait = interval;
       try {
         await this.poll();
+        // Fixed rate: a slow reload does not stretch the period.
+        wait = Math.max(0, interval - (Date.now() - started));
         if (failing) this.#log.info(`database reachable again; route version ${this.#version}`);
         failing = false;
         this.#backoff.reset();
