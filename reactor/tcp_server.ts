@@ -48,6 +48,13 @@ export interface TcpServerOptions {
   name?: string;
   /** Logger; one named after `name` by default. */
   log?: Logger;
+  /**
+   * Share the port with other servers that set it too (one per isolate, the
+   * kernel spreads connections): how `[reactor] threadNum` runs several
+   * event loops on one port.
+   * @default false
+   */
+  reusePort?: boolean;
   /** Hook run once when a connection starts, before its first frame. */
   onConnect?: (conn: ServerConnection) => void;
   /** Hook run once when a connection has closed. */
@@ -110,7 +117,7 @@ export class TcpServer {
     this.#listener = this.#options.transport.listenTcp({
       hostname: this.#options.hostname ?? "127.0.0.1",
       port: this.#options.port,
-    });
+    }, { reusePort: this.#options.reusePort });
     this.#acceptLoop = this.#accept(this.#listener);
     return this.#listener.addr;
   }

@@ -63,12 +63,26 @@ export interface UdpSocket {
   close(): void;
 }
 
+/** Options of {@linkcode Transport.listenTcp}. */
+export interface ListenOptions {
+  /**
+   * Share the port with other listeners that also set it.
+   * @default false
+   */
+  reusePort?: boolean;
+}
+
 /** Factory of sockets for one runtime. */
 export interface Transport {
   /** Short name for logs, e.g. `deno` or `node`. */
   readonly name: string;
-  /** Starts listening for TCP connections. */
-  listenTcp(addr: NetAddress): TcpListener;
+  /**
+   * Starts listening for TCP connections. With `reusePort`, several
+   * listeners (in several isolates or processes) share the port and the
+   * kernel spreads connections over them (Linux SO_REUSEPORT; the Deno
+   * transport needs `--unstable-net`).
+   */
+  listenTcp(addr: NetAddress, options?: ListenOptions): TcpListener;
   /** Opens a TCP connection. */
   connectTcp(addr: NetAddress): Promise<TcpConn>;
   /** Binds a UDP socket. */

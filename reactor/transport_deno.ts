@@ -116,9 +116,14 @@ class DenoUdpSocket implements UdpSocket {
 /** The Deno transport. */
 export const denoTransport: Transport = {
   name: "deno",
-  listenTcp(addr) {
+  listenTcp(addr, options) {
     return new DenoTcpListener(
-      Deno.listen({ hostname: addr.hostname, port: addr.port, transport: "tcp" }),
+      Deno.listen({
+        hostname: addr.hostname,
+        port: addr.port,
+        transport: "tcp",
+        ...(options?.reusePort ? { reusePort: true } : {}),
+      }),
     );
   },
   async connectTcp(addr) {

@@ -404,7 +404,12 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
   }
   return {
     name: "node",
-    listenTcp: (addr) => new NodeTcpListener(addr, settings),
+    listenTcp: (addr, options) => {
+      if (options?.reusePort) {
+        throw new TypeError("Cannot listen with reusePort: the node transport does not support it");
+      }
+      return new NodeTcpListener(addr, settings);
+    },
     connectTcp: (addr) => connect(addr, settings.readHighWaterMark),
     bindUdp: (addr) => new NodeUdpSocket(addr, settings.maxQueuedDatagrams),
   };

@@ -186,3 +186,23 @@ Deno.test("tcp server - graceful close writes what is queued", async () => {
     await client.close();
   }
 });
+
+Deno.test("tcp server - reusePort lets two servers share a port; both get connections", async () => {
+  const first = routeServer({ reusePort: true });
+  const port = first.addr.port;
+  const second = routeServer({ port, reusePort: true });
+  const clients: RawFrameConn[] = [];
+  try {
+    for (let i = 0; i < 24; i++) clients.push(await RawFrameConn.connect(port));
+    await waitFor(
+      () => first.connections.size + second.connections.size === 24,
+      "24 connections accepted",
+    );
+    // The kernel hashes connections over the two listeners; all 24 on one is a 2^-23 chance.
+    assert.ok(first.connections.size > 0 && second.connections.size > 0);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await first.close();
+    await second.close();
+  }
+});
