@@ -27,6 +27,9 @@
  *
  * @module
  */
+import type { TcpConn } from "../reactor/transport.ts";
+import { denoTransport } from "../reactor/transport_deno.ts";
+import { freeTcpPort } from "../tests/support/ports.ts";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 // Versioned npm: specifier on purpose (no import map); see store/mysql_db.ts.
@@ -344,12 +347,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Writes all of `bytes`. */
-async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-}
-
 /** Median (nearest rank) of `values`. */
 function median(values: readonly number[]): number {
   return percentile(values, 50);
@@ -378,14 +375,14 @@ function thousands(n: number): string {
 }
 
 /** Opens `count` TCP connections to 127.0.0.1:`port`, 50 at a time, with no delay. */
-async function connectAll(port: number, count: number): Promise<Deno.TcpConn[]> {
-  const conns: Deno.TcpConn[] = [];
+async function connectAll(port: number, count: number): Promise<TcpConn[]> {
+  const conns: TcpConn[] = [];
   const BATCH = 50;
   for (let i = 0; i < count; i += BATCH) {
     const batch = await Promise.all(
       Array.from(
         { length: Math.min(BATCH, count - i) },
-        () => Deno.connect({ hostname: "127.0.0.1", port }),
+        () => denoTransport.connectTcp({ hostname: "127.0.0.1", port }),
       ),
     );
     for (const conn of batch) {
@@ -397,7 +394,7 @@ async function connectAll(port: number, count: number): Promise<Deno.TcpConn[]> 
 }
 
 /** Closes `conn`, ignoring an already closed one. */
-function closeQuietly(conn: Deno.TcpConn): void {
+function closeQuietly(conn: TcpConn): void {
   try {
     conn.close();
   } catch {
@@ -498,11 +495,11 @@ async function measureQps(
   let answered = 0;
   let checked = 0;
   let stopping = false;
-  const drive = async (conn: Deno.TcpConn) => {
+  const drive = async (conn: TcpConn) => {
     const buf = new Uint8Array(Math.max(4096, inFlight * 512));
     const decoder = new FrameDecoder();
     let outstanding = inFlight;
-    await writeAll(conn, batch(inFlight));
+    await conn.writeAll(batch(inFlight));
     while (outstanding > 0) {
       const n = await conn.read(buf);
       if (n === null) throw new Error("DNS closed a QPS connection");
@@ -523,7 +520,7 @@ async function measureQps(
       answered += got;
       if (!stopping && got > 0) {
         outstanding += got;
-        await writeAll(conn, batch(got));
+        await conn.writeAll(batch(got));
       }
     }
   };
@@ -663,7 +660,7 @@ async function measurePush(
       }
     }
   });
-  await Promise.all(conns.map((conn) => writeAll(conn, request)));
+  await Promise.all(conns.map((conn) => conn.writeAll(request)));
   const subscribed = () => arrivals.every((a) => a.length > 0);
   const subDeadline = performance.now() + 60_000;
   while (!subscribed()) {
@@ -786,9 +783,7 @@ async function startDns(
   storeUrl: string,
   maxConn: number,
 ): Promise<{ dns: DnsProcess; port: number; startMs: number }> {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  const port = freeTcpPort();
   const conf = `${dir}/${name}.conf`;
   await writeRepoFile(
     conf,

@@ -11,7 +11,10 @@ import type { NetCounters } from "./net_counters.ts";
 import type { MessageRouter } from "./router.ts";
 import type { NetAddress, TcpConn } from "./transport.ts";
 
-const READ_BUFFER_SIZE = 64 * 1024;
+/** First read buffer of a connection: most Lars peers send small frames. */
+const INITIAL_READ_BUFFER = 4 * 1024;
+/** A connection whose reads fill its buffer gets a bigger one, up to this. */
+const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_CHUNK = 256 * 1024;
 
 /** Options of a {@linkcode FramedConnection}. */
@@ -145,7 +148,8 @@ export class FramedConnection<Ctx = unknown> {
   }
 
   async #readLoop(): Promise<void> {
-    const buf = new Uint8Array(READ_BUFFER_SIZE);
+    // Small at first (1,000 idle agents must not cost 64 MiB), doubled while reads fill it.
+    let buf = new Uint8Array(INITIAL_READ_BUFFER);
     const decoder = new FrameDecoder();
     const onFrame = (msgid: number, body: Uint8Array) => this.#onFrame(msgid, body);
     try {
@@ -153,7 +157,9 @@ export class FramedConnection<Ctx = unknown> {
         const n = await this.#conn.read(buf);
         if (n === null) break;
         this.#counters.inc("bytesIn", n);
+        while (_loopStarved()) await _loopTurn;
         decoder.push(buf.subarray(0, n), onFrame);
+        if (n === buf.length && buf.length < MAX_READ_BUFFER) buf = new Uint8Array(buf.length * 2);
       }
     } catch (err) {
       if (err instanceof FrameError) {
@@ -250,6 +256,34 @@ export class FramedConnection<Ctx = unknown> {
     this.#drainWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * Fairness between busy connections and everything else. While data keeps
+ * arriving, a read can complete at once, again and again, without the event
+ * loop getting a turn: a flood on the connections starves timers and other
+ * sockets (mysql2's among them; a DB round trip then takes seconds). While
+ * reading, one 0 ms timer is kept pending; if it has not fired within
+ * `_TURN_BUDGET_MS`, the loop is starved, and every reader waits for that
+ * timer before handling more data. When the loop is not starved the timer
+ * fires on its own and nobody waits.
+ */
+const _TURN_BUDGET_MS = 10;
+let _loopTurn: Promise<void> | null = null;
+let _loopTurnSince = 0;
+
+function _loopStarved(): boolean {
+  if (_loopTurn === null) {
+    _loopTurnSince = performance.now();
+    _loopTurn = new Promise((resolve) =>
+      setTimeout(() => {
+        _loopTurn = null;
+        resolve();
+      }, 0)
+    );
+    return false;
+  }
+  return performance.now() - _loopTurnSince > _TURN_BUDGET_MS;
 }
 
 /** `host:port` text of an address. */

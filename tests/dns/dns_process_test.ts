@@ -1,3 +1,4 @@
+import { freeTcpPort } from "../support/ports.ts";
 import assert from "node:assert/strict";
 import { getTestMysql } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
@@ -6,15 +7,8 @@ import { ask, routes } from "./dns_suite.ts";
 
 const server = await getTestMysql();
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void> {
-  const port = freePort();
+  const port = freeTcpPort();
   const conf = `${dir}/lars_dns.conf`;
   await writeRepoFile(
     conf,

@@ -1,0 +1,284 @@
+/**
+ * The report service (`lars_reporter`): accepts ReportStatusRequest frames
+ * over TCP and keeps `ServerCallStatus` up to date (LARS.md, "Report service
+ * behaviour"), plus an optional per-minute `ServerCallHistory`.
+ *
+ * Unlike the original, which wrote one row per statement and fell ever further
+ * behind under load, it coalesces what arrives into a bounded queue (newest
+ * snapshot per key) and writes multi-row upserts in one transaction per batch,
+ * with `writers` writers in parallel, each owning a shard of the keys. The
+ * database may be down at start or later: reports are still accepted and
+ * queued, and writes are retried with backoff.
+ *
+ * @module
+ */
+import { MessageId } from "../proto/ids.ts";
+import { type ReportStatusRequest, ReportStatusRequestCodec } from "../proto/messages.ts";
+import { fmt } from "../reactor/framed_connection.ts";
+import { createLogger, type Logger } from "../reactor/log.ts";
+import { TcpServer } from "../reactor/tcp_server.ts";
+import type { NetAddress, Transport } from "../reactor/transport.ts";
+import type { ReportStore } from "../store/types.ts";
+import { createReporterCounters, type ReporterCounters } from "./counters.ts";
+import { HistoryTracker } from "./history.ts";
+import { toStatusRows } from "./ingest.ts";
+import { ReportWriter, type WriteMode } from "./report_writer.ts";
+import { StoreLink } from "./store_link.ts";
+import { shardOf, statusKey, WriteQueue } from "./write_queue.ts";
+
+/** Options of a {@linkcode ReportService}. */
+export interface ReportServiceOptions {
+  /** Where statistics go; `init()` is called by the service (and retried). */
+  store: ReportStore;
+  /** Sockets to use. */
+  transport: Transport;
+  /**
+   * Listen address.
+   * @default "127.0.0.1"
+   */
+  hostname?: string;
+  /**
+   * Listen port (0 picks a free one).
+   * @default 7779
+   */
+  port?: number;
+  /**
+   * Most agent connections at once.
+   * @default 1024
+   */
+  maxConn?: number;
+  /**
+   * Writers in parallel (`db_thread_cnt`), each owning a shard of the keys;
+   * give a MySQL store as many pooled connections. With a synchronous store
+   * (SQLite on this isolate) more than 1 gains nothing.
+   * @default 3
+   */
+  writers?: number;
+  /**
+   * Keep per-minute sums in `ServerCallHistory`; the store must have been
+   * opened with `history: true`.
+   * @default false
+   */
+  history?: boolean;
+  /**
+   * How long rows may wait for more to join their batch, in ms.
+   * @default 50
+   */
+  flushMs?: number;
+  /**
+   * Most rows per write transaction.
+   * @default 1000
+   */
+  batchRows?: number;
+  /**
+   * Most distinct keys queued over all writers (and, separately, most history
+   * sums); past this the key queued longest ago is dropped and counted.
+   * @default 100000
+   */
+  queueMax?: number;
+  /**
+   * How status rows are written; `"one-by-one"` is the benchmark baseline.
+   * @default "multi-row"
+   */
+  writeMode?: WriteMode;
+  /**
+   * Longest retry delay in ms while the database is down.
+   * @default 5000
+   */
+  retryMaxMs?: number;
+  /** Clock in ms, for `ts = 0` and queue ages. @default Date.now */
+  now?: () => number;
+  /** Logger. */
+  log?: Logger;
+}
+
+/** Queue gauges of a {@linkcode ReportService}. */
+export interface ReportQueueStats {
+  /** Status keys queued (not counting rows being written). */
+  queued: number;
+  /** History (key, minute) sums queued. */
+  historyQueued: number;
+  /** Status rows being written right now. */
+  inFlight: number;
+  /** Age in ms of the oldest queued key: how far writing lags behind. */
+  oldestAgeMs: number;
+}
+
+/** Options of {@linkcode ReportService.stop}. */
+export interface ReportServiceStopOptions {
+  /**
+   * How long to keep retrying writes of what is queued while the database is
+   * down, in ms; what is still queued then is lost (and counted in the result).
+   * @default 8000
+   */
+  flushTimeoutMs?: number;
+}
+
+/** The report service; see the module documentation. */
+export class ReportService {
+  /** Reports, results, rows written, batches, retries and drops. */
+  readonly counters: ReporterCounters = createReporterCounters();
+  /** The TCP server; its counters hold connection and frame numbers. */
+  readonly server: TcpServer;
+
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #queues: WriteQueue[];
+  readonly #writers: ReportWriter[];
+  readonly #tracker: HistoryTracker | null;
+  readonly #link: StoreLink;
+  #started = false;
+  #initAttempt: Promise<void> = Promise.resolve();
+
+  /**
+   * Creates the service; {@linkcode start} listens and starts the writers.
+   * @throws {RangeError} for an option outside its range
+   */
+  constructor(options: ReportServiceOptions) {
+    this.#log = options.log ?? createLogger("reporter");
+    this.#now = options.now ?? Date.now;
+    const writers = options.writers ?? 3;
+    if (!Number.isInteger(writers) || writers < 1 || writers > 256) {
+      throw new RangeError(`Cannot create report service: writers must be 1..256, got ${writers}`);
+    }
+    const queueMax = options.queueMax ?? 100_000;
+    if (!Number.isInteger(queueMax) || queueMax < writers) {
+      throw new RangeError(
+        `Cannot create report service: queueMax must be an integer >= writers, got ${queueMax}`,
+      );
+    }
+    const perShard = Math.ceil(queueMax / writers);
+    const link = new StoreLink(options.store, this.#log);
+    this.#link = link;
+    this.#queues = [];
+    this.#writers = [];
+    for (let i = 0; i < writers; i++) {
+      const queue = new WriteQueue({
+        counters: this.counters,
+        maxRows: perShard,
+        maxHistoryRows: perShard,
+        now: this.#now,
+      });
+      this.#queues.push(queue);
+      this.#writers.push(
+        new ReportWriter({
+          queue,
+          link,
+          counters: this.counters,
+          log: this.#log,
+          flushMs: options.flushMs,
+          batchRows: options.batchRows,
+          writeMode: options.writeMode,
+          retryMaxMs: options.retryMaxMs,
+        }),
+      );
+    }
+    this.#tracker = options.history ? new HistoryTracker({ maxKeys: 2 * queueMax }) : null;
+    this.server = new TcpServer({
+      transport: options.transport,
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? 7779,
+      maxConn: options.maxConn,
+      name: "reporter",
+      log: this.#log,
+    });
+    this.server.router.on(
+      MessageId.ReportStatusRequest,
+      ReportStatusRequestCodec,
+      (request) => this.submit(request),
+    );
+  }
+
+  /** The listen address; throws before {@linkcode start}. */
+  get addr(): NetAddress {
+    return this.server.addr;
+  }
+
+  /**
+   * Creates the tables when missing (in the background: while the database is
+   * down the writers retry it before their first write), starts the writers
+   * and listens at once. Throws when the address cannot be bound.
+   */
+  start(): NetAddress {
+    if (this.#started) throw new Error("ReportService is already started");
+    this.#started = true;
+    this.#initAttempt = this.#link.ready().catch((err) => this.#link.failed(err));
+    for (const writer of this.#writers) writer.start();
+    const addr = this.server.listen();
+    this.#log.info(
+      `listening on ${fmt(addr)}, ${this.#writers.length} writer(s)` +
+        (this.#tracker ? ", history on" : ""),
+    );
+    return addr;
+  }
+
+  /** Queues the results of one report: what the TCP handler does per frame. */
+  submit(request: ReportStatusRequest): void {
+    const counters = this.counters;
+    counters.inc("reports");
+    counters.inc("results", request.results.length);
+    const { rows, invalid, clockFixes } = toStatusRows(request, Math.floor(this.#now() / 1000));
+    if (invalid > 0) {
+      counters.inc("invalidResults", invalid);
+      this.#log.warnThrottled(
+        "invalid",
+        `dropping ${invalid} results of module ${request.modid}/${request.cmdid} from caller ` +
+          `${request.caller}: a port, count or id does not fit its column`,
+      );
+    }
+    if (clockFixes > 0) counters.inc("clockFixes", clockFixes);
+    const queues = this.#queues;
+    const tracker = this.#tracker;
+    for (const row of rows) {
+      const key = statusKey(row);
+      const queue = queues.length === 1 ? queues[0] : queues[shardOf(row, queues.length)];
+      if (tracker !== null) {
+        const delta = tracker.observe(row, key);
+        if (delta !== null) queue.addHistory(delta);
+      }
+      queue.putStatus(row, key);
+    }
+  }
+
+  /** Queue gauges summed over the writers. */
+  queueStats(): ReportQueueStats {
+    const stats: ReportQueueStats = { queued: 0, historyQueued: 0, inFlight: 0, oldestAgeMs: 0 };
+    this.#queues.forEach((queue, i) => {
+      stats.queued += queue.size;
+      stats.historyQueued += queue.historySize;
+      stats.inFlight += this.#writers[i].inFlight;
+      stats.oldestAgeMs = Math.max(stats.oldestAgeMs, queue.oldestAgeMs());
+    });
+    return stats;
+  }
+
+  /**
+   * Writes everything queued now, without waiting for the flush window;
+   * resolves when it is written (retrying while the database is down).
+   */
+  async flush(): Promise<void> {
+    await Promise.all(this.#writers.map((writer) => writer.flush()));
+  }
+
+  /**
+   * Stops accepting (closes every connection), writes what is queued and
+   * stops the writers. Gives up after `flushTimeoutMs` if the database stays
+   * down. Resolves to the number of rows left unwritten (0 normally); it does
+   * not close the store.
+   */
+  async stop(options: ReportServiceStopOptions = {}): Promise<number> {
+    if (this.#started) await this.server.close();
+    const deadline = Date.now() + (options.flushTimeoutMs ?? 8000);
+    await Promise.all(this.#writers.map((writer) => writer.stop(deadline)));
+    await this.#initAttempt;
+    const stats = this.queueStats();
+    const lost = stats.queued + stats.historyQueued;
+    if (lost > 0) {
+      this.#log.error(
+        `stopped with ${stats.queued} status rows and ${stats.historyQueued} history sums ` +
+          "unwritten",
+      );
+    }
+    return lost;
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * A database writer of the report service: drains one {@linkcode WriteQueue}
+ * into the store in batches. It waits up to `flushMs` after the first row
+ * arrives (or until `batchRows` rows wait), then writes up to `batchRows`
+ * status rows as one multi-row transaction, then the queued history sums.
+ * Under load the queue is never empty, so batches are full and there is no
+ * waiting at all.
+ *
+ * A batch that fails with a `StoreError` (database down, connection lost,
+ * lock timeout) goes back into the queue without overwriting newer snapshots,
+ * and the writer retries with exponential backoff and jitter. The service runs
+ * one writer per shard of keys, so the snapshots of one key are always written
+ * in order by one writer.
+ *
+ * @module
+ */
+import { errorText } from "../reactor/framed_connection.ts";
+import type { Logger } from "../reactor/log.ts";
+import { Backoff } from "../reactor/timers.ts";
+import { StoreError } from "../store/types.ts";
+import type { ReporterCounters } from "./counters.ts";
+import type { StoreLink } from "./store_link.ts";
+import type { WriteQueue } from "./write_queue.ts";
+
+/**
+ * How status rows are written: `"multi-row"` (multi-row upserts in one
+ * transaction) or `"one-by-one"` (one autocommitted statement per row, the
+ * original's way; the benchmark baseline).
+ */
+export type WriteMode = "multi-row" | "one-by-one";
+
+/** Options of a {@linkcode ReportWriter}. */
+export interface ReportWriterOptions {
+  /** The queue this writer drains (and alone drains). */
+  queue: WriteQueue;
+  /** The shared store and its up/down state. */
+  link: StoreLink;
+  /** Counters for `rowsWritten`, `batches`, `retries`, `rejected`, `historyRowsWritten`. */
+  counters: ReporterCounters;
+  /** Logger. */
+  log: Logger;
+  /**
+   * How long rows may wait for more to join their batch, in ms.
+   * @default 50
+   */
+  flushMs?: number;
+  /**
+   * Most rows per write transaction; a full batch is written at once.
+   * @default 1000
+   */
+  batchRows?: number;
+  /**
+   * How status rows are written.
+   * @default "multi-row"
+   */
+  writeMode?: WriteMode;
+  /**
+   * First retry delay in ms after a failed write (doubles, with full jitter);
+   * at most `retryMaxMs`.
+   * @default 100
+   */
+  retryInitialMs?: number;
+  /**
+   * Longest retry delay in ms.
+   * @default 5000
+   */
+  retryMaxMs?: number;
+}
+
+interface _Wait {
+  ms: number;
+  rows: number;
+  /** Whether flush() and stop() cut it short (not for a retry backoff). */
+  interruptible: boolean;
+}
+
+/** Drains one queue into the store; see the module documentation. */
+export class ReportWriter {
+  readonly #queue: WriteQueue;
+  readonly #link: StoreLink;
+  readonly #counters: ReporterCounters;
+  readonly #log: Logger;
+  readonly #flushMs: number;
+  readonly #batchRows: number;
+  readonly #writeMode: WriteMode;
+  readonly #backoff: Backoff;
+  #loop: Promise<void> | null = null;
+  #ended = false;
+  #inFlight = 0;
+  #stopping = false;
+  #hardStop = false;
+  #flushWaiters: { upTo: number; wake: () => void }[] = [];
+  #interrupt: ((hard: boolean) => void) | null = null;
+
+  /**
+   * Creates the writer; {@linkcode start} starts it.
+   * @throws {RangeError} for an option outside its range
+   */
+  constructor(options: ReportWriterOptions) {
+    this.#queue = options.queue;
+    this.#link = options.link;
+    this.#counters = options.counters;
+    this.#log = options.log;
+    this.#flushMs = options.flushMs ?? 50;
+    this.#batchRows = options.batchRows ?? 1000;
+    this.#writeMode = options.writeMode ?? "multi-row";
+    if (!Number.isFinite(this.#flushMs) || this.#flushMs < 0) {
+      throw new RangeError(
+        `Cannot create report writer: flushMs must be >= 0, got ${this.#flushMs}`,
+      );
+    }
+    if (!Number.isInteger(this.#batchRows) || this.#batchRows < 1) {
+      throw new RangeError(
+        `Cannot create report writer: batchRows must be >= 1, got ${this.#batchRows}`,
+      );
+    }
+    const maxMs = options.retryMaxMs ?? 5000;
+    this.#backoff = new Backoff({
+      initialMs: Math.min(options.retryInitialMs ?? 100, maxMs),
+      maxMs,
+    });
+  }
+
+  /** Status rows being written right now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Starts the write loop. */
+  start(): void {
+    this.#loop ??= this.#run().finally(() => {
+      this.#ended = true;
+      this.#wakeFlushWaiters(Infinity);
+    });
+  }
+
+  /**
+   * Writes what is queued now without waiting for the flush window; resolves
+   * once it is written (retrying with backoff while the database is down; a
+   * batch in flight now is part of it), or once the writer has stopped.
+   * What arrives meanwhile is not waited for.
+   */
+  flush(): Promise<void> {
+    if (this.#loop === null || this.#ended || (this.#queue.isEmpty && this.#inFlight === 0)) {
+      return Promise.resolve();
+    }
+    const upTo = this.#queue.lastSeq;
+    return new Promise((wake) => {
+      this.#flushWaiters.push({ upTo, wake });
+      this.#interrupt?.(false);
+    });
+  }
+
+  /**
+   * Writes everything queued, then stops. At `deadline` (ms since the epoch)
+   * it stops retrying: what is still queued then stays in the queue, unwritten.
+   * Resolves when the loop has ended.
+   */
+  async stop(deadline: number = Infinity): Promise<void> {
+    this.#stopping = true;
+    this.#interrupt?.(false);
+    const timer = Number.isFinite(deadline)
+      ? setTimeout(() => {
+        this.#hardStop = true;
+        this.#interrupt?.(true);
+      }, Math.max(0, deadline - Date.now()))
+      : undefined;
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #run(): Promise<void> {
+    const queue = this.#queue;
+    while (!this.#hardStop) {
+      // Nothing is in flight here: what is not queued any more is written.
+      if (this.#flushWaiters.length > 0) this.#wakeFlushWaiters(queue.oldestSeq());
+      if (queue.isEmpty) {
+        if (this.#stopping) return;
+        await this.#wait({ ms: Infinity, rows: 1, interruptible: true });
+        continue;
+      }
+      if (!this.#stopping && this.#flushWaiters.length === 0) {
+        await this.#wait({ ms: this.#flushMs, rows: this.#batchRows, interruptible: true });
+        if (this.#hardStop) return;
+      }
+      if (!(await this.#writeOnce())) {
+        await this.#wait({ ms: this.#backoff.next(), rows: Infinity, interruptible: false });
+      }
+    }
+  }
+
+  /** One batch of status rows, then one of history sums. False when a write failed. */
+  async #writeOnce(): Promise<boolean> {
+    try {
+      await this.#link.ready();
+    } catch (err) {
+      this.#counters.inc("retries");
+      this.#link.failed(err);
+      return false;
+    }
+    return await this.#writeStatus() && await this.#writeHistory();
+  }
+
+  async #writeStatus(): Promise<boolean> {
+    const entries = this.#queue.takeStatus(this.#batchRows);
+    if (entries.length === 0) return true;
+    const rows = entries.map((e) => e.row);
+    const store = this.#link.store;
+    this.#inFlight = rows.length;
+    try {
+      if (this.#writeMode === "one-by-one") await store.upsertStatusOneByOne(rows);
+      else await store.upsertStatus(rows);
+      this.#counters.inc("rowsWritten", rows.length);
+      this.#counters.inc("batches");
+      this.#succeeded();
+      return true;
+    } catch (err) {
+      if (!(err instanceof StoreError)) {
+        this.#reject("status", rows.length, err);
+        return true;
+      }
+      this.#queue.requeueStatus(entries);
+      this.#failed(err);
+      return false;
+    } finally {
+      this.#inFlight = 0;
+    }
+  }
+
+  async #writeHistory(): Promise<boolean> {
+    const entries = this.#queue.takeHistory(this.#batchRows);
+    if (entries.length === 0) return true;
+    const rows = entries.map((e) => e.row);
+    try {
+      await this.#link.store.addHistory(rows);
+      this.#counters.inc("historyRowsWritten", rows.length);
+      this.#succeeded();
+      return true;
+    } catch (err) {
+      if (!(err instanceof StoreError)) {
+        this.#reject("history", rows.length, err);
+        return true;
+      }
+      this.#queue.requeueHistory(entries);
+      this.#failed(err);
+      return false;
+    }
+  }
+
+  #succeeded(): void {
+    this.#backoff.reset();
+    this.#link.succeeded();
+  }
+
+  #failed(err: StoreError): void {
+    this.#counters.inc("retries");
+    this.#link.failed(err);
+  }
+
+  /** Rows the store refused before sending anything: retrying cannot help. */
+  #reject(what: string, count: number, err: unknown): void {
+    this.#counters.inc("rejected", count);
+    this.#log.error(`dropping ${count} ${what} rows the store rejected: ${errorText(err)}`);
+  }
+
+  #wait(wait: _Wait): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.#interrupt = null;
+        this.#queue.cancelWait();
+        resolve();
+      };
+      if (Number.isFinite(wait.ms)) timer = setTimeout(done, wait.ms);
+      this.#interrupt = (hard) => {
+        if (hard || wait.interruptible) done();
+      };
+      if (Number.isFinite(wait.rows)) this.#queue.onRows(wait.rows, done);
+    });
+  }
+
+  /** Wakes the flush() calls whose rows are all written: queued before `oldestQueued`. */
+  #wakeFlushWaiters(oldestQueued: number): void {
+    const done = this.#flushWaiters.filter((w) => w.upTo < oldestQueued);
+    if (done.length === 0) return;
+    this.#flushWaiters = this.#flushWaiters.filter((w) => w.upTo >= oldestQueued);
+    for (const waiter of done) waiter.wake();
+  }
+}

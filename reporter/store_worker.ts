@@ -1,0 +1,71 @@
+/**
+ * The store worker: a Web Worker that owns the report store and runs the
+ * calls {@linkcode WorkerReportStore} forwards to it, concurrently (one per
+ * writer, each on its own pooled MySQL connection). Its event loop does
+ * nothing else, so database round trips are not held up by the main isolate
+ * reading and decoding reports.
+ *
+ * @module
+ */
+import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
+import type { ReportStore } from "../store/types.ts";
+import { newReportStore } from "./store_factory.ts";
+import {
+  packHistory,
+  packStatus,
+  type StoreReply,
+  type StoreRequest,
+  type StoreWorkerOpen,
+  unpackHistory,
+  unpackStatus,
+} from "./store_protocol.ts";
+
+const channel = new WorkerChannel<StoreReply, StoreRequest>(workerScope(), {
+  flushOn: "microtask",
+});
+let options: StoreWorkerOpen | null = null;
+let store: ReportStore | null = null;
+
+/** The store, opened on first use (again after a failed open, e.g. an unreadable file). */
+function opened(): ReportStore {
+  if (options === null) throw new Error("Store worker: no store is open");
+  store ??= newReportStore(options.url, options).store;
+  return store;
+}
+
+async function run(request: StoreRequest): Promise<Float64Array | undefined> {
+  switch (request.op) {
+    case "open":
+      options = request.open;
+      return undefined;
+    case "init":
+      return void await opened().init();
+    case "close":
+      await store?.close();
+      store = null;
+      options = null;
+      return undefined;
+    case "upsertStatus":
+      return void await opened().upsertStatus(unpackStatus(request.rows));
+    case "upsertStatusOneByOne":
+      return void await opened().upsertStatusOneByOne(unpackStatus(request.rows));
+    case "addHistory":
+      return void await opened().addHistory(unpackHistory(request.rows));
+    case "listStatus":
+      return packStatus(await opened().listStatus(request.filter));
+    case "listHistory":
+      return packHistory(await opened().listHistory(request.filter));
+  }
+}
+
+channel.onMessage((request) => {
+  run(request).then(
+    (rows) => channel.send({ id: request.id, ok: true, rows }),
+    (err) => {
+      const error = err instanceof Error
+        ? { name: err.name, message: err.message }
+        : { name: "Error", message: String(err) };
+      channel.send({ id: request.id, ok: false, error });
+    },
+  );
+});

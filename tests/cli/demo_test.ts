@@ -1,0 +1,41 @@
+import { freeTcpPort } from "../support/ports.ts";
+import assert from "node:assert/strict";
+import { freeUdpPortTriple } from "../support/agent_probe.ts";
+import { repoTempDir, runTask, writeRepoFile } from "../support/process.ts";
+
+Deno.test("demo - starts DNS, reporter and agent, balances the sample module, stops cleanly", async () => {
+  const dir = await repoTempDir("demo_");
+  try {
+    const dns = freeTcpPort();
+    const reporter = freeTcpPort();
+    const agent = freeUdpPortTriple();
+    const store = `[store]\nurl = sqlite:${dir.path}/lars.db\n`;
+    await writeRepoFile(`${dir.path}/lars_dns.conf`, `[reactor]\nport = ${dns}\n${store}`);
+    await writeRepoFile(
+      `${dir.path}/lars_reporter.conf`,
+      `[reactor]\nport = ${reporter}\n${store}`,
+    );
+    await writeRepoFile(
+      `${dir.path}/lars_lb_agent.conf`,
+      `[reporter]\nip = 127.0.0.1\nport = ${reporter}\n[dnsserver]\nip = 127.0.0.1\nport = ${dns}\n` +
+        `[agent]\nport = ${agent}\ncache_dir = ${dir.path}/cache\n`,
+    );
+    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "2"]);
+    const out = r.stdout + r.stderr;
+    assert.equal(r.code, 0, out);
+    assert.match(out, /demo: added 6 sample hosts/);
+    const rows = out.match(/^ {2}10\.0\.0\.\d:900\d\s+\d+\s+\d+$/gm) ?? [];
+    assert.equal(rows.length, 3, out);
+    assert.match(out, /demo: [1-9]\d* rows in ServerCallStatus/);
+    assert.match(out, new RegExp(`DNS service\\s+tcp 127\\.0\\.0\\.1:${dns}`));
+    assert.match(
+      out,
+      new RegExp(`agent\\s+udp 127\\.0\\.0\\.1:${agent},${agent + 1},${agent + 2}`),
+    );
+    assert.match(out, /demo: stopped cleanly/);
+    assert.match(out, /\[dns\] .*INFO dns: stopped/);
+    assert.match(out, /\[agent\] .*INFO agent: stopped/);
+  } finally {
+    await dir.remove();
+  }
+});
