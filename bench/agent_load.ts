@@ -94,9 +94,9 @@ try {
   // Load every module into the agent (as applications would by calling them).
   const client = new LarsClient({ port: agentPort, timeoutMs: 2000 });
   const loadStart = performance.now();
-  for (let m = 0; m < modules; m += 500) {
+  for (let m = 0; m < modules; m += 100) {
     const batch = [];
-    for (let i = m; i < Math.min(modules, m + 500); i++) batch.push(client.regInit(100 + i, 1));
+    for (let i = m; i < Math.min(modules, m + 100); i++) batch.push(client.regInit(100 + i, 1));
     const results = await Promise.all(batch);
     const missing = results.filter((r) => r !== RetCode.SUCC).length;
     if (missing) console.log(`warning: ${missing} modules not loaded in batch at ${m}`);
