@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { ConfigError } from "../reactor/config.ts";
 import { agentTarget } from "./agent_target.ts";
-import { allowFlags, intFlag, parseArgs, type ParsedArgs, stringFlag } from "./args.ts";
+import { allowFlags, intFlag, type ParsedArgs, stringFlag } from "./args.ts";
 import {
   CLIENT_USAGE,
   moduleArgs,
@@ -18,7 +17,7 @@ import {
 } from "./client_cmds.ts";
 import { formatQps, runQps } from "./qps.ts";
 import { formatSimulation, simulate } from "./simulator.ts";
-import { commandUsage, UsageError } from "./usage.ts";
+import { runCommandLine, UsageError } from "./usage.ts";
 
 /** Runs one API tool; returns the exit code. */
 export async function runClientCommand(
@@ -72,27 +71,6 @@ ${CLIENT_USAGE}
   -h, --help   this text`;
 
 /** Runs the API tools with `argv`; returns the exit code. */
-export async function clientMain(argv: string[]): Promise<number> {
-  let command: string | undefined;
-  try {
-    const args = parseArgs(argv);
-    const [first, ...rest] = args.positionals;
-    command = first;
-    if (args.flags.has("help") || !command) {
-      console.log(commandUsage(USAGE, command));
-      return args.flags.has("help") ? 0 : 2;
-    }
-    return await runClientCommand(command, args, rest);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`lars: ${err.message}\n${commandUsage(USAGE, command)}`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      console.error(`lars: ${err.message}`);
-      return 1;
-    }
-    console.error(`lars: ${err instanceof Error ? err.message : err}`);
-    return 1;
-  }
+export function clientMain(argv: string[]): Promise<number> {
+  return runCommandLine(argv, USAGE, runClientCommand);
 }

@@ -8,15 +8,14 @@
  *
  * @module
  */
-import { ConfigError } from "../reactor/config.ts";
 import { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import { openRouteStore, redactUrl } from "../store/url.ts";
-import { allowFlags, parseArgs, type ParsedArgs, stringFlag } from "./args.ts";
+import { allowFlags, type ParsedArgs, stringFlag } from "./args.ts";
 import { CLIENT_USAGE } from "./client_cmds.ts";
 import { runClientCommand } from "./client_main.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
-import { commandUsage, UsageError } from "./usage.ts";
+import { runCommandLine, UsageError } from "./usage.ts";
 
 const USAGE = `usage: lars COMMAND [ARGS] [OPTIONS]   (deno task lars ...)
 
@@ -51,30 +50,15 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
 }
 
 /** Runs the CLI with `argv`; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let command: string | undefined;
-  try {
-    const args = parseArgs(argv);
-    const [first, ...rest] = args.positionals;
-    command = first;
-    if (args.flags.has("help") || !command) {
-      console.log(commandUsage(USAGE, command));
-      return args.flags.has("help") ? 0 : 2;
-    }
-    if (command === "route" || command === "db") return await runStoreCommand(command, args, rest);
-    return await runClientCommand(command, args, rest);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`lars: ${err.message}\n${commandUsage(USAGE, command)}`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      console.error(`lars: ${err.message}`);
-      return 1;
-    }
-    console.error(`lars: ${err instanceof Error ? err.message : err}`);
-    return 1;
-  }
+export function main(argv: string[]): Promise<number> {
+  return runCommandLine(
+    argv,
+    USAGE,
+    (command, args, rest) =>
+      command === "route" || command === "db"
+        ? runStoreCommand(command, args, rest)
+        : runClientCommand(command, args, rest),
+  );
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

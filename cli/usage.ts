@@ -1,3 +1,5 @@
+import { parseArgs, type ParsedArgs } from "./args.ts";
+
 /**
  * The error a command throws for wrong arguments: the CLI prints its message
  * and the command's usage, and exits 2.
@@ -28,4 +30,38 @@ export function commandUsage(usage: string, command: string | undefined): string
     while (lines[i + 1]?.startsWith("      ")) picked.push(lines[++i]);
   }
   return picked.length ? `usage:\n${picked.join("\n")}` : usage;
+}
+
+/** Runs one command given its name, parsed arguments and positionals; resolves to the exit code. */
+export type CommandRunner = (command: string, args: ParsedArgs, rest: string[]) => Promise<number>;
+
+/**
+ * The shared shape of the `lars` entry points: parse `argv`, answer `--help`
+ * (exit 0) and a missing command (usage, exit 2), run the command; a
+ * UsageError prints the command's usage and exits 2, any other error one
+ * `lars: ...` line and exit 1.
+ */
+export async function runCommandLine(
+  argv: string[],
+  usage: string,
+  run: CommandRunner,
+): Promise<number> {
+  let command: string | undefined;
+  try {
+    const args = parseArgs(argv);
+    const [first, ...rest] = args.positionals;
+    command = first;
+    if (args.flags.has("help") || !command) {
+      console.log(commandUsage(usage, command));
+      return args.flags.has("help") ? 0 : 2;
+    }
+    return await run(command, args, rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`lars: ${err.message}\n${commandUsage(usage, command)}`);
+      return 2;
+    }
+    console.error(`lars: ${err instanceof Error ? err.message : err}`);
+    return 1;
+  }
 }

@@ -15,7 +15,7 @@ import { Counters } from "../reactor/counters.ts";
 import { errorText, fmt } from "../reactor/framed_connection.ts";
 import { createLogger, type Logger } from "../reactor/log.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
-import { Backoff } from "../reactor/timers.ts";
+import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteRow, RouteStore } from "../store/types.ts";
 import { moduleKey, RouteMap } from "./route_map.ts";
@@ -149,7 +149,7 @@ export class DnsService {
         this.counters.inc("dbErrors");
         const wait = this.#backoff.next();
         this.#log.warn(`cannot load routes: ${errorText(err)}; retrying in ${Math.round(wait)} ms`);
-        await sleep(wait, signal);
+        await quietDelay(wait, signal);
       }
     }
     if (signal.aborted) return null;
@@ -243,20 +243,7 @@ export class DnsService {
         }
         failing = true;
       }
-      await sleep(wait, signal);
+      await quietDelay(wait, signal);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -10,7 +10,7 @@ import { errorText, fmt, FramedConnection } from "./framed_connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
-import { Backoff } from "./timers.ts";
+import { Backoff, quietDelay } from "./timers.ts";
 import type { NetAddress, TcpConn, Transport } from "./transport.ts";
 
 /** Options of a {@linkcode TcpClient}. */
@@ -184,7 +184,7 @@ export class TcpClient {
         return;
       }
       if (!socket) {
-        await this.#sleep(this.#backoff.next());
+        await quietDelay(this.#backoff.next(), this.#stop.signal);
         continue;
       }
       const since = Date.now();
@@ -193,7 +193,7 @@ export class TcpClient {
       this.#runHook("onDisconnect");
       // A connection that lasted a while proves the server healthy again.
       if (Date.now() - since > 1000) this.#backoff.reset();
-      await this.#sleep(this.#backoff.next());
+      await quietDelay(this.#backoff.next(), this.#stop.signal);
     }
   }
 
@@ -248,19 +248,6 @@ export class TcpClient {
     if (!this.#stop.signal.aborted) {
       this.#log.warn(`lost connection to ${fmt(this.server)}; reconnecting`);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#stop.signal;
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    });
   }
 
   #runHook(name: "onConnect" | "onDisconnect"): void {

@@ -40,7 +40,7 @@ export function every(
   const onError = options.onError ??
     ((err: unknown) => console.error("Repeating task failed:", err));
   return (async () => {
-    if (!immediate) await _quietDelay(ms, signal);
+    if (!immediate) await quietDelay(ms, signal);
     while (!signal.aborted) {
       try {
         await fn(signal);
@@ -51,7 +51,7 @@ export function every(
           console.error("Repeating task error handler failed:", inner);
         }
       }
-      await _quietDelay(ms, signal);
+      await quietDelay(ms, signal);
     }
   })();
 }
@@ -78,8 +78,8 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Like {@linkcode delay}, but resolves instead of rejecting on abort. */
-async function _quietDelay(ms: number, signal: AbortSignal): Promise<void> {
+/** Like {@linkcode delay}, but resolves (early) instead of rejecting on abort. */
+export async function quietDelay(ms: number, signal: AbortSignal): Promise<void> {
   try {
     await delay(ms, signal);
   } catch {

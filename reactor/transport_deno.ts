@@ -20,6 +20,15 @@ function toAddress(addr: Deno.Addr): NetAddress {
   return { hostname: String(addr.transport), port: 0 };
 }
 
+/** Closes a Deno resource; one that is already gone (BadResource) is fine. */
+function closeResource(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.BadResource)) throw err;
+  }
+}
+
 class DenoTcpConn implements TcpConn {
   readonly localAddr: NetAddress;
   readonly remoteAddr: NetAddress;
@@ -50,11 +59,7 @@ class DenoTcpConn implements TcpConn {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch (err) {
-      if (!(err instanceof Deno.errors.BadResource)) throw err;
-    }
+    closeResource(this.#conn);
   }
 }
 
@@ -75,11 +80,7 @@ class DenoTcpListener implements TcpListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#listener.close();
-    } catch (err) {
-      if (!(err instanceof Deno.errors.BadResource)) throw err;
-    }
+    closeResource(this.#listener);
   }
 }
 
@@ -105,11 +106,7 @@ class DenoUdpSocket implements UdpSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch (err) {
-      if (!(err instanceof Deno.errors.BadResource)) throw err;
-    }
+    closeResource(this.#conn);
   }
 }
 
