@@ -12,6 +12,7 @@ import { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import { openRouteStore, redactUrl } from "../store/url.ts";
 import { allowFlags, type ParsedArgs, stringFlag } from "./args.ts";
+import { runCache } from "./cache_cmd.ts";
 import { CLIENT_USAGE } from "./client_cmds.ts";
 import { runClientCommand } from "./client_main.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
@@ -22,6 +23,7 @@ const USAGE = `usage: lars COMMAND [ARGS] [OPTIONS]   (deno task lars ...)
 ${ROUTE_USAGE}
 
 ${CLIENT_USAGE}
+  lars cache                               the agent's route cache, with each route's age
 
   -h, --help   this text`;
 
@@ -51,14 +53,15 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
 
 /** Runs the CLI with `argv`; returns the exit code. */
 export function main(argv: string[]): Promise<number> {
-  return runCommandLine(
-    argv,
-    USAGE,
-    (command, args, rest) =>
-      command === "route" || command === "db"
-        ? runStoreCommand(command, args, rest)
-        : runClientCommand(command, args, rest),
-  );
+  return runCommandLine(argv, USAGE, (command, args, rest) => {
+    if (command === "route" || command === "db") return runStoreCommand(command, args, rest);
+    if (command === "cache") {
+      allowFlags(args, ["config"]);
+      if (rest.length > 0) throw new UsageError("cache takes no arguments");
+      return runCache(stringFlag(args, "config", "conf/lars_lb_agent.conf")!);
+    }
+    return runClientCommand(command, args, rest);
+  });
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

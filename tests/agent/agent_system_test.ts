@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeFrame, ipToInt, RetCode } from "../../proto/mod.ts";
 import { waitFor } from "../support/net.ts";
+import { runTask } from "../support/process.ts";
 import { AgentSystem } from "./agent_system.ts";
 
 const A = { ip: ipToInt("10.0.0.1"), port: 8001 };
@@ -156,6 +157,14 @@ Deno.test("agent - restarted while DNS is down, serves routes from its cache at 
   try {
     await sys.admin.addHost(12, 0, C.ip, C.port);
     await getHostUntil(sys, 12, 0, (c) => c === RetCode.SUCC);
+    // The cache, with each route's age, is visible to operators.
+    let cache = await runTask("lars", ["cache", "--config", sys.configPath]);
+    for (let i = 0; i < 50 && cache.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the cache write is debounced
+      cache = await runTask("lars", ["cache", "--config", sys.configPath]);
+    }
+    assert.equal(cache.code, 0, cache.stdout + cache.stderr);
+    assert.match(cache.stdout, /^12\t0\t\d+s\t192\.168\.0\.3:8003$/m);
     const status = await sys.stopAgent();
     assert.equal(status?.code, 0);
     await sys.stopDns();
