@@ -45,11 +45,20 @@ export interface AgentServiceOptions {
   log?: Logger;
 }
 
-/** A module the agent knows, with its last route from DNS. */
+/** A module the agent knows, with its last route from DNS (empty while the first pull runs). */
 interface KnownModule {
   modid: number;
   cmdid: number;
   hosts: HostInfo[];
+  /** Unix time in seconds when DNS last sent the route (0: never). */
+  updatedAt: number;
+}
+
+/** True when both lists hold the same hosts, in any order. */
+function sameHosts(a: readonly HostInfo[], b: readonly HostInfo[]): boolean {
+  if (a.length !== b.length) return false;
+  const keys = new Set(a.map((h) => `${h.ip}:${h.port}`));
+  return b.every((h) => keys.has(`${h.ip}:${h.port}`));
 }
 
 /** The load-balance agent. */
@@ -79,7 +88,9 @@ export class AgentService {
     this.#options = options;
     this.#log = options.log ?? createLogger("agent");
     const { settings, transport } = options;
-    this.#cache = settings.cacheDir ? new RouteCache(settings.cacheDir, this.#log) : null;
+    this.#cache = settings.cacheDir
+      ? new RouteCache(settings.cacheDir, this.#log, () => this.#cachedRoutes())
+      : null;
     this.dns = new TcpClient({
       transport,
       hostname: settings.dns.hostname,
@@ -132,7 +143,7 @@ export class AgentService {
         settings: {
           index,
           hostname: settings.hostname,
-          port: settings.port === 0 ? 0 : settings.port + index,
+          port: settings.port + index,
           loadBalance: settings.loadBalance,
           caller,
           reportIntervalMs: settings.reportIntervalSeconds * 1000,
@@ -150,7 +161,7 @@ export class AgentService {
       this.#shard(route.modid, route.cmdid).send({ type: "restore", ...route });
     }
     if (cached.length > 0) {
-      const oldest = Math.min(...cached.map((r) => r.updatedAt));
+      const oldest = cached.reduce((min, r) => Math.min(min, r.updatedAt), Infinity);
       this.#log.info(
         `serving ${cached.length} routes from cache ${this.#cache!.path} ` +
           `(oldest confirmed ${Math.round(Date.now() / 1000 - oldest)} s ago)`,
@@ -194,6 +205,11 @@ export class AgentService {
     await this.dns.close();
   }
 
+  /** What the route cache stores: every known module that has hosts. */
+  *#cachedRoutes(): Iterable<KnownModule> {
+    for (const module of this.#known.values()) if (module.hosts.length > 0) yield module;
+  }
+
   #listenToShard(index: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#shardFailed[index] = (err) =>
@@ -232,7 +248,7 @@ export class AgentService {
 
   #pull(modid: number, cmdid: number): void {
     const key = `${modid},${cmdid}`;
-    if (!this.#known.has(key)) this.#known.set(key, { modid, cmdid, hosts: [] });
+    if (!this.#known.has(key)) this.#known.set(key, { modid, cmdid, hosts: [], updatedAt: 0 });
     this.counters.inc("pulls");
     this.dns.send(MessageId.GetRouteRequest, GetRouteRequestCodec.encode({ modid, cmdid }));
   }
@@ -258,15 +274,17 @@ export class AgentService {
       this.#pull(modid, cmdid);
       return;
     }
+    const changed = !known || !sameHosts(known.hosts, hosts);
     if (hosts.length === 0) {
       if (this.#emptyPending.delete(key)) this.counters.inc("emptyRoutesApplied");
       this.#known.delete(key);
     } else {
       this.#emptyPending.delete(key);
-      this.#known.set(key, { modid, cmdid, hosts });
+      this.#known.set(key, { modid, cmdid, hosts, updatedAt: Date.now() / 1000 });
     }
     this.counters.inc("routeUpdates");
-    this.#cache?.set(modid, cmdid, hosts, Date.now() / 1000);
+    if (changed) this.#cache?.changed();
+    else this.#cache?.refreshed();
     this.#shard(modid, cmdid).send({ type: "route", modid, cmdid, hosts });
   }
 }

@@ -57,20 +57,46 @@ export function parseCacheFile(text: string): CachedRoute[] {
   }).filter((r) => r.hosts.length > 0);
 }
 
-/** A debounced, atomically written route cache. */
+/** Options of a {@linkcode RouteCache}. */
+export interface RouteCacheOptions {
+  /**
+   * Delay before writing after a route's hosts changed, in ms (groups bursts).
+   * @default 100
+   */
+  changeDelayMs?: number;
+  /**
+   * Delay before writing when routes were only confirmed (their age reset), in ms.
+   * @default 10000
+   */
+  refreshDelayMs?: number;
+}
+
+/**
+ * Writes the agent's routes to disk, atomically and debounced. It keeps no
+ * copy of the routes: `routes()` reads them from their owner when writing.
+ */
 export class RouteCache {
   #dir: string;
   #log: Logger;
-  #routes = new Map<string, CachedRoute>();
+  #routes: () => Iterable<CachedRoute>;
+  #changeDelayMs: number;
+  #refreshDelayMs: number;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #due = Infinity;
   #writing: Promise<void> = Promise.resolve();
-  #debounceMs: number;
 
-  /** A cache in `dir` (created when missing); `debounceMs` groups bursts of changes. */
-  constructor(dir: string, log: Logger, debounceMs = 100) {
+  /** A cache in `dir` (created when missing) of what `routes()` answers. */
+  constructor(
+    dir: string,
+    log: Logger,
+    routes: () => Iterable<CachedRoute>,
+    options: RouteCacheOptions = {},
+  ) {
     this.#dir = dir;
     this.#log = log;
-    this.#debounceMs = debounceMs;
+    this.#routes = routes;
+    this.#changeDelayMs = options.changeDelayMs ?? 100;
+    this.#refreshDelayMs = options.refreshDelayMs ?? 10_000;
   }
 
   /** Path of the cache file. */
@@ -89,31 +115,21 @@ export class RouteCache {
       return [];
     }
     try {
-      const routes = parseCacheFile(text);
-      for (const r of routes) this.#routes.set(`${r.modid},${r.cmdid}`, r);
-      return routes;
+      return parseCacheFile(text);
     } catch (err) {
       this.#log.warn(`ignoring corrupt route cache ${this.path}: ${errorText(err)}`);
       return [];
     }
   }
 
-  /** Records a module's route (an empty list removes it) and schedules a write. */
-  set(modid: number, cmdid: number, hosts: readonly HostInfo[], updatedAt: number): void {
-    const key = `${modid},${cmdid}`;
-    if (hosts.length === 0) this.#routes.delete(key);
-    else this.#routes.set(key, { modid, cmdid, hosts: [...hosts], updatedAt });
-    this.#schedule();
+  /** A route's hosts changed (or it went away): write soon. */
+  changed(): void {
+    this.#schedule(this.#changeDelayMs);
   }
 
-  /** The cached route of a module. */
-  get(modid: number, cmdid: number): CachedRoute | undefined {
-    return this.#routes.get(`${modid},${cmdid}`);
-  }
-
-  /** Every cached route. */
-  routes(): CachedRoute[] {
-    return [...this.#routes.values()];
+  /** Routes were confirmed unchanged (only their age moved): write eventually. */
+  refreshed(): void {
+    this.#schedule(this.#refreshDelayMs);
   }
 
   /** Writes now what is pending, and waits for it. */
@@ -121,24 +137,29 @@ export class RouteCache {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
+      this.#due = Infinity;
       this.#writing = this.#writing.then(() => this.#write());
     }
     await this.#writing;
   }
 
-  #schedule(): void {
-    if (this.#timer !== null) return;
+  #schedule(delayMs: number): void {
+    const due = Date.now() + delayMs;
+    if (due >= this.#due) return; // an earlier write is already scheduled
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#due = due;
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      this.#due = Infinity;
       this.#writing = this.#writing.then(() => this.#write());
-    }, this.#debounceMs);
+    }, delayMs);
   }
 
   async #write(): Promise<void> {
     const file: CacheFile = {
       format: 1,
       savedAt: new Date().toISOString(),
-      routes: [...this.#routes.values()].map((r) => ({
+      routes: [...this.#routes()].map((r) => ({
         modid: r.modid,
         cmdid: r.cmdid,
         updatedAt: r.updatedAt,
