@@ -22,7 +22,7 @@ import { createLogger } from "../reactor/log.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { ReportService } from "../reporter/report_service.ts";
 import type { WriteMode } from "../reporter/report_writer.ts";
-import { newReportStore } from "../reporter/store_factory.ts";
+import { createReportStore } from "../store/url.ts";
 import { WorkerReportStore } from "../reporter/worker_store.ts";
 import type { ReportStore } from "../store/types.ts";
 import { getTestMysql, type TestMysql } from "../tests/support/mariadb.ts";
@@ -92,7 +92,7 @@ async function freshStore(
     url = await mysql.createDatabase(`lars_bench_${runNo}`);
   }
   const open = { url, history: false, connectionLimit: writers };
-  return placement === "worker" ? new WorkerReportStore(open) : newReportStore(url, open).store;
+  return placement === "worker" ? new WorkerReportStore(open) : createReportStore(url, open);
 }
 
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {

@@ -9,7 +9,7 @@ import { Config, ConfigError } from "../reactor/config.ts";
 import { createLogger } from "../reactor/log.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
-import { openRouteStore, redactUrl } from "../store/url.ts";
+import { createRouteStore, redactUrl } from "../store/url.ts";
 import { readDnsSettings } from "./config.ts";
 import { DnsService } from "./dns_service.ts";
 
@@ -32,7 +32,14 @@ try {
   Deno.exit(1);
 }
 log.info(`store ${redactUrl(settings.storeUrl)}`);
-const store = await openRouteStore(settings.storeUrl);
+// Not opened here: the service creates the schema and retries while the database is down.
+let store;
+try {
+  store = createRouteStore(settings.storeUrl);
+} catch (err) {
+  log.error(`cannot use store ${redactUrl(settings.storeUrl)}: ${(err as Error).message}`);
+  Deno.exit(1);
+}
 const service = new DnsService({
   store,
   transport: denoTransport,

@@ -10,8 +10,7 @@
 import type { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import type { ReportStore } from "../store/types.ts";
-import { parseStoreUrl } from "../store/url.ts";
-import { newReportStore } from "./store_factory.ts";
+import { createReportStore, parseStoreUrl } from "../store/url.ts";
 import { WorkerReportStore } from "./worker_store.ts";
 
 /** The section names of the reporter's own keys, in lookup order. */
@@ -106,6 +105,6 @@ export function createReporterStore(
     history: settings.history,
     connectionLimit: writers,
   };
-  const store = worker ? new WorkerReportStore(open) : newReportStore(open.url, open).store;
+  const store = worker ? new WorkerReportStore(open) : createReportStore(open.url, open);
   return { store, writers, kind };
 }

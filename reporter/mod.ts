@@ -32,7 +32,6 @@ export * from "./history.ts";
 export * from "./ingest.ts";
 export * from "./report_service.ts";
 export * from "./report_writer.ts";
-export * from "./store_factory.ts";
 export * from "./store_link.ts";
 export type { StoreWorkerOpen } from "./store_protocol.ts";
 export * from "./worker_store.ts";

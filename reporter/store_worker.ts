@@ -9,7 +9,7 @@
  */
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import type { ReportStore } from "../store/types.ts";
-import { newReportStore } from "./store_factory.ts";
+import { createReportStore } from "../store/url.ts";
 import {
   packHistory,
   packStatus,
@@ -29,7 +29,7 @@ let store: ReportStore | null = null;
 /** The store, opened on first use (again after a failed open, e.g. an unreadable file). */
 function opened(): ReportStore {
   if (options === null) throw new Error("Store worker: no store is open");
-  store ??= newReportStore(options.url, options).store;
+  store ??= createReportStore(options.url, options);
   return store;
 }
 

@@ -79,19 +79,41 @@ function _parseMysql(text: string): MysqlConnectionConfig {
 }
 
 /**
+ * A route store for `url`, not yet initialised: nothing is sent to the
+ * database (a MySQL pool connects on first use), so a service can start and
+ * retry `init()` while the database is down.
+ * @throws {TypeError} on a bad URL
+ * @throws {StoreError} when the SQLite file cannot be opened
+ */
+export function createRouteStore(url: string, options: OpenStoreOptions = {}): RouteStore {
+  const location = parseStoreUrl(url);
+  return location.kind === "sqlite"
+    ? new SqliteRouteStore(location.path, options)
+    : new MysqlRouteStore(location.config, options);
+}
+
+/**
+ * A report store for `url`, not yet initialised; see {@linkcode createRouteStore}.
+ * @throws {TypeError} on a bad URL
+ * @throws {StoreError} when the SQLite file cannot be opened
+ */
+export function createReportStore(
+  url: string,
+  options: OpenStoreOptions & ReportStoreOptions = {},
+): ReportStore {
+  const location = parseStoreUrl(url);
+  return location.kind === "sqlite"
+    ? new SqliteReportStore(location.path, options)
+    : new MysqlReportStore(location.config, options);
+}
+
+/**
  * Opens and initialises a route store.
  * @throws {TypeError} on a bad URL
  * @throws {StoreError} when the database cannot be opened or initialised (retryable)
  */
-export async function openRouteStore(
-  url: string,
-  options: OpenStoreOptions = {},
-): Promise<RouteStore> {
-  const location = parseStoreUrl(url);
-  const store = location.kind === "sqlite"
-    ? new SqliteRouteStore(location.path, options)
-    : new MysqlRouteStore(location.config, options);
-  return await _initOrClose(store);
+export function openRouteStore(url: string, options: OpenStoreOptions = {}): Promise<RouteStore> {
+  return _initOrClose(createRouteStore(url, options));
 }
 
 /**
@@ -99,15 +121,11 @@ export async function openRouteStore(
  * @throws {TypeError} on a bad URL
  * @throws {StoreError} when the database cannot be opened or initialised (retryable)
  */
-export async function openReportStore(
+export function openReportStore(
   url: string,
   options: OpenStoreOptions & ReportStoreOptions = {},
 ): Promise<ReportStore> {
-  const location = parseStoreUrl(url);
-  const store = location.kind === "sqlite"
-    ? new SqliteReportStore(location.path, options)
-    : new MysqlReportStore(location.config, options);
-  return await _initOrClose(store);
+  return _initOrClose(createReportStore(url, options));
 }
 
 async function _initOrClose<T extends { init(): Promise<void>; close(): Promise<void> }>(

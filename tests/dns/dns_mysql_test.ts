@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DnsService } from "../../dns/dns_service.ts";
 import { ipToInt } from "../../proto/mod.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
-import { openRouteStore } from "../../store/url.ts";
+import { createRouteStore, openRouteStore } from "../../store/url.ts";
 import { getTestMysql, testMysqlUnavailableReason } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
 import { ask, registerDnsSuite, routes, startDns } from "./dns_suite.ts";
@@ -67,12 +67,8 @@ Deno.test({
     await server!.stop({ signal: "SIGKILL" });
     const store = await openRouteStore(url).catch(() => null);
     assert.equal(store, null, "opening must fail while the server is down");
-    // The service gets a store object whose first calls fail.
-    const { MysqlRouteStore } = await import("../../store/mysql.ts");
-    const { parseStoreUrl } = await import("../../store/url.ts");
-    const location = parseStoreUrl(url);
-    if (location.kind !== "mysql") throw new Error("expected mysql");
-    const lazy = new MysqlRouteStore(location.config, { connectTimeoutMs: 500 });
+    // What dns/main.ts does: a store that has not touched the database yet.
+    const lazy = createRouteStore(url, { connectTimeoutMs: 500 });
     const service = new DnsService({
       store: lazy,
       transport: denoTransport,

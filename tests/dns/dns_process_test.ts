@@ -112,3 +112,34 @@ Deno.test("lars route - bad input is a one-line error and a non-zero exit", asyn
     await dir.remove();
   }
 });
+
+Deno.test({
+  name: "dns process - mariadb down at start: deno task dns retries, then serves",
+  ignore: server === null || !server.managed,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await repoTempDir("dns_");
+    const url = await server!.createDatabase(`lars_dns_down_${Deno.pid}`);
+    const port = freeTcpPort();
+    const conf = `${dir.path}/lars_dns.conf`;
+    await writeRepoFile(conf, `[reactor]\nip = 127.0.0.1\nport = ${port}\n[store]\nurl = ${url}\n`);
+    await server!.stop({ signal: "SIGKILL" });
+    const dns = new ServiceProcess("dns", ["--config", conf]);
+    let conn: RawFrameConn | undefined;
+    try {
+      await dns.waitForLog(/cannot load routes: .*retrying in \d+ ms/);
+      assert.doesNotMatch(dns.log, /listening on/);
+      await server!.start();
+      await dns.waitForLog(/listening on 127\.0\.0\.1:\d+/, 30_000);
+      conn = await RawFrameConn.connect(port);
+      await ask(conn, 1, 1);
+      await waitFor(() => routes(conn!).length === 1, "answer once the database is back");
+    } finally {
+      await conn?.close();
+      const status = await dns.stop("SIGTERM");
+      assert.equal(status.code, 0, dns.log);
+      await dir.remove();
+    }
+  },
+});
