@@ -15,7 +15,7 @@ import {
   type MysqlStoreOptions,
 } from "./mysql_db.ts";
 import {
-  chunkSizes,
+  chunkedStatements,
   HISTORY_SCHEMA,
   historyAddSql,
   listHistoryQuery,
@@ -65,19 +65,14 @@ function _byKey<T extends StatusRow | HistoryRow>(rows: readonly T[]): T[] {
   );
 }
 
-async function _writeChunks<T>(
+/** Runs {@linkcode chunkedStatements} of `rows` inside the transaction `tx`. */
+async function _runChunks<T>(
   tx: MysqlExecutor,
   rows: readonly T[],
   sqlFor: (size: number) => string,
   push: (params: MysqlParam[], chunk: readonly T[]) => void,
 ): Promise<void> {
-  let offset = 0;
-  for (const size of chunkSizes(rows.length)) {
-    const params: MysqlParam[] = [];
-    push(params, rows.slice(offset, offset + size));
-    await tx.run(sqlFor(size), params);
-    offset += size;
-  }
+  for (const { sql, params } of chunkedStatements(rows, sqlFor, push)) await tx.run(sql, params);
 }
 
 /** `ReportStore` on MySQL/MariaDB. */
@@ -112,7 +107,7 @@ export class MysqlReportStore implements ReportStore {
     const sorted = _byKey(rows);
     await this.#db.transaction(
       "upsertStatus",
-      (tx) => _writeChunks(tx, sorted, (size) => statusUpsertSql("mysql", size), pushStatusParams),
+      (tx) => _runChunks(tx, sorted, (size) => statusUpsertSql("mysql", size), pushStatusParams),
     );
   }
 
@@ -138,7 +133,7 @@ export class MysqlReportStore implements ReportStore {
     const sorted = _byKey(rows);
     await this.#db.transaction(
       "addHistory",
-      (tx) => _writeChunks(tx, sorted, (size) => historyAddSql("mysql", size), pushHistoryParams),
+      (tx) => _runChunks(tx, sorted, (size) => historyAddSql("mysql", size), pushHistoryParams),
     );
   }
 

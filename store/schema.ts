@@ -290,3 +290,22 @@ export function historyAddSql(dialect: Dialect, rows: number): string {
     ON CONFLICT (modid, cmdid, ip, port, caller, minute) DO UPDATE SET
       succ_sum = succ_sum + excluded.succ_sum, err_sum = err_sum + excluded.err_sum`;
 }
+
+/**
+ * The statements that write `rows` in fixed-size chunks (see
+ * {@linkcode chunkSizes}): for each, the SQL for its size and its parameters.
+ * Both stores run them, SQLite synchronously and MySQL inside a transaction.
+ */
+export function* chunkedStatements<T>(
+  rows: readonly T[],
+  sqlFor: (size: number) => string,
+  push: (params: (number | string | null)[], chunk: readonly T[]) => void,
+): Generator<{ sql: string; params: (number | string | null)[] }> {
+  let offset = 0;
+  for (const size of chunkSizes(rows.length)) {
+    const params: (number | string | null)[] = [];
+    push(params, rows.slice(offset, offset + size));
+    yield { sql: sqlFor(size), params };
+    offset += size;
+  }
+}

@@ -16,7 +16,7 @@ import {
   type SqliteStoreOptions,
 } from "./sqlite_db.ts";
 import {
-  chunkSizes,
+  chunkedStatements,
   HISTORY_SCHEMA,
   historyAddSql,
   listHistoryQuery,
@@ -285,12 +285,9 @@ export class SqliteReportStore implements ReportStore {
     const check = () => rows.forEach(checkStatusRow);
     return this.#db.call("upsertStatus", check, () =>
       this.#db.transaction(() => {
-        let offset = 0;
-        for (const size of chunkSizes(rows.length)) {
-          const params: (number | string | null)[] = [];
-          pushStatusParams(params, rows.slice(offset, offset + size));
-          this.#db.run(statusUpsertSql("sqlite", size), params);
-          offset += size;
+        const sqlFor = (size: number) => statusUpsertSql("sqlite", size);
+        for (const { sql, params } of chunkedStatements(rows, sqlFor, pushStatusParams)) {
+          this.#db.run(sql, params);
         }
       }));
   }
@@ -316,12 +313,9 @@ export class SqliteReportStore implements ReportStore {
     };
     return this.#db.call("addHistory", check, () =>
       this.#db.transaction(() => {
-        let offset = 0;
-        for (const size of chunkSizes(rows.length)) {
-          const params: (number | string | null)[] = [];
-          pushHistoryParams(params, rows.slice(offset, offset + size));
-          this.#db.run(historyAddSql("sqlite", size), params);
-          offset += size;
+        const sqlFor = (size: number) => historyAddSql("sqlite", size);
+        for (const { sql, params } of chunkedStatements(rows, sqlFor, pushHistoryParams)) {
+          this.#db.run(sql, params);
         }
       }));
   }
