@@ -79,8 +79,7 @@ export class AgentService {
   #known = new Map<string, KnownModule>();
   #emptyPending = new Set<string>();
   #ports: number[] = [];
-  #statsWaiters: ((stats: ShardStats) => void)[] = [];
-  #stoppedWaiters: (() => void)[] = [];
+  #stoppedWaiters: ((stats: ShardStats | null) => void)[] = [];
   #shardFailed: ((err: Error) => void)[] = [];
 
   /** Creates the agent; {@linkcode start} runs it. */
@@ -176,24 +175,24 @@ export class AgentService {
     );
   }
 
-  /** Counters of one shard. */
-  shardStats(index: number): Promise<ShardStats> {
-    return new Promise((resolve) => {
-      this.#statsWaiters[index] = resolve;
-      this.#pool!.channel(index).send({ type: "stats" });
-    });
-  }
-
   /**
    * Stops the shards (each commits its last statistics), sends those to the
-   * reporter, writes the route cache and closes the clients.
+   * reporter, writes the route cache and closes the clients. Resolves to the
+   * shards' final counters (those that answered within 2 s).
    */
-  async stop(): Promise<void> {
+  async stop(): Promise<ShardStats[]> {
     const pool = this.#pool;
+    const stats: ShardStats[] = [];
     if (pool) {
       const stopped = Array.from(
         { length: SHARDS },
-        () => new Promise<void>((resolve) => this.#stoppedWaiters.push(resolve)),
+        () =>
+          new Promise<void>((resolve) =>
+            this.#stoppedWaiters.push((s) => {
+              if (s) stats.push(s);
+              resolve();
+            })
+          ),
       );
       pool.broadcast({ type: "stop" });
       await Promise.race([Promise.all(stopped), new Promise((r) => setTimeout(r, 2000))]);
@@ -203,6 +202,7 @@ export class AgentService {
     await Promise.race([this.reporter.drain(), new Promise((r) => setTimeout(r, 2000))]);
     await this.reporter.close({ graceful: true });
     await this.dns.close();
+    return stats;
   }
 
   /** What the route cache stores: every known module that has hosts. */
@@ -231,11 +231,8 @@ export class AgentService {
             }
             this.counters.inc("reportsSent", msg.requests.length);
             return;
-          case "stats":
-            this.#statsWaiters[index]?.(msg.stats);
-            return;
           case "stopped":
-            this.#stoppedWaiters.pop()?.();
+            this.#stoppedWaiters.pop()?.(msg.stats);
             return;
         }
       });

@@ -44,6 +44,9 @@ try {
   Deno.exit(1);
 }
 stopOnSignals(log, async () => {
-  await agent.stop();
+  const shards = await agent.stop();
   log.info(`counters ${JSON.stringify(agent.counters.snapshot())}`);
+  for (const stats of shards.sort((a, b) => a.index - b.index)) {
+    log.info(`shard ${stats.index} counters ${JSON.stringify(stats)}`);
+  }
 });

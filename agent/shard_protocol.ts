@@ -30,7 +30,6 @@ export type ToShard =
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
   | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
   | { type: "resetPulling" }
-  | { type: "stats" }
   | { type: "stop" };
 
 /** Counters a shard reports. */
@@ -57,8 +56,7 @@ export type FromShard =
   | { type: "startFailed"; index: number; error: string }
   | { type: "pull"; modid: number; cmdid: number }
   | { type: "report"; requests: ReportStatusRequest[] }
-  | { type: "stats"; stats: ShardStats }
-  | { type: "stopped"; index: number };
+  | { type: "stopped"; index: number; stats: ShardStats | null };
 
 /** Shard of a module: `(modid + cmdid) % 3`, made non-negative for negative ids. */
 export function shardOf(modid: number, cmdid: number, shards = 3): number {

@@ -154,13 +154,10 @@ channel.onMessage(async (msg) => {
     case "resetPulling":
       shard?.table.resetPulling();
       return;
-    case "stats":
-      if (shard) channel.send({ type: "stats", stats: shard.currentStats() });
-      return;
     case "stop": {
       const index = shard?.settings.index ?? -1;
       await shard?.stop();
-      channel.send({ type: "stopped", index });
+      channel.send({ type: "stopped", index, stats: shard?.currentStats() ?? null });
       channel.flush();
       return;
     }

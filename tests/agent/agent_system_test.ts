@@ -201,6 +201,13 @@ Deno.test("agent - garbage datagrams on all three ports are dropped; service goe
       assert.ok(r.retcode === RetCode.SUCC || r.retcode === RetCode.NOEXIST);
     }
     await waitFor(() => /dropping datagram/.test(sys.agent!.log), "drops logged");
+    // Every dropped datagram is counted; the shards report their counters at stop.
+    const agent = sys.agent!;
+    assert.equal((await sys.stopAgent())?.code, 0);
+    const shardCounters = [...agent.log.matchAll(/shard (\d) counters (\{.*\})/g)]
+      .map((m) => JSON.parse(m[2]) as { badDatagrams: number });
+    assert.equal(shardCounters.length, 3, agent.log);
+    assert.equal(shardCounters.reduce((n, c) => n + c.badDatagrams, 0), 3 * garbage.length);
   } finally {
     await sys.close();
   }
