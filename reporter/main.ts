@@ -38,7 +38,14 @@ try {
   log.error(err.message);
   Deno.exit(1);
 }
-const { store, writers, kind } = createReporterStore(settings);
+let created;
+try {
+  created = createReporterStore(settings);
+} catch (err) {
+  log.error(`cannot use store ${redactUrl(settings.storeUrl)}: ${(err as Error).message}`);
+  Deno.exit(1);
+}
+const { store, writers, kind } = created;
 log.info(`store ${redactUrl(settings.storeUrl)} (${kind}) in a worker`);
 const service = new ReportService({
   store,

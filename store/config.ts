@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Config } from "../reactor/config.ts";
-import { mysqlUrlFromConfig } from "./url.ts";
+import { type Config, ConfigError } from "../reactor/config.ts";
+import { mysqlUrlFromConfig, parseStoreUrl } from "./url.ts";
 
 /**
  * Reads the store URL.
@@ -13,7 +13,16 @@ import { mysqlUrlFromConfig } from "./url.ts";
  * @throws {ConfigError} naming file, section and key of a missing or bad value
  */
 export function storeUrlFromConfig(config: Config): string {
-  if (config.has("store", "url")) return config.string("store", "url");
+  if (config.has("store", "url")) {
+    const url = config.string("store", "url");
+    try {
+      parseStoreUrl(url);
+    } catch (err) {
+      // parseStoreUrl's message never shows a password.
+      throw new ConfigError(config.file, "store", "url", (err as Error).message, { cause: err });
+    }
+    return url;
+  }
   return mysqlUrlFromConfig({
     host: config.string("mysql", "db_host", "127.0.0.1"),
     port: config.port("mysql", "db_port", 3306),
