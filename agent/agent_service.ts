@@ -37,7 +37,7 @@ export const AGENT_COUNTER_NAMES = [
 export interface AgentServiceOptions {
   /** Settings from the config file. */
   settings: AgentSettings;
-  /** Sockets for the DNS and report clients (workers use the Deno transport). */
+  /** Sockets for the DNS and report clients; the shard workers use the transport of this name. */
   transport: Transport;
   /** The agent's IPv4 address (unsigned), sent as `caller`. */
   caller: number;
@@ -146,6 +146,7 @@ export class AgentService {
           loadBalance: settings.loadBalance,
           caller,
           reportIntervalMs: settings.reportIntervalSeconds * 1000,
+          transport: this.#options.transport.name,
         },
       });
     }

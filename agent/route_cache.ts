@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { intToIp, ipToInt, isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { errorText } from "../reactor/framed_connection.ts";
@@ -108,9 +109,9 @@ export class RouteCache {
   async load(): Promise<CachedRoute[]> {
     let text: string;
     try {
-      text = await Deno.readTextFile(this.path);
+      text = await readFile(this.path, "utf8");
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return [];
+      if ((err as { code?: string }).code === "ENOENT") return [];
       this.#log.warn(`cannot read route cache ${this.path}: ${errorText(err)}`);
       return [];
     }
@@ -168,9 +169,9 @@ export class RouteCache {
     };
     const tmp = `${this.path}.tmp`;
     try {
-      await Deno.mkdir(this.#dir, { recursive: true });
-      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1));
-      await Deno.rename(tmp, this.path);
+      await mkdir(this.#dir, { recursive: true });
+      await writeFile(tmp, JSON.stringify(file, null, 1));
+      await rename(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(
         "cache-write",

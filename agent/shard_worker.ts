@@ -16,7 +16,7 @@ import {
 } from "../proto/messages.ts";
 import { isPort } from "../proto/ip.ts";
 import { createLogger } from "../reactor/log.ts";
-import { denoTransport } from "../reactor/transport_deno.ts";
+import { transportNamed } from "../reactor/transport_runtime.ts";
 import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { RouteTable } from "./route_table.ts";
@@ -50,7 +50,7 @@ class Shard {
       unknownReports: 0,
     };
     this.server = new UdpServer({
-      transport: denoTransport,
+      transport: transportNamed(settings.transport),
       hostname: settings.hostname,
       port: settings.port,
       name: `agent-udp-${settings.port}`,

@@ -14,7 +14,8 @@ export const ROUTE_USAGE = `usage:
   lars route add MODID CMDID IP PORT   add a host to a module
   lars route del MODID CMDID IP PORT   remove a host from a module
   lars route del MODID CMDID           remove every host of a module
-  lars route list [MODID [CMDID]]      list hosts
+  lars route list [MODID [CMDID]] [--json]
+                                       list hosts
   lars db init                         create the tables when missing
 
 store options (one of):
@@ -51,11 +52,12 @@ export function parseIp(text: string | undefined): number {
   }
 }
 
-/** Runs `route ...`; prints to `out`; returns the exit code. */
+/** Runs `route ...`; prints to `out` (`route list` as one JSON object with `json`); returns the exit code. */
 export async function runRoute(
   store: RouteStore,
   args: string[],
   out: (line: string) => void,
+  json = false,
 ): Promise<number> {
   const [verb, ...rest] = args;
   switch (verb) {
@@ -110,6 +112,11 @@ export async function runRoute(
       };
       await store.init();
       const rows = await store.listRoutes(filter);
+      if (json) {
+        const routes = rows.map((r) => ({ ...r, ip: intToIp(r.ip) }));
+        out(JSON.stringify({ version: await store.version(), routes }));
+        return 0;
+      }
       out("MODID\tCMDID\tIP\tPORT");
       for (const r of rows) out(`${r.modid}\t${r.cmdid}\t${intToIp(r.ip)}\t${r.port}`);
       out(`${rows.length} hosts, route version ${await store.version()}`);

@@ -1,10 +1,15 @@
 /**
  * `deno task demo`: runs a whole local Lars system. Creates the SQLite store
  * named in the configs (by default `data/lars.db`), adds sample routes when
- * the store is empty, starts DNS, reporter and agent as separate
- * permission-scoped processes (`deno task dns|reporter|agent`), runs a short
- * simulator against them, prints where everything listens and what to try
- * next, and stops everything on Ctrl-C (or after `--seconds`).
+ * the store is empty, starts DNS, reporter and agent as separate processes,
+ * each with the permissions its config needs (the command `deno task
+ * dns|reporter|agent` runs), runs a short simulator against them, prints
+ * where everything listens and what to try next, and stops everything on
+ * Ctrl-C (or after `--seconds`).
+ *
+ * Ctrl-C in a terminal signals the whole process group: each service starts
+ * its clean stop on that SIGINT, and takes the demo's SIGTERM that follows
+ * within the grace period as the same request.
  *
  * @module
  */
@@ -12,6 +17,7 @@ import { parseArgs } from "node:util";
 import { LarsClient } from "../client/lars_client.ts";
 import { formatSimulation, simulate } from "../cli/simulator.ts";
 import { agentTarget } from "../cli/agent_target.ts";
+import { serviceCommand } from "../cli/permissions.ts";
 import { ipToInt } from "../proto/ip.ts";
 import { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
@@ -49,10 +55,11 @@ interface Running {
   where: Promise<string>;
 }
 
-/** Starts `deno task <task> --config <conf>`; its log lines are shown with a prefix. */
-function startService(task: string, conf: string, ready: RegExp): Running {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", task, "--config", conf],
+/** Starts service `task` with `conf` and the permissions it needs; its log lines are prefixed. */
+async function startService(task: string, conf: string, ready: RegExp): Promise<Running> {
+  const { argv } = await serviceCommand(task, conf);
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -150,7 +157,7 @@ async function main(): Promise<number> {
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
-      const r = startService(service.task, `${confDir}/${service.file}`, service.ready);
+      const r = await startService(service.task, `${confDir}/${service.file}`, service.ready);
       running.push(r);
       where.push(await r.where);
     }

@@ -1,0 +1,36 @@
+/**
+ * The services Lars runs, by command name: their definitions for the service
+ * runner and their Deno entrypoints. The launcher (`cli/launch.ts`), `lars
+ * permissions` and the `lars` binary read this table; a new service is one
+ * more entry.
+ *
+ * @module
+ */
+import { agentService } from "../agent/definition.ts";
+import { dnsService } from "../dns/definition.ts";
+import type { ServiceDefinition } from "../reactor/service.ts";
+import { reporterService } from "../reporter/definition.ts";
+
+/** A service: its definition and its Deno entrypoint. */
+export interface ServiceEntry {
+  // deno-lint-ignore no-explicit-any
+  definition: ServiceDefinition<any>;
+  /** Entrypoint relative to the project root, e.g. `dns/main.ts`. */
+  entry: string;
+}
+
+/** The services by command name. */
+export const SERVICES: Readonly<Record<string, ServiceEntry>> = {
+  dns: { definition: dnsService, entry: "dns/main.ts" },
+  reporter: { definition: reporterService, entry: "reporter/main.ts" },
+  agent: { definition: agentService, entry: "agent/main.ts" },
+};
+
+/** The service named `name`. @throws {Error} naming the known services */
+export function serviceNamed(name: string): ServiceEntry {
+  const entry = Object.hasOwn(SERVICES, name) ? SERVICES[name] : undefined;
+  if (!entry) {
+    throw new Error(`unknown service "${name}" (one of ${Object.keys(SERVICES).join(", ")})`);
+  }
+  return entry;
+}
