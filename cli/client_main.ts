@@ -1,7 +1,6 @@
 /**
  * The API tools of `lars` (gethost, getroute, report, simulator, qps,
- * example) without the store commands, so they also run on Bun and Node and
- * compile to a standalone binary (`deno task compile:bun`).
+ * example): they reach a running agent.
  *
  * @module
  */
@@ -17,7 +16,7 @@ import {
 } from "./client_cmds.ts";
 import { formatQps, runQps } from "./qps.ts";
 import { formatSimulation, simulate } from "./simulator.ts";
-import { runCommandLine, UsageError } from "./usage.ts";
+import { UsageError } from "./usage.ts";
 
 /** The names of the commands {@linkcode runClientCommand} runs. */
 export const CLIENT_COMMANDS: readonly string[] = [
@@ -80,15 +79,4 @@ export async function runClientCommand(
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
-}
-
-const USAGE = `usage: lars-client COMMAND [ARGS] [OPTIONS]
-
-${CLIENT_USAGE}
-
-  -h, --help   this text`;
-
-/** Runs the API tools with `argv`; returns the exit code. */
-export function clientMain(argv: string[]): Promise<number> {
-  return runCommandLine(argv, USAGE, runClientCommand);
 }

@@ -1,7 +1,7 @@
 /**
- * `lars`: the command-line tool. Route administration on the store, the
- * original's API test tools against a running agent, and the permissions
- * of a service for its config.
+ * `lars`: the command-line tool on Deno. Route administration on the store,
+ * the original's API test tools against a running agent, and the
+ * permissions of a service for its config.
  *
  *     deno task lars route add 1 1 127.0.0.1 9000
  *     deno task lars gethost 1 1
@@ -9,96 +9,6 @@
  *
  * @module
  */
-import { Config } from "../reactor/config.ts";
-import { storeUrlFromConfig } from "../store/config.ts";
-import { openRouteStore, redactUrl } from "../store/url.ts";
-import { allowFlags, type ParsedArgs, stringFlag } from "./args.ts";
-import { runCache } from "./cache_cmd.ts";
-import { CLIENT_USAGE } from "./client_cmds.ts";
-import { runClientCommand } from "./client_main.ts";
-import { serviceCommand, shellLine } from "./permissions.ts";
-import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
-import { serviceNamed } from "./services.ts";
-import { runCommandLine, UsageError } from "./usage.ts";
+import { main } from "./lars.ts";
 
-/** Usage of the tools every `lars` has (the binary adds the services). */
-export const TOOLS_USAGE = `${ROUTE_USAGE}
-
-${CLIENT_USAGE}
-  lars cache [--json]                      the agent's route cache, with each route's age
-  lars permissions SERVICE [--config FILE] [--root DIR] [--deno PATH]
-                                           the deno command that runs SERVICE (dns, reporter,
-                                           agent) with exactly the permissions its config
-                                           needs (for systemd units); --root is where Lars
-                                           is installed (default this checkout)
-  lars help [COMMAND]                      this text, or one command's
-  lars --version                           the version`;
-
-const USAGE = `usage: lars COMMAND [ARGS] [OPTIONS]   (deno task lars ...)
-
-${TOOLS_USAGE}
-
-  -h, --help   this text`;
-
-async function storeUrl(args: ParsedArgs): Promise<string> {
-  const store = stringFlag(args, "store");
-  if (store) return store;
-  return storeUrlFromConfig(await Config.load(stringFlag(args, "config", "conf/lars_dns.conf")!));
-}
-
-async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
-  const listing = command === "route" && rest[0] === "list";
-  allowFlags(args, listing ? ["store", "config", "json"] : ["store", "config"]);
-  if (command === "db" && (rest.length !== 1 || rest[0] !== "init")) {
-    throw new UsageError("db takes one command: init");
-  }
-  const url = await storeUrl(args);
-  const store = await openRouteStore(url);
-  try {
-    if (command === "db") {
-      console.log(`schema ready in ${redactUrl(url)} (route version ${await store.version()})`);
-      return 0;
-    }
-    return await runRoute(store, rest, (line) => console.log(line), args.flags.has("json"));
-  } finally {
-    await store.close();
-  }
-}
-
-async function runPermissions(args: ParsedArgs, rest: string[]): Promise<number> {
-  allowFlags(args, ["config", "root", "deno"]);
-  if (rest.length !== 1) throw new UsageError("permissions takes one SERVICE");
-  let name;
-  try {
-    name = serviceNamed(rest[0]);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const config = stringFlag(args, "config", name.definition.defaultConfig)!;
-  const { argv } = await serviceCommand(rest[0], config, {
-    root: stringFlag(args, "root"),
-    deno: stringFlag(args, "deno"),
-  });
-  console.log(shellLine(argv));
-  return 0;
-}
-
-/** Runs one of the tools; returns the exit code. */
-export function runTool(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
-  if (command === "route" || command === "db") return runStoreCommand(command, args, rest);
-  if (command === "permissions") return runPermissions(args, rest);
-  if (command === "cache") {
-    allowFlags(args, ["config", "json"]);
-    if (rest.length > 0) throw new UsageError("cache takes no arguments");
-    const config = stringFlag(args, "config", "conf/lars_lb_agent.conf")!;
-    return runCache(config, Date.now() / 1000, args.flags.has("json"));
-  }
-  return runClientCommand(command, args, rest);
-}
-
-/** Runs the CLI with `argv`; returns the exit code. */
-export function main(argv: string[]): Promise<number> {
-  return runCommandLine(argv, USAGE, runTool);
-}
-
-if (import.meta.main) Deno.exit(await main(Deno.args));
+Deno.exit(await main(Deno.args));

@@ -151,8 +151,6 @@ export interface RunServiceOptions {
   transport: Transport;
   /** Command-line arguments. @default process.argv.slice(2) */
   args?: string[];
-  /** Command name shown in usage errors. @default `deno task NAME` */
-  command?: string;
   /**
    * A repeated SIGINT/SIGTERM within this many ms of the first is taken as the
    * same request (a terminal or systemd signals the whole process group, and a

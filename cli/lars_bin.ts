@@ -1,0 +1,46 @@
+/**
+ * Entry of the standalone `lars` binary (`deno task compile:bun`): every
+ * service and every tool in one file, run on Bun through the Node transport
+ * (or, built by `deno task compile`, on Deno).
+ *
+ *     lars dns --config /etc/lars/lars_dns.conf
+ *     lars agent --config /etc/lars/lars_lb_agent.conf
+ *     lars demo --conf-dir DIR
+ *     lars gethost 1 1 --agent 127.0.0.1:8888
+ *
+ * @module
+ */
+import process from "node:process";
+import { runService } from "../reactor/service.ts";
+import { transportNamed } from "../reactor/transport_runtime.ts";
+import { runDemo } from "../tools/demo_run.ts";
+import { runTools, TOOLS_USAGE } from "./lars.ts";
+import { SERVICES } from "./services.ts";
+
+const USAGE = `usage: lars COMMAND [ARGS] [OPTIONS]
+
+services (each stops cleanly on SIGINT or SIGTERM):
+  lars dns [--config FILE]                 the DNS service (default conf/lars_dns.conf)
+  lars reporter [--config FILE]            the report service (default conf/lars_reporter.conf)
+  lars agent [--config FILE]               the load-balance agent (default conf/lars_lb_agent.conf)
+  lars demo [--conf-dir DIR] [--seconds S] DNS, reporter and agent with sample routes
+
+${TOOLS_USAGE}
+
+  -h, --help   this text`;
+
+const [command, ...rest] = process.argv.slice(2);
+const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : "node";
+if (command !== undefined && Object.hasOwn(SERVICES, command)) {
+  await runService(SERVICES[command].definition, {
+    transport: transportNamed(runtime),
+    args: rest,
+  });
+} else if (command === "demo") {
+  const self = process.execPath;
+  process.exit(
+    await runDemo(rest, (name, conf) => Promise.resolve([self, name, "--config", conf])),
+  );
+} else {
+  process.exit(await runTools(process.argv.slice(2), USAGE));
+}

@@ -1,0 +1,228 @@
+/**
+ * The demo (`deno task demo`, `lars demo`): runs a whole local Lars system. Creates the SQLite store
+ * named in the configs (by default `data/lars.db`), adds sample routes when
+ * the store is empty, starts DNS, reporter and agent as separate processes,
+ * each with the permissions its config needs (the command `deno task
+ * dns|reporter|agent` runs), runs a short simulator against them, prints
+ * where everything listens and what to try next, and stops everything on
+ * Ctrl-C (or after `--seconds`).
+ *
+ * Ctrl-C in a terminal signals the whole process group: each service starts
+ * its clean stop on that SIGINT, and takes the demo's SIGTERM that follows
+ * within the grace period as the same request.
+ *
+ * Runtime-neutral (`node:` APIs): `tools/demo.ts` runs it on Deno, the
+ * `lars` binary on Bun.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { LarsClient } from "../client/lars_client.ts";
+import { formatSimulation, simulate } from "../cli/simulator.ts";
+import { agentTarget } from "../cli/agent_target.ts";
+import { ipToInt } from "../proto/ip.ts";
+import { Config } from "../reactor/config.ts";
+import { storeUrlFromConfig } from "../store/config.ts";
+import { openReportStore, openRouteStore, redactUrl } from "../store/url.ts";
+
+const USAGE = `usage: deno task demo [--conf-dir DIR] [--seconds S]
+
+Runs DNS, reporter and agent locally with sample routes, then balances some traffic.
+  --conf-dir DIR   where lars_dns.conf, lars_reporter.conf, lars_lb_agent.conf are (default conf)
+  --seconds S      stop by itself after S seconds (default: run until Ctrl-C)`;
+
+/** Sample modules: modid/cmdid and their hosts. */
+const SAMPLE_ROUTES: [number, number, string, number][] = [
+  [1, 1, "10.0.0.1", 9001],
+  [1, 1, "10.0.0.2", 9002],
+  [1, 1, "10.0.0.3", 9003],
+  [1, 2, "10.0.1.1", 9101],
+  [1, 2, "10.0.1.2", 9102],
+  [2, 1, "10.0.2.1", 9201],
+];
+
+const SERVICES = [
+  { task: "dns", file: "lars_dns.conf", ready: /INFO dns: listening on ([\d.]+:\d+)/ },
+  {
+    task: "reporter",
+    file: "lars_reporter.conf",
+    ready: /INFO reporter: listening on ([\d.]+:\d+)/,
+  },
+  { task: "agent", file: "lars_lb_agent.conf", ready: /INFO agent: UDP ([\d.]+:[\d,]+)/ },
+] as const;
+
+/** The command line that runs service `name` with config file `conf`. */
+export type ServiceArgv = (name: string, conf: string) => Promise<string[]>;
+
+interface Running {
+  task: string;
+  kill(signal: NodeJS.Signals): void;
+  exited: Promise<boolean>;
+  where: Promise<string>;
+}
+
+/** Starts service `task` with `conf`; its log lines are shown with a prefix. */
+async function startService(
+  serviceArgv: ServiceArgv,
+  task: string,
+  conf: string,
+  ready: RegExp,
+): Promise<Running> {
+  const argv = await serviceArgv(task, conf);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  let resolveWhere!: (where: string) => void;
+  let rejectWhere!: (err: Error) => void;
+  const where = new Promise<string>((resolve, reject) => {
+    resolveWhere = resolve;
+    rejectWhere = reject;
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      console.log(`[${task}] ${line}`);
+      const m = line.match(ready);
+      if (m) resolveWhere(m[1]);
+    });
+  }
+  const exited = new Promise<boolean>((resolve) => {
+    child.on("error", (err) => {
+      rejectWhere(err);
+      resolve(false);
+    });
+    child.on("close", (code) => {
+      rejectWhere(new Error(`${task} exited`));
+      resolve(code === 0);
+    });
+  });
+  return {
+    task,
+    where,
+    exited,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+async function seed(confDir: string): Promise<string> {
+  const url = storeUrlFromConfig(await Config.load(`${confDir}/lars_dns.conf`));
+  const store = await openRouteStore(url);
+  try {
+    if ((await store.listRoutes()).length === 0) {
+      for (const [modid, cmdid, ip, port] of SAMPLE_ROUTES) {
+        await store.addHost(modid, cmdid, ipToInt(ip), port);
+      }
+      console.log(`demo: added ${SAMPLE_ROUTES.length} sample hosts to ${redactUrl(url)}`);
+    } else {
+      console.log(`demo: using the routes already in ${redactUrl(url)}`);
+    }
+  } finally {
+    await store.close();
+  }
+  return url;
+}
+
+/** Rows the reporter stored, once the agent's next statistics commit has landed. */
+async function storedStatusRows(url: string): Promise<number> {
+  const store = await openReportStore(url);
+  try {
+    for (let i = 0; i < 30; i++) {
+      const rows = await store.listStatus();
+      if (rows.length > 0) return rows.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Runs the demo with `args`; `serviceArgv` says how to start a service.
+ * Resolves to the exit status: 0 when every service stopped cleanly.
+ */
+export async function runDemo(args: string[], serviceArgv: ServiceArgv): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      "conf-dir": { type: "string", default: "conf" },
+      seconds: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const confDir = values["conf-dir"]!;
+  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (seconds !== undefined && !(seconds > 0)) {
+    console.error(`demo: --seconds must be a positive number\n${USAGE}`);
+    return 2;
+  }
+  const url = await seed(confDir);
+  const running: Running[] = [];
+  const stopAll = async () => {
+    for (const r of running.toReversed()) r.kill("SIGTERM");
+    const clean = await Promise.all(running.map((r) => r.exited));
+    return clean.every(Boolean) ? 0 : 1;
+  };
+  const where: string[] = [];
+  try {
+    // One after another, so each finds the one it talks to already listening.
+    for (const service of SERVICES) {
+      const conf = `${confDir}/${service.file}`;
+      const r = await startService(serviceArgv, service.task, conf, service.ready);
+      running.push(r);
+      where.push(await r.where);
+    }
+  } catch (err) {
+    console.error(`demo: a service did not start: ${(err as Error).message}`);
+    await stopAll();
+    return 1;
+  }
+
+  const target = await agentTarget(`${confDir}/lars_lb_agent.conf`);
+  // reg_init: the agent's first call for a module starts its pull from DNS.
+  const client = new LarsClient(target);
+  await client.regInit(1, 1);
+  await client.close();
+  const result = await simulate(target, 1, 1, 2, 500);
+  console.log("\ndemo: simulator on module 1/1, 500 calls, 20% reported as failures:");
+  for (const line of formatSimulation(result)) console.log(`  ${line}`);
+  console.log(
+    `demo: ${await storedStatusRows(url)} rows in ServerCallStatus (statistics via the reporter)`,
+  );
+  console.log(`
+demo: Lars is running
+  DNS service      tcp ${where[0]}
+  report service   tcp ${where[1]}
+  agent            udp ${where[2]}
+  store            ${redactUrl(url)}
+
+Try, in another terminal:
+  deno task lars gethost 1 1
+  deno task lars getroute 1 2
+  deno task lars route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
+  deno task lars simulator 1 1 --err-rate 5 --count 2000
+  deno task lars qps --clients 2 --seconds 5
+
+Ctrl-C stops everything.`);
+
+  let stopped: (code: number) => void;
+  const done = new Promise<number>((resolve) => (stopped = resolve));
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    stopAll().then(stopped);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  if (seconds !== undefined) setTimeout(onSignal, seconds * 1000);
+  const code = await done;
+  console.log(code === 0 ? "demo: stopped cleanly" : "demo: a service did not stop cleanly");
+  return code;
+}
