@@ -6,14 +6,7 @@
  */
 import { agentTarget, parseAgentFlag } from "./agent_target.ts";
 import { allowFlags, intFlag, type ParsedArgs, stringFlag } from "./args.ts";
-import {
-  CLIENT_USAGE,
-  moduleArgs,
-  runExample,
-  runGetHost,
-  runGetRoute,
-  runReport,
-} from "./client_cmds.ts";
+import { moduleArgs, runExample, runGetHost, runGetRoute, runReport } from "./client_cmds.ts";
 import { formatQps, runQps } from "./qps.ts";
 import { formatSimulation, simulate } from "./simulator.ts";
 import { UsageError } from "./usage.ts";
