@@ -65,5 +65,7 @@ export function storeUrlAccess(url: string, key: string): StoreAccess {
     return { connect: [{ hostname: host, port, key }], paths: [] };
   }
   if (location.path === ":memory:") return { connect: [], paths: [] };
-  return { connect: [], paths: [{ path: dirname(location.path), key, write: true }] };
+  // As written (a relative path stays relative: it is resolved where the service runs).
+  const written = url.slice("sqlite:".length).replace(/^\/\/\//, "/");
+  return { connect: [], paths: [{ path: dirname(written), key, write: true }] };
 }
