@@ -68,6 +68,7 @@ async function startMariadb(ns: string, dir: string): Promise<GroupProcess> {
     findExecutable(["mariadb-install-db"])!,
     "--no-defaults",
     `--datadir=${dir}/data`,
+    `--tmpdir=${dir}`,
     "--user=root",
     "--auth-root-authentication-method=socket",
     "--skip-test-db",

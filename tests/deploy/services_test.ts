@@ -16,6 +16,8 @@ async function lars(cwd: string, args: string[]): Promise<{ code: number; out: s
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "--config", `${PROJECT_ROOT}deno.json`, "lars", ...args],
     cwd,
+    // As from a shell in `cwd`: a nested deno task would keep the INIT_CWD of `deno task test`.
+    env: { INIT_CWD: cwd },
     stdin: "null",
   }).output();
   const text = new TextDecoder();

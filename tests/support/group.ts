@@ -35,16 +35,21 @@ export class GroupProcess {
       .then(() => {});
   }
 
-  /** Starts `deno task -q NAME args` (the project's deno.json) in a new process group. */
+  /**
+   * Starts `deno task -q NAME args` (the project's deno.json) in a new process
+   * group, from `cwd` as a shell there would (`INIT_CWD` is set to it: a
+   * nested `deno task` keeps the one it inherits, e.g. from `deno task test`).
+   */
   static task(
     name: string,
     args: string[],
     options: { cwd?: string; env?: Record<string, string> } = {},
   ): GroupProcess {
+    const cwd = options.cwd ?? ROOT;
     return new GroupProcess(
       Deno.execPath(),
       ["task", "-q", "--config", `${ROOT}deno.json`, name, ...args],
-      options,
+      { cwd, env: { ...options.env, INIT_CWD: cwd } },
     );
   }
 
