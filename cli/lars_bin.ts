@@ -38,9 +38,9 @@ if (command !== undefined && Object.hasOwn(SERVICES, command)) {
   });
 } else if (command === "demo") {
   const self = process.execPath;
-  process.exit(
-    await runDemo(rest, (name, conf) => Promise.resolve([self, name, "--config", conf])),
-  );
+  const serviceArgv = (name: string, conf: string) =>
+    Promise.resolve([self, name, "--config", conf]);
+  process.exit(await runDemo(rest, serviceArgv, "lars"));
 } else {
   process.exit(await runTools(process.argv.slice(2), USAGE));
 }

@@ -148,10 +148,15 @@ async function storedStatusRows(url: string): Promise<number> {
 }
 
 /**
- * Runs the demo with `args`; `serviceArgv` says how to start a service.
+ * Runs the demo with `args`; `serviceArgv` says how to start a service,
+ * `tool` how the user runs the `lars` tool.
  * Resolves to the exit status: 0 when every service stopped cleanly.
  */
-export async function runDemo(args: string[], serviceArgv: ServiceArgv): Promise<number> {
+export async function runDemo(
+  args: string[],
+  serviceArgv: ServiceArgv,
+  tool = "deno task lars",
+): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -212,11 +217,11 @@ demo: Lars is running
   store            ${redactUrl(url)}
 
 Try, in another terminal:
-  deno task lars gethost 1 1
-  deno task lars getroute 1 2
-  deno task lars route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
-  deno task lars simulator 1 1 --err-rate 5 --count 2000
-  deno task lars qps --clients 2 --seconds 5
+  ${tool} gethost 1 1
+  ${tool} getroute 1 2
+  ${tool} route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
+  ${tool} simulator 1 1 --err-rate 5 --count 2000
+  ${tool} qps --clients 2 --seconds 5
 
 Ctrl-C stops everything.`);
 

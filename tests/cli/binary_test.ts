@@ -125,6 +125,21 @@ Deno.test({
       } finally {
         sqlite.close();
       }
+
+      // `lars demo` starts the same binary's services; the ports are free again.
+      for (
+        const [from, to] of [["dns", "lars_dns"], ["reporter", "lars_reporter"], [
+          "agent",
+          "lars_lb_agent",
+        ]]
+      ) {
+        await Deno.copyFile(`${dir}/${from}.conf`, `${dir}/${to}.conf`);
+      }
+      const demo = await run(binary, "/", ["demo", "--conf-dir", dir, "--seconds", "1"]);
+      assert.equal(demo.code, 0, demo.stdout + demo.stderr);
+      assert.match(demo.stdout, /demo: using the routes already in/);
+      assert.match(demo.stdout, /^ {2}lars gethost 1 1$/m);
+      assert.match(demo.stdout, /demo: stopped cleanly/);
     } finally {
       for (const p of running) await p.kill();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
