@@ -52,7 +52,8 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       log,
     });
     return Promise.resolve({
-      ready: service.start(),
+      // On Bun the port is bound asynchronously: a port in use shows in `bound`.
+      ready: service.start().then((addr) => addr && service.server.bound),
       async stop() {
         await service.stop();
         await store.close();

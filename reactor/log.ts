@@ -16,7 +16,12 @@ function envLevel(): LogLevel {
     const deno = (globalThis as { Deno?: typeof Deno }).Deno;
     // Ask first: a plain env.get would prompt apps that import the client without --allow-env.
     const state = deno?.permissions.querySync({ name: "env", variable: "LARS_LOG" }).state;
-    const value = state === "granted" ? deno?.env.get("LARS_LOG") : undefined;
+    // Bun and Node have no permissions: their process.env.
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } })
+      .process?.env;
+    const value = deno
+      ? (state === "granted" ? deno.env.get("LARS_LOG") : undefined)
+      : env?.LARS_LOG;
     if (value && value in LEVELS) return value as LogLevel;
   } catch {
     // No --allow-env: keep the default.

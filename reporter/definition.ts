@@ -69,6 +69,8 @@ export const reporterService: ServiceDefinition<ReporterSettings> = {
     });
     service.start();
     return Promise.resolve({
+      // On Bun the port is bound asynchronously: a port in use shows in `bound`.
+      ready: service.server.bound,
       async stop() {
         const lost = await service.stop({ flushTimeoutMs: FLUSH_TIMEOUT_MS });
         await store.close();

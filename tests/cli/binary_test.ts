@@ -126,6 +126,21 @@ Deno.test({
         sqlite.close();
       }
 
+      // A port in use is one line naming it and its key, on Bun too (Bun binds asynchronously).
+      const holder = Deno.listen({ hostname: "127.0.0.1", port: dnsPort });
+      try {
+        const busy = await run(binary, dir, ["dns", "--config", "dns.conf"]);
+        assert.equal(busy.code, 1, busy.stderr);
+        assert.match(
+          busy.stderr,
+          new RegExp(
+            `ERROR dns: cannot listen on 127\\.0\\.0\\.1:${dnsPort} \\(\\[reactor\\] ip, port\\)`,
+          ),
+        );
+      } finally {
+        holder.close();
+      }
+
       // `lars demo` starts the same binary's services; the ports are free again.
       for (
         const [from, to] of [["dns", "lars_dns"], ["reporter", "lars_reporter"], [
