@@ -40,7 +40,7 @@ export interface ShardSupervisorOptions {
   onMessage: (msg: Extract<FromShard, { type: "pull" | "report" }>) => void;
   /** Routes to restore in a restarted shard. */
   routesOf: (index: number) => Iterable<RestoredRoute>;
-  /** Called once per restart. */
+  /** Called once per successful restart, after the routes were sent to the new shard. */
   onRestart?: (index: number) => void;
 }
 
@@ -205,10 +205,10 @@ export class ShardSupervisor {
     setTimeout(async () => {
       if (this.#stopping) return;
       const channel = pool.restart(index);
-      this.#options.onRestart?.(index);
       try {
         const port = await this.#startShard(index, channel);
         const restored = this.#restore(index);
+        this.#options.onRestart?.(index);
         this.#options.log.warn(
           `shard ${index} restarted on UDP port ${port} with ${restored} routes restored`,
         );

@@ -262,3 +262,31 @@ Deno.test("agent - empty_route_hold = 0 removes a wiped module at once, as the o
     await sys.close();
   }
 });
+
+Deno.test("agent - get_route of a module too big for one datagram answers the hosts that fit", async () => {
+  const sys = await AgentSystem.start();
+  try {
+    // 4,094 hosts at 192.168.x.y take 16 bytes each: the frame fits TCP (65,535 bytes) but
+    // not one UDP datagram (65,507).
+    const total = 4094;
+    for (let i = 0; i < total; i++) {
+      await sys.admin.addHost(41, 1, ipToInt(`192.168.${i >> 8}.${i & 255}`), 9000);
+    }
+    await getHostUntil(sys, 41, 1, (c) => c === RetCode.SUCC);
+    const hosts = await sys.probe.getRoute(41, 1, 5000);
+    assert.ok(hosts.length > 4000 && hosts.length < total, `served ${hosts.length}`);
+    // A stable subset: the first hosts by address, the same on every call.
+    const ips = hosts.map((x) => x.ip >>> 0);
+    assert.deepEqual(ips, [...ips].sort((a, b) => a - b));
+    assert.equal(ips[0], ipToInt("192.168.0.0"));
+    assert.deepEqual((await sys.probe.getRoute(41, 1, 5000)).map(key), hosts.map(key));
+    const agent = sys.agent!;
+    const logged = () => agent.log.match(/get_route 41\/1: 4094 hosts do not fit/g) ?? [];
+    await waitFor(() => logged().length > 0, "cut logged");
+    assert.match(agent.log, new RegExp(`answering with the first ${hosts.length} by address`));
+    await sys.stopAgent();
+    assert.equal(logged().length, 1, "logged once per module and route");
+  } finally {
+    await sys.close();
+  }
+});
