@@ -67,6 +67,14 @@ export interface TcpClientOptions {
    * that dropped without a FIN or RST). Off by default.
    */
   heartbeat?: HeartbeatOptions;
+  /**
+   * For a server that never answers (so a heartbeat cannot work): a connection
+   * on which nothing was sent for this many ms is replaced by a fresh one
+   * before the next frame goes out (counted as `idleRefreshes`). A peer that
+   * died without a FIN then costs a failed connect, with the frames kept
+   * pending, instead of frames written into a dead connection. Off by default.
+   */
+  refreshIdleMs?: number;
 }
 
 /**
@@ -115,6 +123,8 @@ export class TcpClient {
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #connectedWaiters: (() => void)[] = [];
+  #lastSendAt = 0;
+  #refreshing = false;
 
   /** Creates the client; {@linkcode start} connects. */
   constructor(options: TcpClientOptions) {
@@ -174,7 +184,19 @@ export class TcpClient {
       return false;
     }
     const conn = this.#conn;
-    if (conn && !conn.isClosed && conn.sendFrame(frame)) return true;
+    if (conn && !conn.isClosed) {
+      const refreshIdleMs = this.#options.refreshIdleMs;
+      const now = Date.now();
+      if (refreshIdleMs !== undefined && now - this.#lastSendAt > refreshIdleMs) {
+        this.#refreshing = true;
+        this.counters.inc("idleRefreshes");
+        this.#log.debug(`idle for ${now - this.#lastSendAt} ms; replacing the connection`);
+        conn.close();
+      } else if (conn.sendFrame(frame)) {
+        this.#lastSendAt = now;
+        return true;
+      }
+    }
     this.#pending.push(frame);
     if (this.#pending.length > (this.#options.maxPendingFrames ?? 10_000)) {
       this.#pending.shift();
@@ -218,6 +240,7 @@ export class TcpClient {
       this.#runHook("onDisconnect");
       // A connection that lasted a while proves the server healthy again.
       if (Date.now() - since > 1000) this.#backoff.reset();
+      if (this.#refreshing) continue; // replaced on purpose: reconnect at once
       await quietDelay(this.#backoff.next(), this.#stop.signal);
     }
   }
@@ -261,7 +284,12 @@ export class TcpClient {
     });
     this.#conn = conn;
     this.counters.inc("connects");
-    this.#log.info(`connected to ${fmt(this.server)}`);
+    const refreshed = this.#refreshing;
+    this.#refreshing = false;
+    this.#lastSendAt = Date.now();
+    if (refreshed) {
+      this.#log.debug(`connected to ${fmt(this.server)} (replaced an idle connection)`);
+    } else this.#log.info(`connected to ${fmt(this.server)}`);
     conn.start();
     const pending = this.#pending;
     this.#pending = [];
@@ -272,7 +300,7 @@ export class TcpClient {
     await conn.closed;
     stopWatch();
     this.#conn = null;
-    if (!this.#stop.signal.aborted) {
+    if (!this.#stop.signal.aborted && !this.#refreshing) {
       this.#log.warn(`lost connection to ${fmt(this.server)}; reconnecting`);
     }
   }

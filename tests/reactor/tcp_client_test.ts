@@ -153,3 +153,29 @@ Deno.test("tcp client - heartbeat without anything to probe leaves the connectio
     await server.close();
   }
 });
+
+Deno.test("tcp client - refreshIdleMs replaces an idle connection before sending", async () => {
+  const server = echoServer();
+  const transport = new HalfOpenTransport(denoTransport);
+  const { client, replies } = newClient(server.addr.port, { transport, refreshIdleMs: 100 });
+  try {
+    client.start();
+    client.send(1, GetRouteRequestCodec.encode({ modid: 1, cmdid: 1 }));
+    await waitFor(() => replies.includes(1), "first reply");
+    // The peer goes silent without closing; an idle client would write into the void.
+    transport.stall();
+    await new Promise((r) => setTimeout(r, 300));
+    client.send(1, GetRouteRequestCodec.encode({ modid: 2, cmdid: 1 }));
+    client.send(1, GetRouteRequestCodec.encode({ modid: 3, cmdid: 1 }));
+    await waitFor(() => replies.includes(2) && replies.includes(3), "replies over a fresh path");
+    assert.equal(transport.connections.length, 2);
+    assert.equal(client.counters.get("idleRefreshes"), 1);
+    // Frames sent in a row do not replace the connection again.
+    client.send(1, GetRouteRequestCodec.encode({ modid: 4, cmdid: 1 }));
+    await waitFor(() => replies.includes(4), "reply");
+    assert.equal(transport.connections.length, 2);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
