@@ -20,7 +20,7 @@ export {
 
 /**
  * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
- * flight, `"new"` before the first pull and once an answer arrived.
+ * flight (from creation on), `"new"` once an answer arrived.
  */
 export type LoadBalanceStatus = "new" | "pulling";
 
@@ -129,7 +129,7 @@ export class LoadBalance {
 
   /**
    * True when the route should be pulled again: the state is `"new"` and either
-   * `now - lastUpdate > updateTimeout` or the module has no host (never pulled).
+   * `now - lastUpdate > updateTimeout` or the module has no host.
    */
   needsRefresh(now: number): boolean {
     if (this.#status !== "new") return false;
