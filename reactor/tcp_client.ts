@@ -81,8 +81,8 @@ export interface TcpClientOptions {
  * An application heartbeat: when no frame has arrived for `idleMs` (checked
  * every `idleMs / 2`), `probe` sends a request the server answers; when still nothing has arrived
  * `timeoutMs` later, the connection is closed as dead (counted as
- * `deadPeers`) and the client reconnects. A dead peer is found within about
- * `1.5 * idleMs + timeoutMs`.
+ * `deadPeers`) and the client reconnects. A dead peer is found within
+ * `max(idleMs + timeoutMs, idleMs / 2 + 2 * timeoutMs)`.
  */
 export interface HeartbeatOptions {
   /** Silence in ms after which the peer is probed. */
