@@ -9,6 +9,7 @@ import { encodeFrame, FrameDecoder, FrameError } from "../proto/frame.ts";
 import type { Logger } from "./log.ts";
 import type { NetCounters } from "./net_counters.ts";
 import type { MessageRouter } from "./router.ts";
+import { addrText, errorText } from "./text.ts";
 import type { NetAddress, TcpConn } from "./transport.ts";
 
 /** First read buffer of a connection: most Lars peers send small frames. */
@@ -110,7 +111,7 @@ export class FramedConnection<Ctx = unknown> {
     if (this.#queuedBytes > this.#maxQueuedBytes) {
       this.#counters.inc("slowClosed");
       this.#log.warn(
-        `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
+        `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
           `${this.#queuedBytes} bytes queued exceed ${this.#maxQueuedBytes} (peer too slow)`,
       );
       this.close();
@@ -166,7 +167,7 @@ export class FramedConnection<Ctx = unknown> {
         this.#counters.inc("badFrames");
         this.#log.warnThrottled(
           "bad-frame",
-          `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ${err.message}`,
+          `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ${err.message}`,
         );
       } else if (!this.#isClosed) {
         this.#log.debug(`connection #${this.id} read failed: ${errorText(err)}`);
@@ -187,14 +188,14 @@ export class FramedConnection<Ctx = unknown> {
         this.#counters.inc("unknownMsgid");
         this.#log.warnThrottled(
           `unknown-${msgid}`,
-          `skipping frame with unknown msgid ${msgid} from ${fmt(this.remoteAddr)}`,
+          `skipping frame with unknown msgid ${msgid} from ${addrText(this.remoteAddr)}`,
         );
         return;
       case "malformed":
         this.#counters.inc("badFrames");
         this.#log.warnThrottled(
           "malformed",
-          `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
+          `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
             `msgid ${msgid}: ${result.error.message}`,
         );
         this.close();
@@ -284,16 +285,4 @@ function _loopStarved(): boolean {
     return false;
   }
   return performance.now() - _loopTurnSince > _TURN_BUDGET_MS;
-}
-
-/** `host:port` text of an address. */
-export function fmt(addr: NetAddress): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** Message of an unknown thrown value. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

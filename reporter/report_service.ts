@@ -14,7 +14,7 @@
  */
 import { MessageId } from "../proto/ids.ts";
 import { type ReportStatusRequest, ReportStatusRequestCodec } from "../proto/messages.ts";
-import { fmt } from "../reactor/framed_connection.ts";
+import { addrText } from "../reactor/text.ts";
 import { createLogger, type Logger } from "../reactor/log.ts";
 import { TcpServer } from "../reactor/tcp_server.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
@@ -206,7 +206,7 @@ export class ReportService {
     for (const writer of this.#writers) writer.start();
     const addr = this.server.listen();
     this.#log.info(
-      `listening on ${fmt(addr)}, ${this.#writers.length} writer(s)` +
+      `listening on ${addrText(addr)}, ${this.#writers.length} writer(s)` +
         (this.#tracker ? ", history on" : ""),
     );
     return addr;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { errorText } from "../reactor/framed_connection.ts";
+import { errorText } from "../reactor/text.ts";
 import type { Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
 import { StoreError } from "../store/types.ts";

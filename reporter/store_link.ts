@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { errorText } from "../reactor/framed_connection.ts";
+import { errorText } from "../reactor/text.ts";
 import type { Logger } from "../reactor/log.ts";
 import type { ReportStore } from "../store/types.ts";
 

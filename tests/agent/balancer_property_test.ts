@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { LoadBalance, LoadBalanceOptions } from "../../agent/load_balance.ts";
 import { RouteTable } from "../../agent/route_table.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
+import { errorText } from "../../reactor/text.ts";
 
 /** mulberry32: a tiny seeded PRNG answering floats in [0, 1). */
 function mulberry32(seed: number): () => number {
@@ -297,7 +298,7 @@ function runSeed(seed: number, steps: number): void {
     try {
       simulation.step();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       throw new Error(`Property failed with seed ${seed} at step ${step}: ${message}`, {
         cause: error,
       });
