@@ -22,9 +22,8 @@ import type { ReportStore } from "../store/types.ts";
 import { createReporterCounters, type ReporterCounters } from "./counters.ts";
 import { HistoryTracker } from "./history.ts";
 import { toStatusRows } from "./ingest.ts";
-import { ReportWriter, type WriteMode } from "./report_writer.ts";
-import { StoreLink } from "./store_link.ts";
-import { shardOf, statusKey, WriteQueue } from "./write_queue.ts";
+import { ReportWriter, SharedStore, type WriteMode } from "./report_writer.ts";
+import { statusKey, statusKeyHash, WriteQueue } from "./write_queue.ts";
 
 /** Options of a {@linkcode ReportService}. */
 export interface ReportServiceOptions {
@@ -126,7 +125,7 @@ export class ReportService {
   readonly #queues: WriteQueue[];
   readonly #writers: ReportWriter[];
   readonly #tracker: HistoryTracker | null;
-  readonly #link: StoreLink;
+  readonly #store: SharedStore;
   #started = false;
   #initAttempt: Promise<void> = Promise.resolve();
 
@@ -148,8 +147,8 @@ export class ReportService {
       );
     }
     const perShard = Math.ceil(queueMax / writers);
-    const link = new StoreLink(options.store, this.#log);
-    this.#link = link;
+    const store = new SharedStore(options.store, this.#log);
+    this.#store = store;
     this.#queues = [];
     this.#writers = [];
     for (let i = 0; i < writers; i++) {
@@ -163,7 +162,7 @@ export class ReportService {
       this.#writers.push(
         new ReportWriter({
           queue,
-          link,
+          store,
           counters: this.counters,
           log: this.#log,
           flushMs: options.flushMs,
@@ -202,7 +201,7 @@ export class ReportService {
   start(): NetAddress {
     if (this.#started) throw new Error("ReportService is already started");
     this.#started = true;
-    this.#initAttempt = this.#link.ready().catch((err) => this.#link.failed(err));
+    this.#initAttempt = this.#store.ready().catch((err) => this.#store.failed(err));
     for (const writer of this.#writers) writer.start();
     const addr = this.server.listen();
     this.#log.info(
@@ -231,7 +230,7 @@ export class ReportService {
     const tracker = this.#tracker;
     for (const row of rows) {
       const key = statusKey(row);
-      const queue = queues.length === 1 ? queues[0] : queues[shardOf(row, queues.length)];
+      const queue = queues.length === 1 ? queues[0] : queues[statusKeyHash(row) % queues.length];
       if (tracker !== null) {
         const delta = tracker.observe(row, key);
         if (delta !== null) queue.addHistory(delta);
