@@ -2,7 +2,7 @@
  * The DNS service: answers GetRouteRequest from its in-memory route table,
  * subscribes the asking connection to the module, and every second checks
  * `RouteVersion`; on a change it reloads the table, swaps it in and pushes
- * the changed modules to their subscribers (LARS.md, "DNS service behaviour").
+ * the changed modules to their subscribers (docs/schema.md, "Routes").
  *
  * Unlike the original, a database that is down at start or later is retried
  * with backoff while the last good table keeps serving.

@@ -1,7 +1,7 @@
 /**
  * The report service (`lars_reporter`): accepts ReportStatusRequest frames
- * over TCP and keeps `ServerCallStatus` up to date (LARS.md, "Report service
- * behaviour"), plus an optional per-minute `ServerCallHistory`.
+ * over TCP and keeps `ServerCallStatus` up to date (docs/schema.md), plus an optional per-minute
+ * `ServerCallHistory`.
  *
  * Unlike the original, which wrote one row per statement and fell ever further
  * behind under load, it coalesces what arrives into a bounded queue (newest
