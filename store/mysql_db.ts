@@ -13,6 +13,7 @@
 // Versioned npm: specifiers on purpose: a module imported by URL gets no import map.
 import mysql from "npm:mysql2@3.24.6/promise";
 import type * as Mysql from "npm:mysql2@3.24.6/promise";
+import { errorText } from "../reactor/text.ts";
 import { StoreError } from "./types.ts";
 
 /** Where and as whom to connect. */
@@ -212,8 +213,7 @@ export class MysqlDb {
 
   #wrap(operation: string, error: unknown): Error {
     if (error instanceof StoreError) return error;
-    const message = error instanceof Error ? error.message : String(error);
-    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${message}`, {
+    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${errorText(error)}`, {
       cause: error,
     });
   }

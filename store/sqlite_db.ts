@@ -9,6 +9,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { errorText } from "../reactor/text.ts";
 import { StoreError } from "./types.ts";
 
 /** Options of the SQLite stores. */
@@ -53,7 +54,7 @@ export class SqliteDb {
       if (path !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = NORMAL");
     } catch (error) {
-      throw new StoreError(`Cannot open SQLite database ${path}: ${_message(error)}`, {
+      throw new StoreError(`Cannot open SQLite database ${path}: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -74,7 +75,7 @@ export class SqliteDb {
       return fn();
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      throw new StoreError(`SQLite ${operation} failed: ${_message(error)}`, { cause: error });
+      throw new StoreError(`SQLite ${operation} failed: ${errorText(error)}`, { cause: error });
     }
   }
 
@@ -132,7 +133,3 @@ export class SqliteDb {
 
 /** A `check` for `SqliteDb.call` that accepts everything. */
 export function noCheck(): void {}
-
-function _message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
