@@ -13,7 +13,6 @@
 // Versioned npm: specifiers on purpose: a module imported by URL gets no import map.
 import mysql from "npm:mysql2@3.24.6/promise";
 import type * as Mysql from "npm:mysql2@3.24.6/promise";
-import { errorText } from "../reactor/text.ts";
 import { StoreError } from "./types.ts";
 
 /** Where and as whom to connect. */
@@ -213,7 +212,8 @@ export class MysqlDb {
 
   #wrap(operation: string, error: unknown): Error {
     if (error instanceof StoreError) return error;
-    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${errorText(error)}`, {
+    const message = error instanceof Error ? error.message : String(error);
+    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${message}`, {
       cause: error,
     });
   }

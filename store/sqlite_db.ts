@@ -9,7 +9,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { errorText } from "../reactor/text.ts";
 import { StoreError } from "./types.ts";
 
 /** Options of the SQLite stores. */
@@ -54,7 +53,7 @@ export class SqliteDb {
       if (path !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = NORMAL");
     } catch (error) {
-      throw new StoreError(`Cannot open SQLite database ${path}: ${errorText(error)}`, {
+      throw new StoreError(`Cannot open SQLite database ${path}: ${_message(error)}`, {
         cause: error,
       });
     }
@@ -75,7 +74,7 @@ export class SqliteDb {
       return fn();
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      throw new StoreError(`SQLite ${operation} failed: ${errorText(error)}`, { cause: error });
+      throw new StoreError(`SQLite ${operation} failed: ${_message(error)}`, { cause: error });
     }
   }
 
@@ -133,3 +132,7 @@ export class SqliteDb {
 
 /** A `check` for `SqliteDb.call` that accepts everything. */
 export function noCheck(): void {}
+
+function _message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
