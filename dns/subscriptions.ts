@@ -48,4 +48,9 @@ export class Subscriptions<C> {
     for (const keys of this.#byConn.values()) n += keys.size;
     return n;
   }
+
+  /** Modules `conn` is subscribed to. */
+  modulesOf(conn: C): ReadonlySet<string> {
+    return this.#byConn.get(conn) ?? new Set();
+  }
 }
