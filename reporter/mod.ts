@@ -52,6 +52,5 @@ export {
   type ReportServiceOptions,
   type ReportServiceStopOptions,
 } from "./report_service.ts";
-export type { WriteMode } from "./report_writer.ts";
 export { WorkerReportStore } from "./store_worker_client.ts";
 export type { StoreWorkerOpen } from "./store_worker_protocol.ts";

@@ -22,7 +22,7 @@ import type { ReportStore } from "../store/types.ts";
 import { createReporterCounters, type ReporterCounters } from "./counters.ts";
 import { HistoryTracker } from "./history.ts";
 import { toStatusRows } from "./ingest.ts";
-import { ReportWriter, SharedStore, type WriteMode } from "./report_writer.ts";
+import { ReportWriter, SharedStore } from "./report_writer.ts";
 import { statusKey, statusKeyHash, WriteQueue } from "./write_queue.ts";
 
 /** Options of a {@linkcode ReportService}. */
@@ -75,11 +75,6 @@ export interface ReportServiceOptions {
    * @default 100000
    */
   queueMax?: number;
-  /**
-   * How status rows are written; `"one-by-one"` is the benchmark baseline.
-   * @default "multi-row"
-   */
-  writeMode?: WriteMode;
   /**
    * Longest retry delay in ms while the database is down.
    * @default 5000
@@ -167,7 +162,6 @@ export class ReportService {
           log: this.#log,
           flushMs: options.flushMs,
           batchRows: options.batchRows,
-          writeMode: options.writeMode,
           retryMaxMs: options.retryMaxMs,
         }),
       );
