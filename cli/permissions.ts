@@ -188,6 +188,8 @@ export async function toolCommand(
         : storeUrlAccess(url, "--store");
       access.connect.push(...store.connect);
       access.paths.push(...store.paths);
+      // Route edits are audited as cli:<os user>.
+      envNames.push("USER", "USERNAME");
     } else if (command === "cache") {
       const config = await load(flag("config") ?? DEFAULT_AGENT_CONFIG);
       const dir = config.string("agent", "cache_dir", "data/agent_cache");

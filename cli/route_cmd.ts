@@ -5,6 +5,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { intToIp, ipToInt } from "../proto/ip.ts";
 import type { RouteStore } from "../store/types.ts";
 import { UsageError } from "./usage.ts";
@@ -16,7 +17,7 @@ export const ROUTE_USAGE = `usage:
   lars route del MODID CMDID           remove every host of a module
   lars route list [MODID [CMDID]] [--json]
                                        list hosts
-  lars db init                         create the tables when missing
+  lars db init                         create every table (routes, reports) when missing
 
 store options (one of):
   --store URL     sqlite:PATH or mysql://user:pass@host:port/db
@@ -52,6 +53,20 @@ export function parseIp(text: string | undefined): number {
   }
 }
 
+/**
+ * Who the CLI's edits are recorded as in the audit log: `cli:<os user>`
+ * (`USER` or `USERNAME`; also on Bun, and `unknown` without env permission).
+ */
+export function cliActor(): string {
+  let user: string | undefined;
+  try {
+    user = process.env.USER ?? process.env.USERNAME;
+  } catch {
+    // no --allow-env for them
+  }
+  return `cli:${user ?? "unknown"}`.slice(0, 255);
+}
+
 /** Runs `route ...`; prints to `out` (`route list` as one JSON object with `json`); returns the exit code. */
 export async function runRoute(
   store: RouteStore,
@@ -70,7 +85,7 @@ export async function runRoute(
         parsePort(rest[3]),
       ];
       await store.init();
-      const result = await store.addHost(modid, cmdid, ip, port);
+      const result = await store.addHost(modid, cmdid, ip, port, cliActor());
       out(
         result.added
           ? `added ${intToIp(ip)}:${port} to ${modid}/${cmdid} (version ${result.version})`
@@ -86,7 +101,7 @@ export async function runRoute(
       const cmdid = parseId("CMDID", rest[1]);
       await store.init();
       if (rest.length === 2) {
-        const result = await store.removeModule(modid, cmdid);
+        const result = await store.removeModule(modid, cmdid, cliActor());
         if (result.removed === 0) {
           out(`${modid}/${cmdid} has no hosts (nothing changed)`);
           return 1;
@@ -96,7 +111,7 @@ export async function runRoute(
       }
       const ip = parseIp(rest[2]);
       const port = parsePort(rest[3]);
-      const result = await store.removeHost(modid, cmdid, ip, port);
+      const result = await store.removeHost(modid, cmdid, ip, port, cliActor());
       if (!result.removed) {
         out(`${intToIp(ip)}:${port} is not in ${modid}/${cmdid} (nothing changed)`);
         return 1;

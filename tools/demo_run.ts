@@ -20,7 +20,7 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { LarsClient } from "../client/lars_client.ts";
+import { LarsClient } from "../cli/lars_client_any.ts";
 import { RetCode } from "../proto/ids.ts";
 import { formatSimulation, simulate } from "../cli/simulator.ts";
 import { agentTarget } from "../cli/agent_target.ts";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { SqliteReportStore } from "../../store/sqlite.ts";
+import { SqliteReportStore } from "../../store/report_store.ts";
 import { waitFor } from "../support/net.ts";
 import { memoryLogger, registerServiceSuite, report, withService } from "./service_suite.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { ReportService } from "../../reporter/report_service.ts";
-import { WorkerReportStore } from "../../reporter/worker_store.ts";
+import { WorkerReportStore } from "../../reporter/store_worker_client.ts";
 import { StoreError } from "../../store/types.ts";
 
 const row = {

@@ -1,6 +1,7 @@
 /**
- * A `ReportStore` whose calls run in a Web Worker (`store_worker.ts`). The
- * report writers use it like any store; the database round trips happen on
+ * Main isolate side of the store worker: a `ReportStore` whose calls run in a
+ * Web Worker (`store_worker.ts`, the worker side; `store_worker_protocol.ts`
+ * is what crosses between them). The report writers use it like any store; the database round trips happen on
  * the worker's event loop, which is never busy reading reports, and, for
  * SQLite, the synchronous writes no longer block the main isolate.
  *
@@ -15,7 +16,13 @@
  */
 import { WorkerChannel } from "../reactor/worker_channel.ts";
 import { StoreError } from "../store/types.ts";
-import type { HistoryRow, ReportStore, RouteFilter, StatusRow } from "../store/types.ts";
+import type {
+  HistoryFilter,
+  HistoryRow,
+  ReportStore,
+  RouteFilter,
+  StatusRow,
+} from "../store/types.ts";
 import {
   packHistory,
   packStatus,
@@ -25,7 +32,7 @@ import {
   type StoreWorkerOpen,
   unpackHistory,
   unpackStatus,
-} from "./store_protocol.ts";
+} from "./store_worker_protocol.ts";
 
 type _Request = StoreRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
   : never;
@@ -58,7 +65,7 @@ function _toError(data: StoreErrorData): Error {
  *
  * @example
  * ```ts
- * import { WorkerReportStore } from "./worker_store.ts";
+ * import { WorkerReportStore } from "./store_worker_client.ts";
  * const store = new WorkerReportStore({ url: "sqlite::memory:", history: false });
  * await store.init();
  * await store.upsertStatus([{ modid: 1, cmdid: 1, ip: 1, port: 80, caller: 2, succ: 3, err: 0,
@@ -89,11 +96,6 @@ export class WorkerReportStore implements ReportStore {
     await this.#call({ op: "upsertStatus", rows: packStatus(rows) });
   }
 
-  /** Upserts `rows` one statement each (in the worker). */
-  async upsertStatusOneByOne(rows: readonly StatusRow[]): Promise<void> {
-    await this.#call({ op: "upsertStatusOneByOne", rows: packStatus(rows) });
-  }
-
   /** Adds `rows` to the per-minute sums (in the worker). */
   async addHistory(rows: readonly HistoryRow[]): Promise<void> {
     await this.#call({ op: "addHistory", rows: packHistory(rows) });
@@ -105,7 +107,7 @@ export class WorkerReportStore implements ReportStore {
   }
 
   /** `ServerCallHistory` rows ordered by key and minute. */
-  async listHistory(filter: RouteFilter = {}): Promise<HistoryRow[]> {
+  async listHistory(filter: HistoryFilter = {}): Promise<HistoryRow[]> {
     return unpackHistory((await this.#call({ op: "listHistory", filter }))!);
   }
 

@@ -1,12 +1,12 @@
 /**
- * What the main isolate and the store worker (`store_worker.ts`) say to each
- * other: one request per store call, one reply per request. Rows travel packed
+ * What crosses the worker boundary between the main isolate
+ * (`store_worker_client.ts`) and the store worker (`store_worker.ts`): one request per store call, one reply per request. Rows travel packed
  * in a `Float64Array` (9 numbers per status row, 8 per history row), which
  * clones far faster than arrays of objects.
  *
  * @module
  */
-import type { HistoryRow, RouteFilter, StatusRow } from "../store/types.ts";
+import type { HistoryFilter, HistoryRow, StatusRow } from "../store/types.ts";
 
 /** How the worker opens its store (the options of `WorkerReportStore`). */
 export interface StoreWorkerOpen {
@@ -29,14 +29,19 @@ export interface StoreWorkerOpen {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * URL of a module whose `createReportStore(url, options)` builds the store
+   * instead of `store/url.ts`'s (the benchmark's one-statement-per-row baseline).
+   */
+  storeModule?: string;
 }
 
 /** A request from the main isolate. */
 export type StoreRequest =
   | { id: number; op: "open"; open: StoreWorkerOpen }
   | { id: number; op: "init" | "close" }
-  | { id: number; op: "upsertStatus" | "upsertStatusOneByOne" | "addHistory"; rows: Float64Array }
-  | { id: number; op: "listStatus" | "listHistory"; filter: RouteFilter };
+  | { id: number; op: "upsertStatus" | "addHistory"; rows: Float64Array }
+  | { id: number; op: "listStatus" | "listHistory"; filter: HistoryFilter };
 
 /** An error as it crosses to the main isolate. */
 export interface StoreErrorData {
