@@ -2,7 +2,18 @@
  * The services Lars runs, by command name: their definitions for the service
  * runner and their Deno entrypoints. The launcher (`cli/launch.ts`), `lars
  * permissions` and the `lars` binary read this table; a new service is one
- * more entry.
+ * more entry. For a `web` service, say:
+ *
+ * 1. `web/definition.ts` exports `webService: ServiceDefinition<WebSettings>`
+ *    (usage, `defaultConfig: "conf/lars_web.conf"`, the settings reader, and
+ *    `access`: `[web] ip, port` to listen on, the store's connect or paths via
+ *    `storeAccess(config)`, any worker source folders);
+ * 2. `web/main.ts` is `await runService(webService, { transport: denoTransport })`;
+ * 3. `web: { definition: webService, entry: "web/main.ts" }` goes here, and
+ *    `"web": "deno run --allow-read --allow-env --allow-run cli/launch.ts web"`
+ *    in `deno.json`.
+ *
+ * `[admin] ip, port` needs nothing: every service gets it (`serviceAccess`).
  *
  * @module
  */
