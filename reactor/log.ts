@@ -106,7 +106,9 @@ export function createLogger(name: string): Logger {
     if (LEVELS[level] < threshold) return;
     const ts = new Date().toISOString();
     if (format === "json") {
-      write(JSON.stringify({ ...fields, ts, level, logger: name, msg: message }));
+      const line: Record<string, unknown> = { ts, level, logger: name, msg: message };
+      for (const key in fields) if (!(key in line)) line[key] = fields[key];
+      write(JSON.stringify(line));
     } else {
       write(`${ts} ${level.toUpperCase()} ${name}: ${message}`);
     }

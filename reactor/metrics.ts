@@ -194,6 +194,10 @@ const NET_METRICS: Record<NetCounterName, { name: string; help: string }> = {
   },
   sendDrops: { name: "send_drops_total", help: "Frames dropped because a send queue was full." },
   sendErrors: { name: "send_errors_total", help: "Sends that failed." },
+  deadPeers: {
+    name: "dead_peers_total",
+    help: "Connections closed because the peer stopped answering heartbeats.",
+  },
 };
 
 /** The network counters of one server or client, named by `endpoint`. */
