@@ -1,0 +1,77 @@
+/**
+ * Every metric the services export, read from their registries without
+ * starting them (the services are built, not started: nothing listens).
+ *
+ * @module
+ */
+import { defineAgentMetrics } from "../../agent/agent_admin.ts";
+import { AgentService } from "../../agent/agent_service.ts";
+import { readAgentSettings } from "../../agent/config.ts";
+import { defineDnsMetrics, definePushDelayHistogram } from "../../dns/dns_admin.ts";
+import { DnsService } from "../../dns/dns_service.ts";
+import { Config } from "../../reactor/config.ts";
+import { createMetricsRegistry, type MetricsRegistry } from "../../reactor/metrics.ts";
+import { denoTransport } from "../../reactor/transport_deno.ts";
+import { ReportService } from "../../reporter/report_service.ts";
+import { defineReporterMetrics } from "../../reporter/reporter_admin.ts";
+import { createReportStore, createRouteStore } from "../../store/url.ts";
+
+/** One exported metric. */
+export interface CatalogEntry {
+  /** Services exporting it. */
+  services: string[];
+  /** Metric name. */
+  name: string;
+  /** counter, gauge, histogram. */
+  type: string;
+  /** Help text. */
+  help: string;
+}
+
+function entries(registry: MetricsRegistry) {
+  return registry.getMetricsAsArray().map((m) => {
+    const metric = m as unknown as { name: string; help: string; type: string };
+    return { name: metric.name, type: metric.type, help: metric.help };
+  });
+}
+
+/** The metrics of dns, reporter and agent, by name. */
+export async function metricCatalog(dir: string): Promise<Map<string, CatalogEntry>> {
+  const catalog = new Map<string, CatalogEntry>();
+  const add = (service: string, registry: MetricsRegistry) => {
+    for (const e of entries(registry)) {
+      const known = catalog.get(e.name);
+      if (known) known.services.push(service);
+      else catalog.set(e.name, { services: [service], ...e });
+    }
+  };
+  const routeStore = createRouteStore(`sqlite:${dir}/routes.db`);
+  const reportStore = createReportStore(`sqlite:${dir}/reports.db`);
+  try {
+    const dns = new DnsService({ store: routeStore, transport: denoTransport });
+    const dnsRegistry = createMetricsRegistry();
+    definePushDelayHistogram(dnsRegistry);
+    defineDnsMetrics(dnsRegistry, dns);
+    add("dns", dnsRegistry);
+
+    const reporter = new ReportService({ store: reportStore, transport: denoTransport });
+    const reporterRegistry = createMetricsRegistry();
+    defineReporterMetrics(reporterRegistry, reporter);
+    add("reporter", reporterRegistry);
+
+    const settings = readAgentSettings(
+      Config.parse(
+        "[reporter]\nip = 127.0.0.1\nport = 1\n[dnsserver]\nip = 127.0.0.1\nport = 1\n",
+        "a.conf",
+      ),
+    );
+    const agent = new AgentService({ settings, transport: denoTransport, caller: 1 });
+    const agentRegistry = createMetricsRegistry();
+    defineAgentMetrics(agentRegistry, agent);
+    add("agent", agentRegistry);
+  } finally {
+    await routeStore.close();
+    await reportStore.close();
+  }
+  return catalog;
+}
