@@ -60,11 +60,9 @@ export interface DnsServiceOptions {
   maxRetryMs?: number;
   /** Logger. */
   log?: Logger;
-  /** Called once per module pushed to at least one subscriber (for metrics). */
-  onPush?: (push: RoutePush) => void;
 }
 
-/** A module pushed to its subscribers; see {@linkcode DnsServiceOptions.onPush}. */
+/** A module pushed to its subscribers; see {@linkcode DnsService.addPushListener}. */
 export interface RoutePush {
   /** Module id. */
   modid: number;
@@ -112,6 +110,7 @@ export class DnsService {
   #backoff: Backoff;
   #pushLog: LogBudget;
   #storeError: string | null = null;
+  #pushListeners: ((push: RoutePush) => void)[] = [];
 
   /** Creates the service; {@linkcode start} loads routes and starts listening. */
   constructor(options: DnsServiceOptions) {
@@ -143,6 +142,11 @@ export class DnsService {
   /** The current route table. */
   get table(): RouteMap {
     return this.#table;
+  }
+
+  /** Calls `listener` once per module pushed to at least one subscriber (for metrics). */
+  addPushListener(listener: (push: RoutePush) => void): void {
+    this.#pushListeners.push(listener);
   }
 
   /** True once a route table has been loaded (the service answers from it). */
@@ -276,13 +280,8 @@ export class DnsService {
       const delaySeconds = version >= MIN_TIME_VERSION
         ? Math.max(0, Date.now() / 1000 - version)
         : null;
-      this.#options.onPush?.({
-        modid,
-        cmdid,
-        hosts: hosts.length,
-        subscribers: written,
-        delaySeconds,
-      });
+      const push = { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds };
+      for (const listener of this.#pushListeners) listener(push);
       const shown = hosts.slice(0, 5).map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
       const more = hosts.length > 5 ? ` and ${hosts.length - 5} more` : "";
       this.#pushLog.info(

@@ -95,30 +95,26 @@ Deno.test("admin server - node transport (Bun): the same over node:http", () =>
 Deno.test("admin server - off without [admin] port; a port in use fails with the address", async () => {
   const off = readAdminSettings(Config.parse("[agent]\nport = 1\n", "a.conf"));
   assert.equal(off, null);
+  let built = 0;
+  const content = () => {
+    built++;
+    return { registry: createMetricsRegistry(), readiness: () => ({}) };
+  };
   assert.equal(
-    await startAdminServer(off, {
-      transport: denoTransport,
-      service: "x",
-      registry: createMetricsRegistry(),
-      readiness: () => ({}),
-    }),
+    await startAdminServer(off, { transport: denoTransport, service: "x", content }),
     null,
   );
+  assert.equal(built, 0, "no registry is built while the endpoint is off");
   const on = readAdminSettings(Config.parse("[admin]\nport = 0\n", "a.conf"))!;
   assert.deepEqual(on, { hostname: "127.0.0.1", port: 0 });
-  const first = await startAdminServer(on, {
-    transport: denoTransport,
-    service: "x",
-    registry: createMetricsRegistry(),
-    readiness: () => ({}),
-  });
+  const first = await startAdminServer(on, { transport: denoTransport, service: "x", content });
+  assert.equal(built, 1);
   try {
     await assert.rejects(
       startAdminServer({ hostname: "127.0.0.1", port: first!.addr.port }, {
         transport: denoTransport,
         service: "y",
-        registry: createMetricsRegistry(),
-        readiness: () => ({}),
+        content,
       }),
       new RegExp(`cannot serve the admin endpoint on 127\\.0\\.0\\.1:${first!.addr.port}`),
     );

@@ -4,16 +4,16 @@
  *
  * @module
  */
-import { defineAgentMetrics } from "../../agent/agent_admin.ts";
+import { agentAdmin } from "../../agent/agent_admin.ts";
 import { AgentService } from "../../agent/agent_service.ts";
 import { readAgentSettings } from "../../agent/config.ts";
-import { defineDnsMetrics, definePushDelayHistogram } from "../../dns/dns_admin.ts";
+import { dnsAdmin } from "../../dns/dns_admin.ts";
 import { DnsService } from "../../dns/dns_service.ts";
 import { Config } from "../../reactor/config.ts";
-import { createMetricsRegistry, type MetricsRegistry } from "../../reactor/metrics.ts";
+import type { MetricsRegistry } from "../../reactor/metrics.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { ReportService } from "../../reporter/report_service.ts";
-import { defineReporterMetrics } from "../../reporter/reporter_admin.ts";
+import { reporterAdmin } from "../../reporter/reporter_admin.ts";
 import { createReportStore, createRouteStore } from "../../store/url.ts";
 
 /** One exported metric. */
@@ -49,15 +49,10 @@ export async function metricCatalog(dir: string): Promise<Map<string, CatalogEnt
   const reportStore = createReportStore(`sqlite:${dir}/reports.db`);
   try {
     const dns = new DnsService({ store: routeStore, transport: denoTransport });
-    const dnsRegistry = createMetricsRegistry();
-    definePushDelayHistogram(dnsRegistry);
-    defineDnsMetrics(dnsRegistry, dns);
-    add("dns", dnsRegistry);
+    add("dns", dnsAdmin(dns).registry);
 
     const reporter = new ReportService({ store: reportStore, transport: denoTransport });
-    const reporterRegistry = createMetricsRegistry();
-    defineReporterMetrics(reporterRegistry, reporter);
-    add("reporter", reporterRegistry);
+    add("reporter", reporterAdmin(reporter).registry);
 
     const settings = readAgentSettings(
       Config.parse(
@@ -66,9 +61,7 @@ export async function metricCatalog(dir: string): Promise<Map<string, CatalogEnt
       ),
     );
     const agent = new AgentService({ settings, transport: denoTransport, caller: 1 });
-    const agentRegistry = createMetricsRegistry();
-    defineAgentMetrics(agentRegistry, agent);
-    add("agent", agentRegistry);
+    add("agent", agentAdmin(agent).registry);
   } finally {
     await routeStore.close();
     await reportStore.close();
