@@ -186,7 +186,7 @@ export class FramedConnection<Ctx = unknown> {
       case "unknown":
         this.#counters.inc("unknownMsgid");
         this.#log.warnThrottled(
-          `unknown-${msgid}`,
+          "unknown-msgid",
           `skipping frame with unknown msgid ${msgid} from ${fmt(this.remoteAddr)}`,
         );
         return;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { AdminServer, startAdminServer } from "../../reactor/admin_server.ts";
 import { Config, ConfigError } from "../../reactor/config.ts";
 import { Counters } from "../../reactor/counters.ts";
-import { createLogger, LogBudget } from "../../reactor/log.ts";
+import { createLogger } from "../../reactor/log.ts";
 import { createMetricsRegistry, defineMetric } from "../../reactor/metrics.ts";
 import { readAdminSettings, readLogFormat } from "../../reactor/ops_settings.ts";
 import type { Transport } from "../../reactor/transport.ts";
@@ -148,27 +148,4 @@ Deno.test("metrics - names without lars_, or _total on a gauge, are refused", ()
     defineMetric(registry, { type: "gauge", name: "lars_x_total", help: "", read })
   );
   assert.throws(() => defineMetric(registry, { type: "counter", name: "lars_x", help: "", read }));
-});
-
-Deno.test("log budget - at most N lines per period, then one line saying how many were left out", () => {
-  const lines: string[] = [];
-  const log = {
-    ...createLogger("t"),
-    info: (m: string) => lines.push(m),
-  };
-  let now = 0;
-  const budget = new LogBudget(log, "host state changes", {
-    lines: 2,
-    periodMs: 1000,
-    now: () => now,
-  });
-  for (let i = 0; i < 50; i++) budget.info(`event ${i}`);
-  assert.deepEqual(lines, ["event 0", "event 1"]);
-  assert.equal(budget.suppressed, 48);
-  now = 1000;
-  budget.info("event 50");
-  assert.deepEqual(lines.slice(2), [
-    "48 more host state changes were not logged (at most 2 lines per 1 s)",
-    "event 50",
-  ]);
 });
