@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { agentAdmin } from "./agent_admin.ts";
 import type { ServiceDefinition } from "../reactor/service.ts";
 import { AgentService } from "./agent_service.ts";
 import { hostIpv4 } from "./caller.ts";
@@ -14,7 +15,8 @@ const USAGE = `usage: deno task agent [--config FILE]      (lars agent [--config
 
 Lars load-balance agent: answers the local API over UDP on three ports, picks
 healthy hosts, pulls routes from DNS and sends call statistics to the reporter.
-  -c, --config FILE   lars_lb_agent.conf ([reporter], [dnsserver], [loadbalance], [agent])
+  -c, --config FILE   lars_lb_agent.conf ([reporter], [dnsserver], [loadbalance], [agent],
+                      [admin] ip, port; [log] format)
                       (default conf/lars_lb_agent.conf)
   -h, --help          this text`;
 
@@ -58,6 +60,7 @@ export const agentService: ServiceDefinition<AgentSettings> = {
     });
     await agent.start();
     return {
+      admin: () => agentAdmin(agent),
       async stop() {
         const shards = await agent.stop();
         log.info(`counters ${JSON.stringify(agent.counters.snapshot())}`);

@@ -31,6 +31,8 @@ const VALUE_FLAGS = new Set([
   "root",
   "deno",
   "conf-dir",
+  "module",
+  "admin",
 ]);
 /** Short spellings. */
 const ALIASES: Record<string, string> = { h: "help", c: "config" };

@@ -16,6 +16,7 @@ import { runClientCommand } from "./client_main.ts";
 import { serviceCommand, shellLine } from "./permissions.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
 import { serviceNamed } from "./services.ts";
+import { runStatus, STATUS_USAGE } from "./status_cmd.ts";
 import { runCommandLine, UsageError } from "./usage.ts";
 
 /** Usage of the tools every `lars` has (the binary adds the services). */
@@ -23,6 +24,7 @@ export const TOOLS_USAGE = `${ROUTE_USAGE}
 
 ${CLIENT_USAGE}
   lars cache [--json]                      the agent's route cache, with each route's age
+${STATUS_USAGE}
   lars permissions SERVICE [--config FILE] [--root DIR] [--deno PATH]
                                            the deno command that runs SERVICE (dns, reporter,
                                            agent) with exactly the permissions its config
@@ -86,6 +88,7 @@ async function runPermissions(args: ParsedArgs, rest: string[]): Promise<number>
 export function runTool(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
   if (command === "route" || command === "db") return runStoreCommand(command, args, rest);
   if (command === "permissions") return runPermissions(args, rest);
+  if (command === "status") return runStatus(args, rest);
   if (command === "cache") {
     allowFlags(args, ["config", "json"]);
     if (rest.length > 0) throw new UsageError("cache takes no arguments");

@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { runService } from "../reactor/service.ts";
 import { transportNamed } from "../reactor/transport_runtime.ts";
@@ -40,7 +42,8 @@ if (command !== undefined && Object.hasOwn(SERVICES, command)) {
   const self = process.execPath;
   const serviceArgv = (name: string, conf: string) =>
     Promise.resolve([self, name, "--config", conf]);
-  process.exit(await runDemo(rest, serviceArgv, "lars"));
+  const adminDir = join(tmpdir(), `lars-demo-${process.pid}`);
+  process.exit(await runDemo(rest, serviceArgv, "lars", adminDir));
 } else {
   process.exit(await runTools(process.argv.slice(2), USAGE));
 }

@@ -20,6 +20,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import process from "node:process";
 import { Config } from "../reactor/config.ts";
+import { readAdminSettings } from "../reactor/ops_settings.ts";
 import { type ServiceAccess, serviceAccess } from "../reactor/service.ts";
 import { storeAccess, storeUrlAccess } from "../store/config.ts";
 import { agentTarget, DEFAULT_AGENT_CONFIG, parseAgentFlag } from "./agent_target.ts";
@@ -30,8 +31,8 @@ import { serviceNamed, SERVICES } from "./services.ts";
 /** The project root of this checkout. */
 export const PROJECT_ROOT: string = resolve(new URL("../", import.meta.url).pathname);
 
-/** Environment variables every service may read: the log level. */
-const SERVICE_ENV = ["LARS_LOG"];
+/** Environment variables every service may read: the log level and format. */
+const SERVICE_ENV = ["LARS_LOG", "LARS_LOG_FORMAT"];
 
 /** Options of {@linkcode serviceCommand}. */
 export interface ServiceCommandOptions {
@@ -190,6 +191,15 @@ export async function toolCommand(
       access.paths.push(...store.paths);
       // Route edits are audited as cli:<os user>.
       envNames.push("USER", "USERNAME");
+    } else if (command === "status") {
+      // The agent's admin endpoint: --admin HOST:PORT, else [admin] of the agent's config.
+      const given = flag("admin");
+      const m = given === undefined ? null : /^(.+):(\d+)$/.exec(given);
+      if (m) access.connect.push({ hostname: m[1], port: Number(m[2]), key: "--admin" });
+      else if (given === undefined) {
+        const admin = readAdminSettings(await load(flag("config") ?? DEFAULT_AGENT_CONFIG));
+        if (admin) access.connect.push({ ...admin, key: "[admin] ip, port" });
+      }
     } else if (command === "cache") {
       const config = await load(flag("config") ?? DEFAULT_AGENT_CONFIG);
       const dir = config.string("agent", "cache_dir", "data/agent_cache");

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { dnsAdmin } from "./dns_admin.ts";
 import { type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
 import { createRouteStore, redactUrl } from "../store/url.ts";
@@ -15,8 +16,8 @@ const USAGE = `usage: deno task dns [--config FILE]      (lars dns [--config FIL
 
 Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
 route changes to subscribed agents.
-  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql])
-                      (default conf/lars_dns.conf)
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql];
+                      [admin] ip, port; [log] format) (default conf/lars_dns.conf)
   -h, --help          this text`;
 
 /** The DNS service, for the service runner (`runService` in `reactor/service.ts`). */
@@ -54,6 +55,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
     return Promise.resolve({
       // On Bun the port is bound asynchronously: a port in use shows in `bound`.
       ready: service.start().then((addr) => addr && service.server.bound),
+      admin: () => dnsAdmin(service),
       async stop() {
         await service.stop();
         await store.close();

@@ -24,8 +24,10 @@
  * @module
  */
 import process from "node:process";
+import { type AdminContent, type AdminServer, startAdminServer } from "./admin_server.ts";
 import { Config, ConfigError } from "./config.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, type Logger, setLogFormat } from "./log.ts";
+import { type AdminSettings, readAdminSettings, readLogFormat } from "./ops_settings.ts";
 import type { Transport } from "./transport.ts";
 
 /** An address a service listens on or connects to, with the config keys that set it. */
@@ -112,6 +114,11 @@ export interface RunningService {
    * `undefined` when nothing would be lost; said when a stop is forced.
    */
   unwritten?(): string | undefined;
+  /**
+   * What the admin endpoint shows (metrics, readiness, routes); the runner
+   * serves it on `[admin] ip, port` when that is set, and stops it first.
+   */
+  admin?: () => AdminContent;
 }
 
 /** What a builder gets besides the settings. */
@@ -239,7 +246,10 @@ export function explainStartError(
 ): string {
   const text = err instanceof Error ? err.message : String(err);
   if (isAddrInUse(err)) {
-    return `cannot listen on ${_endpoints(access.listen)}: address already in use; ` +
+    // The address the error names, when it names one (the admin endpoint's does).
+    const named = access.listen.filter((e) => text.includes(`${e.hostname}:${e.port}`));
+    const busy = named.length > 0 ? named : access.listen;
+    return `cannot listen on ${_endpoints(busy)}: address already in use; ` +
       `stop the process that holds it or set another port in ${configFile}`;
   }
   if (isDenied(err)) return `${text}; ${grant}`;
@@ -308,10 +318,14 @@ export async function runService<S>(
     `or run the command \`deno task lars permissions ${name} --config ${args.config}\` prints`;
   let settings: S;
   let access: ServiceAccess;
+  let admin: AdminSettings | null;
   try {
     const config = await Config.load(args.config);
     settings = definition.readSettings(config);
     access = serviceAccess(definition, settings, config);
+    admin = readAdminSettings(config);
+    const format = readLogFormat(config);
+    if (format) setLogFormat(format);
   } catch (err) {
     if (!(err instanceof ConfigError) && !(err instanceof StartupError)) throw err;
     log.error(err.message);
@@ -333,7 +347,29 @@ export async function runService<S>(
     log.error(explainStartError(err, access, args.config, grant));
     process.exit(1);
   }
-  stopOnSignals(log, running, {
+  let adminServer: AdminServer | null = null;
+  if (running.admin) {
+    try {
+      // Before `ready`: while a service waits (DNS on its database), /readyz says so.
+      adminServer = await startAdminServer(admin, {
+        transport: options.transport,
+        service: name,
+        content: running.admin,
+        log,
+      });
+    } catch (err) {
+      log.error(explainStartError(err, access, args.config, grant));
+      process.exit(1);
+    }
+  }
+  const stoppable: RunningService = {
+    unwritten: running.unwritten?.bind(running),
+    async stop() {
+      await adminServer?.stop();
+      await running.stop();
+    },
+  };
+  stopOnSignals(log, stoppable, {
     timeoutMs: definition.stopTimeoutMs ?? 10_000,
     graceMs: options.graceMs ?? 2000,
   });

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { reporterAdmin } from "./reporter_admin.ts";
 import { type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
 import { redactUrl } from "../store/url.ts";
@@ -20,7 +21,8 @@ Lars report service: stores the call statistics agents report in
 ServerCallStatus (and per-minute sums in ServerCallHistory with history = true).
   -c, --config FILE   lars_reporter.conf ([reactor] ip, port, maxConn;
                       [store] url or [mysql]; [reporter] or [repoter] db_thread_cnt,
-                      history, flush_ms, batch_rows, queue_max)
+                      history, flush_ms, batch_rows, queue_max; [admin] ip, port;
+                      [log] format)
                       (default conf/lars_reporter.conf)
   -h, --help          this text`;
 
@@ -71,6 +73,7 @@ export const reporterService: ServiceDefinition<ReporterSettings> = {
     return Promise.resolve({
       // On Bun the port is bound asynchronously: a port in use shows in `bound`.
       ready: service.server.bound,
+      admin: () => reporterAdmin(service),
       async stop() {
         const lost = await service.stop({ flushTimeoutMs: FLUSH_TIMEOUT_MS });
         await store.close();

@@ -1,9 +1,11 @@
 /**
- * The demo (`deno task demo`, `lars demo`): runs a whole local Lars system. Creates the SQLite store
- * named in the configs (by default `data/lars.db`), adds sample routes when
- * the store is empty, starts DNS, reporter and agent as separate processes,
- * each with the permissions its config needs (the command `deno task
- * dns|reporter|agent` runs), runs a short simulator against them, prints
+ * The demo (`deno task demo`, `lars demo`): runs a whole local Lars system.
+ * Creates the SQLite store named in the configs (by default `data/lars.db`),
+ * adds sample routes when the store is empty, starts DNS, reporter and agent
+ * as separate processes, each with the permissions its config needs (the
+ * command `deno task dns|reporter|agent` runs) and its admin endpoint on
+ * (copies of the configs with `[admin] port = 0`, unless a config sets
+ * `[admin] port`), runs a short simulator against them, prints
  * where everything listens and what to try next, and stops everything on
  * Ctrl-C (or after `--seconds`).
  *
@@ -17,6 +19,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -63,6 +66,22 @@ interface Running {
   kill(signal: NodeJS.Signals): void;
   exited: Promise<boolean>;
   where: Promise<string>;
+  /** The admin endpoint's URL, once the service has logged it. */
+  admin: string;
+}
+
+/**
+ * The config to run `file` with: as is when it sets `[admin] port`, else a
+ * copy in `adminDir` with `[admin] port = 0` (a free port), so every demo
+ * service shows its admin endpoint.
+ */
+async function withAdmin(confDir: string, file: string, adminDir: string): Promise<string> {
+  const path = `${confDir}/${file}`;
+  if ((await Config.load(path)).has("admin", "port")) return path;
+  await mkdir(adminDir, { recursive: true });
+  const copy = `${adminDir}/${file}`;
+  await writeFile(copy, `${await readFile(path, "utf8")}\n[admin]\nport = 0\n`);
+  return copy;
 }
 
 /** Starts service `task` with `conf`; its log lines are shown with a prefix. */
@@ -80,11 +99,14 @@ async function startService(
     resolveWhere = resolve;
     rejectWhere = reject;
   });
+  let admin = "";
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => {
       console.log(`[${task}] ${line}`);
       const m = line.match(ready);
       if (m) resolveWhere(m[1]);
+      const url = line.match(/admin endpoint on (http:\/\/[\d.]+:\d+)/);
+      if (url) admin = url[1];
     });
   }
   const exited = new Promise<boolean>((resolve) => {
@@ -101,6 +123,9 @@ async function startService(
     task,
     where,
     exited,
+    get admin() {
+      return admin;
+    },
     kill: (signal) => {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
       // process.kill, not child.kill: Deno's child_process reports a child it was asked to
@@ -149,13 +174,15 @@ async function storedStatusRows(url: string): Promise<number> {
 
 /**
  * Runs the demo with `args`; `serviceArgv` says how to start a service,
- * `tool` how the user runs the `lars` tool.
+ * `tool` how the user runs the `lars` tool, `adminDir` where copies of
+ * configs without `[admin] port` are written with one.
  * Resolves to the exit status: 0 when every service stopped cleanly.
  */
 export async function runDemo(
   args: string[],
   serviceArgv: ServiceArgv,
   tool = "deno task lars",
+  adminDir = "data/demo",
 ): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -186,7 +213,7 @@ export async function runDemo(
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
-      const conf = `${confDir}/${service.file}`;
+      const conf = await withAdmin(confDir, service.file, adminDir);
       const r = await startService(serviceArgv, service.task, conf, service.ready);
       running.push(r);
       where.push(await r.where);
@@ -215,6 +242,8 @@ demo: Lars is running
   report service   tcp ${where[1]}
   agent            udp ${where[2]}
   store            ${redactUrl(url)}
+  admin endpoints  ${running.map((r) => `${r.task} ${r.admin}`).join("  ")}
+                   (/metrics /healthz /readyz; the agent's /hosts shows every host's state)
 
 Try, in another terminal:
   ${tool} gethost 1 1
@@ -222,6 +251,8 @@ Try, in another terminal:
   ${tool} route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
   ${tool} simulator 1 1 --err-rate 5 --count 2000
   ${tool} qps --clients 2 --seconds 5
+  ${tool} status --admin ${running[2].admin.replace("http://", "")}   # hosts, live
+  curl ${running[2].admin}/hosts
 
 Ctrl-C stops everything.`);
 

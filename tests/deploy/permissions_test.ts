@@ -25,7 +25,7 @@ Deno.test("permissions - remote MySQL with ${VAR} in the URL, [admin], reporter 
         "--no-prompt",
         `--allow-read=${conf},/opt/lars/reporter,/opt/lars/store,/opt/lars/reactor,/opt/lars/proto`,
         "--allow-net=10.1.2.3:7779,127.0.0.1:9779,db.internal:3307",
-        "--allow-env=LARS_LOG,DB_PW,SITE",
+        "--allow-env=LARS_LOG,LARS_LOG_FORMAT,DB_PW,SITE",
       ]);
       assert.deepEqual(argv.slice(-3), ["/opt/lars/reporter/main.ts", "--config", conf]);
     },
@@ -62,11 +62,11 @@ Deno.test("permissions - the lars tool gets what its command needs", async () =>
       "--no-prompt",
       `--allow-read=${conf}`,
       "--allow-net=127.0.0.1:0,127.0.0.1:9000,127.0.0.1:9001,127.0.0.1:9002",
-      "--allow-env=LARS_LOG",
+      "--allow-env=LARS_LOG,LARS_LOG_FORMAT",
     ]);
   });
   const route = await toolCommand(["route", "list", "--store", "mysql://u:p@10.9.9.9/db"], options);
   assert.ok(route.flags.includes("--allow-net=10.9.9.9:3306"), route.flags.join(" "));
   const help = await toolCommand(["--version"], options);
-  assert.deepEqual(help.flags, ["--no-prompt", "--allow-env=LARS_LOG"]);
+  assert.deepEqual(help.flags, ["--no-prompt", "--allow-env=LARS_LOG,LARS_LOG_FORMAT"]);
 });

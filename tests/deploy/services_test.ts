@@ -171,7 +171,7 @@ Deno.test("services - without the derived permissions, start-up names the key an
     assert.match(line, new RegExp(`--allow-net=127\\.0\\.0\\.1:${port} `));
     assert.match(line, new RegExp(`--allow-read=${conf},${dir} `));
     assert.match(line, new RegExp(`--allow-write=${dir} `));
-    assert.match(line, /--allow-env=LARS_LOG /);
+    assert.match(line, /--allow-env=LARS_LOG,LARS_LOG_FORMAT /);
     assert.match(line, new RegExp(`dns/main\\.ts --config ${conf}$`));
     const dns = new GroupProcess("sh", ["-c", `exec ${line}`]);
     try {
