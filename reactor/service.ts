@@ -90,13 +90,9 @@ export function serviceAccess<S>(
   config: Config,
 ): ServiceAccess {
   const access = definition.access(settings, config);
-  if (!config.has("admin", "port")) return access;
-  const admin = {
-    hostname: config.ipv4("admin", "ip", "127.0.0.1"),
-    port: config.port("admin", "port"),
-    key: "[admin] ip, port",
-  };
-  return { ...access, listen: [...access.listen, admin] };
+  const admin = readAdminSettings(config);
+  if (admin === null) return access;
+  return { ...access, listen: [...access.listen, { ...admin, key: "[admin] ip, port" }] };
 }
 
 /** A started service, as the runner stops it. */

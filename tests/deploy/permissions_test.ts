@@ -32,6 +32,16 @@ Deno.test("permissions - remote MySQL with ${VAR} in the URL, [admin], reporter 
   );
 });
 
+Deno.test("permissions - [admin] port = 0 (any free port) listens on ip:0", async () => {
+  await withConfig(
+    "[reactor]\nport = 7778\n[store]\nurl = sqlite::memory:\n[admin]\nport = 0\n",
+    async (conf) => {
+      const { flags } = await serviceCommand("dns", conf, options);
+      assert.ok(flags.includes("--allow-net=127.0.0.1:7778,127.0.0.1:0"), flags.join(" "));
+    },
+  );
+});
+
 Deno.test("permissions - SQLite and cache paths resolve against the working directory", async () => {
   await withConfig(
     "[reactor]\nport = 7778\n[store]\nurl = sqlite:state/routes.db\n",
