@@ -17,7 +17,9 @@ const USAGE = `usage: deno task dns [--config FILE]
 
 Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
 route changes to subscribed agents.
-  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql])
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
+                      frame_timeout_ms, allow; [dns] max_subscriptions,
+                      max_unknown_subscriptions; [store] url or [mysql])
                       (default conf/lars_dns.conf)
   -h, --help          this text`;
 
@@ -46,6 +48,8 @@ const service = new DnsService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  limits: settings,
+  subscriptions: settings.subscriptions,
   log,
 });
 stopOnSignals(log, async () => {

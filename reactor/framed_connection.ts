@@ -6,6 +6,7 @@
  * @module
  */
 import { encodeFrame, FrameDecoder, FrameError } from "../proto/frame.ts";
+import type { DropLog } from "./drop_log.ts";
 import type { Logger } from "./log.ts";
 import type { NetCounters } from "./net_counters.ts";
 import type { MessageRouter } from "./router.ts";
@@ -16,6 +17,8 @@ const INITIAL_READ_BUFFER = 4 * 1024;
 /** A connection whose reads fill its buffer gets a bigger one, up to this. */
 const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_CHUNK = 256 * 1024;
+/** After bad input, how long replies already queued may take to go out before the close. */
+const FLUSH_BEFORE_CLOSE_MS = 1000;
 
 /** Options of a {@linkcode FramedConnection}. */
 export interface FramedConnectionOptions<Ctx> {
@@ -35,6 +38,12 @@ export interface FramedConnectionOptions<Ctx> {
    * @default 8388608
    */
   maxQueuedBytes?: number;
+  /**
+   * Where frames with an unknown msgid are counted and logged in bounded
+   * volume (one summary line per peer per interval); without it, they are
+   * logged through `log.warnThrottled` under one key.
+   */
+  unknownLog?: DropLog;
 }
 
 let nextConnectionId = 1;
@@ -56,6 +65,10 @@ export class FramedConnection<Ctx = unknown> {
   #counters: NetCounters;
   #log: Logger;
   #maxQueuedBytes: number;
+  #unknownLog: DropLog | undefined;
+  #framesReceived = 0;
+  #partialSince = 0;
+  #stopped = false;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #writing = false;
@@ -71,6 +84,7 @@ export class FramedConnection<Ctx = unknown> {
     this.#counters = options.counters;
     this.#log = options.log;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+    this.#unknownLog = options.unknownLog;
     this.remoteAddr = options.conn.remoteAddr;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
@@ -78,6 +92,20 @@ export class FramedConnection<Ctx = unknown> {
   /** True once closed. */
   get isClosed(): boolean {
     return this.#isClosed;
+  }
+
+  /** Complete frames received so far. */
+  get framesReceived(): number {
+    return this.#framesReceived;
+  }
+
+  /**
+   * `performance.now()` when the peer started the frame it has not finished
+   * yet (part of a header or body is buffered), or 0 when no frame is open.
+   * Servers close connections whose open frame is older than a deadline.
+   */
+  get partialFrameSince(): number {
+    return this.#partialSince;
   }
 
   /** Bytes waiting to be written. */
@@ -147,18 +175,38 @@ export class FramedConnection<Ctx = unknown> {
     this.close();
   }
 
+  /**
+   * Stops handling input at once, then closes after what is queued (replies
+   * to the good frames that came before bad input) is written, or after
+   * `FLUSH_BEFORE_CLOSE_MS` if the peer does not read.
+   */
+  #closeAfterFlush(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    Promise.race([
+      this.drain(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_BEFORE_CLOSE_MS))),
+    ]).then(() => {
+      clearTimeout(timer);
+      this.close();
+    });
+  }
+
   async #readLoop(): Promise<void> {
     // Small at first (1,000 idle agents must not cost 64 MiB), doubled while reads fill it.
     let buf = new Uint8Array(INITIAL_READ_BUFFER);
     const decoder = new FrameDecoder();
     const onFrame = (msgid: number, body: Uint8Array) => this.#onFrame(msgid, body);
     try {
-      while (!this.#isClosed) {
+      while (!this.#isClosed && !this.#stopped) {
         const n = await this.#conn.read(buf);
-        if (n === null) break;
+        if (n === null || this.#stopped) break;
         this.#counters.inc("bytesIn", n);
         while (_loopStarved()) await _loopTurn;
         decoder.push(buf.subarray(0, n), onFrame);
+        if (decoder.buffered === 0) this.#partialSince = 0;
+        else if (this.#partialSince === 0) this.#partialSince = performance.now();
         if (n === buf.length && buf.length < MAX_READ_BUFFER) buf = new Uint8Array(buf.length * 2);
       }
     } catch (err) {
@@ -168,16 +216,22 @@ export class FramedConnection<Ctx = unknown> {
           "bad-frame",
           `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ${err.message}`,
         );
-      } else if (!this.#isClosed) {
-        this.#log.debug(`connection #${this.id} read failed: ${errorText(err)}`);
+        // Replies to the good frames before the bad header still go out.
+        this.#closeAfterFlush();
+        return;
       }
-    } finally {
+      if (!this.#isClosed) this.#log.debug(`connection #${this.id} read failed: ${errorText(err)}`);
       this.close();
+      return;
     }
+    // At end of stream (or after a malformed body), what is queued still goes out:
+    // a peer that half-closes after its last request gets its answer.
+    if (!this.#isClosed) this.#closeAfterFlush();
   }
 
   #onFrame(msgid: number, body: Uint8Array): void {
-    if (this.#isClosed) return;
+    if (this.#isClosed || this.#stopped) return;
+    this.#framesReceived++;
     this.#counters.inc("framesIn");
     const result = this.#router.dispatch(msgid, body, this.#ctx());
     switch (result.kind) {
@@ -185,10 +239,13 @@ export class FramedConnection<Ctx = unknown> {
         return;
       case "unknown":
         this.#counters.inc("unknownMsgid");
-        this.#log.warnThrottled(
-          `unknown-${msgid}`,
-          `skipping frame with unknown msgid ${msgid} from ${fmt(this.remoteAddr)}`,
-        );
+        if (this.#unknownLog) this.#unknownLog.add(fmt(this.remoteAddr), `msgid ${msgid}`);
+        else {
+          this.#log.warnThrottled(
+            "unknown-msgid",
+            `skipping frame with unknown msgid ${msgid} from ${fmt(this.remoteAddr)}`,
+          );
+        }
         return;
       case "malformed":
         this.#counters.inc("badFrames");
@@ -197,7 +254,7 @@ export class FramedConnection<Ctx = unknown> {
           `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
             `msgid ${msgid}: ${result.error.message}`,
         );
-        this.close();
+        this.#closeAfterFlush();
         return;
       case "failed":
         this.#counters.inc("handlerErrors");

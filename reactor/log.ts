@@ -25,6 +25,8 @@ function envLevel(): LogLevel {
 }
 
 let threshold = LEVELS[envLevel()];
+/** Most keys a logger's throttle remembers; memory does not grow with what peers send. */
+export const MAX_THROTTLE_KEYS = 256;
 const encoder = new TextEncoder();
 
 /** Sets the lowest level that is written, for all loggers. */
@@ -53,6 +55,18 @@ export interface Logger {
    * suppressed in between; for floods such as garbage datagrams.
    */
   warnThrottled(key: string, message: string, intervalMs?: number): void;
+}
+
+/** Makes room in a full throttle map: drops expired keys, else the oldest one. */
+function forgetOldest(
+  lastWarn: Map<string, { at: number; suppressed: number }>,
+  now: number,
+  intervalMs: number,
+): void {
+  for (const [key, entry] of lastWarn) {
+    if (now - entry.at >= intervalMs) lastWarn.delete(key);
+  }
+  if (lastWarn.size >= MAX_THROTTLE_KEYS) lastWarn.delete(lastWarn.keys().next().value!);
 }
 
 /**
@@ -84,6 +98,7 @@ export function createLogger(name: string): Logger {
         return;
       }
       const extra = seen && seen.suppressed > 0 ? ` (${seen.suppressed} more suppressed)` : "";
+      if (!seen && lastWarn.size >= MAX_THROTTLE_KEYS) forgetOldest(lastWarn, now, intervalMs);
       lastWarn.set(key, { at: now, suppressed: 0 });
       emit("warn", message + extra);
     },

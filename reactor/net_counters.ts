@@ -9,6 +9,9 @@ import { Counters } from "./counters.ts";
 export const NET_COUNTER_NAMES = [
   "connectionsAccepted",
   "connectionsRejected",
+  "connectionsDenied",
+  "connectionsOverIpLimit",
+  "frameTimeouts",
   "connectionsClosed",
   "connects",
   "connectFailures",
