@@ -23,6 +23,8 @@ import { parseArgs } from "node:util";
 import { encodeFrame, FrameDecoder } from "../proto/frame.ts";
 import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec, ReportStatusRequestCodec } from "../proto/messages.ts";
+import type { TcpConn } from "../reactor/transport.ts";
+import { denoTransport } from "../reactor/transport_deno.ts";
 import { openRouteStore } from "../store/url.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
 
@@ -108,16 +110,16 @@ async function taskWords(root: string, name: string): Promise<string[]> {
 }
 
 /** Writes all of `data`. */
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));
+function writeAll(conn: TcpConn, data: Uint8Array): Promise<void> {
+  return conn.writeAll(data);
 }
 
 /** Sends `n` distinct GetRouteRequests for modules that do not exist; resolves to answers read. */
 async function floodGetRoute(
   port: number,
   n: number,
-): Promise<{ conn: Deno.Conn; answers: number }> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+): Promise<{ conn: TcpConn; answers: number }> {
+  const conn = await denoTransport.connectTcp({ hostname: "127.0.0.1", port });
   let answers = 0;
   const reader = (async () => {
     const buf = new Uint8Array(256 * 1024);
@@ -223,7 +225,7 @@ async function main(): Promise<number> {
     await sleep(1000);
     const repIdle = readRss(rep.child.pid).rss;
     const linesBefore = rep.lines;
-    const c = await Deno.connect({ hostname: "127.0.0.1", port: repPort });
+    const c = await denoTransport.connectTcp({ hostname: "127.0.0.1", port: repPort });
     const BATCH = 1000;
     for (let i = 0; i < unknownFrames; i += BATCH) {
       const parts: Uint8Array[] = [];
