@@ -58,6 +58,8 @@ export class FramedConnection<Ctx = unknown> {
   readonly props: Map<string | symbol, unknown> = new Map();
   /** Resolves once, when the connection has closed. */
   readonly closed: Promise<void>;
+  /** `performance.now()` when the connection was wrapped (accepted or connected). */
+  readonly openedAt: number = performance.now();
 
   #conn: TcpConn;
   #router: MessageRouter<Ctx>;

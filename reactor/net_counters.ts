@@ -12,6 +12,7 @@ export const NET_COUNTER_NAMES = [
   "connectionsDenied",
   "connectionsOverIpLimit",
   "frameTimeouts",
+  "silentEvicted",
   "connectionsClosed",
   "connects",
   "connectFailures",

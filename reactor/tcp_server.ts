@@ -36,7 +36,11 @@ export interface TcpServerOptions {
   /** Port to listen on; 0 picks a free one (see {@linkcode TcpServer.addr}). */
   port: number;
   /**
-   * Most connections open at once; more are closed at accept and counted.
+   * Most connections open at once. When they are all open, a new one takes
+   * the place of the oldest that has sent no complete frame for longer than
+   * `frameTimeoutMs` (closed and counted as `silentEvicted`), so silent
+   * connections cannot keep agents out; with none such, the new one is
+   * closed at accept and counted (`connectionsRejected`).
    * @default 1024
    */
   maxConn?: number;
@@ -204,6 +208,29 @@ export class TcpServer {
     }
   }
 
+  /**
+   * Closes the oldest connection that has not completed a frame within the
+   * frame deadline, to make room; false when there is none.
+   */
+  #evictSilent(): boolean {
+    const timeout = this.#options.frameTimeoutMs!;
+    if (timeout <= 0) return false;
+    const now = performance.now();
+    for (const conn of this.#connections) {
+      if (conn.framesReceived > 0 || conn.isClosed || now - conn.openedAt < timeout) continue;
+      this.counters.inc("silentEvicted");
+      this.#log.warnThrottled(
+        "evict",
+        `maxConn ${this.#options.maxConn} reached: closing connection #${conn.id} from ` +
+          `${fmt(conn.remoteAddr)}, silent for ${Math.round(now - conn.openedAt)} ms`,
+      );
+      conn.close();
+      this.#connections.delete(conn); // its slot is free now; the close hook still runs
+      return true;
+    }
+    return false;
+  }
+
   /** Why `socket` must be refused at accept, or null to accept it (counting it). */
   #refusal(peer: NetAddress): string | null {
     const o = this.#options;
@@ -211,15 +238,16 @@ export class TcpServer {
       this.counters.inc("connectionsDenied");
       return "not in the allow-list";
     }
-    if (this.#connections.size >= o.maxConn!) {
-      this.counters.inc("connectionsRejected");
-      return `${this.#connections.size} connections reach maxConn ${o.maxConn}`;
-    }
     const fromPeer = this.#perIp.get(peer.hostname) ?? 0;
     if (o.maxConnPerIp! > 0 && fromPeer >= o.maxConnPerIp!) {
       this.counters.inc("connectionsOverIpLimit");
       return `${fromPeer} connections from ${peer.hostname} reach the per-address limit ` +
         `${o.maxConnPerIp}`;
+    }
+    // Last: making room evicts a silent connection, only worth it for a peer admitted otherwise.
+    if (this.#connections.size >= o.maxConn! && !this.#evictSilent()) {
+      this.counters.inc("connectionsRejected");
+      return `${this.#connections.size} connections reach maxConn ${o.maxConn}`;
     }
     return null;
   }

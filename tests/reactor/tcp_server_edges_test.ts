@@ -186,3 +186,34 @@ Deno.test("drop log - peers past maxPeers share one line; lines per interval are
   );
   assert.equal(drops.trackedPeers, 0);
 });
+
+Deno.test("tcp edges - at maxConn a new peer takes the place of the oldest silent connection", async () => {
+  const server = routeServer({ maxConn: 3, frameTimeoutMs: 1000 });
+  const active = await RawFrameConn.connect(server.addr.port);
+  const silentOld = await RawFrameConn.connect(server.addr.port);
+  const conns = [active, silentOld];
+  try {
+    await active.write(request(1));
+    await waitFor(() => active.frames.length === 1, "active answered");
+    await new Promise((r) => setTimeout(r, 1100)); // both past the frame deadline
+    const silentYoung = await RawFrameConn.connect(server.addr.port);
+    conns.push(silentYoung);
+    await waitFor(() => server.connections.size === 3, "3 connections");
+    const agent = await RawFrameConn.connect(server.addr.port);
+    conns.push(agent);
+    await silentOld.waitClosed();
+    assert.equal(server.counters.get("silentEvicted"), 1);
+    await agent.write(request(2));
+    await waitFor(() => agent.frames.length === 1, "the new peer is served");
+    // Now nobody is both silent and past the deadline: the next one is refused.
+    const extra = await RawFrameConn.connect(server.addr.port);
+    conns.push(extra);
+    await extra.waitClosed();
+    assert.equal(server.counters.get("connectionsRejected"), 1);
+    assert.equal(active.closedByPeer, false);
+    assert.equal(silentYoung.closedByPeer, false);
+  } finally {
+    await Promise.all(conns.map((c) => c.close()));
+    await server.close();
+  }
+});
