@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SqliteReportStore } from "../../store/sqlite.ts";
+import { SqliteReportStore } from "../../store/report_store.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
 import { memoryLogger, report, reportFrame, withService } from "./service_suite.ts";
 
