@@ -7,7 +7,9 @@
  *    (modules that do not exist, pipelined, reading every answer); DNS RSS
  *    before, right after and `--settle` seconds after (connection still
  *    open), and its peak.
- * 2. Reporter: one connection sends M frames with distinct unknown msgids;
+ * 2. DNS: C connections each ask for one module, then each send a 128 KiB
+ *    burst and fall idle (agents after their pulls); DNS RSS before and after.
+ * 3. Reporter: one connection sends M frames with distinct unknown msgids;
  *    reporter RSS before and after, and the log lines the flood caused.
  *
  *     deno run -A --unstable-net bench/edges_load.ts [--requests 1000000]
@@ -36,6 +38,7 @@ reporter memory and log lines under an unknown-msgid flood.
   --unknown-frames M   frames with distinct unknown msgids to the reporter (default 200000)
   --root DIR           checkout whose services are run (default this one)
   --settle S           seconds to wait for the settled RSS figures (default 30)
+  --burst-connections C  DNS connections that each send a 128 KiB burst, then idle (default 1000)
   -h, --help           this text`;
 
 const MiB = 1024 * 1024;
@@ -151,6 +154,44 @@ async function floodGetRoute(
   return { conn, answers };
 }
 
+/**
+ * Opens `n` connections that each ask for one module, then each send a
+ * 128 KiB burst of frames the DNS skips (unknown msgid) and fall idle, like
+ * agents after their pulls at connect. Read buffers grown for the burst are
+ * what stays.
+ */
+async function idleAfterBurst(
+  port: number,
+  pid: number,
+  n: number,
+  settleSeconds: number,
+): Promise<{ connected: number; afterBurst: number }> {
+  const conns: TcpConn[] = [];
+  const ask = encodeFrame(
+    MessageId.GetRouteRequest,
+    GetRouteRequestCodec.encode({ modid: 1, cmdid: 1 }),
+  );
+  const buf = new Uint8Array(4096);
+  for (let i = 0; i < n; i++) {
+    const c = await denoTransport.connectTcp({ hostname: "127.0.0.1", port });
+    conns.push(c);
+    await c.writeAll(ask);
+    await c.read(buf); // the answer
+  }
+  await sleep(2000);
+  const connected = readRss(pid).rss;
+  const frame = encodeFrame(999, new Uint8Array(56));
+  const burst = new Uint8Array(128 * 1024);
+  for (let off = 0; off + frame.length <= burst.length; off += frame.length) burst.set(frame, off);
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(conns.slice(i, i + 50).map((c) => c.writeAll(burst)));
+  }
+  await sleep(settleSeconds * 1000);
+  const afterBurst = readRss(pid).rss;
+  for (const c of conns) c.close();
+  return { connected, afterBurst };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -159,6 +200,7 @@ async function main(): Promise<number> {
       "unknown-frames": { type: "string", default: "200000" },
       root: { type: "string", default: new URL("..", import.meta.url).pathname },
       settle: { type: "string", default: "30" },
+      "burst-connections": { type: "string", default: "1000" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -169,6 +211,7 @@ async function main(): Promise<number> {
   const requests = Number(values.requests);
   const unknownFrames = Number(values["unknown-frames"]);
   const settleSeconds = Number(values.settle);
+  const burstConnections = Number(values["burst-connections"]);
   const root = values.root.replace(/\/$/, "");
   const dir = `data/tmp/edges_${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(`${root}/${dir}`, { recursive: true });
@@ -214,7 +257,27 @@ async function main(): Promise<number> {
       ["answers received", `${answers.toLocaleString("en")}`],
     );
 
-    // 2. Reporter.
+    // 2. DNS, 1,000 agents that each sent a burst and now sit idle.
+    const burstPort = freeTcpPort();
+    await Deno.writeTextFile(
+      `${root}/${dir}/dns_burst.conf`,
+      `[reactor]\nip = 127.0.0.1\nport = ${burstPort}\nmaxConn = 2000\nmax_conn_per_ip = 0\n` +
+        `[store]\nurl = ${db}\n`,
+    );
+    const dns2 = new Service(root, await taskWords(root, "dns"), `${dir}/dns_burst.conf`);
+    await dns2.waitFor(/listening on/);
+    await sleep(1000);
+    const burst = await idleAfterBurst(burstPort, dns2.child.pid, burstConnections, settleSeconds);
+    await dns2.stop();
+    rows.push(
+      [`DNS RSS, ${burstConnections} connections, each asked for 1 module`, mib(burst.connected)],
+      [
+        `the same after each sent a 128 KiB burst, idle ${settleSeconds} s`,
+        `${mib(burst.afterBurst)} (+${mib(burst.afterBurst - burst.connected)})`,
+      ],
+    );
+
+    // 3. Reporter.
     const repPort = freeTcpPort();
     await Deno.writeTextFile(
       `${root}/${dir}/reporter.conf`,

@@ -71,6 +71,8 @@ export class FramedConnection<Ctx = unknown> {
   #framesReceived = 0;
   #partialSince = 0;
   #stopped = false;
+  #readBufferSize = 0;
+  #readBufferPeak = 0;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #writing = false;
@@ -108,6 +110,16 @@ export class FramedConnection<Ctx = unknown> {
    */
   get partialFrameSince(): number {
     return this.#partialSince;
+  }
+
+  /** Size of the read buffer now: 4 KiB, doubled up to 64 KiB while reads fill it. */
+  get readBufferSize(): number {
+    return this.#readBufferSize;
+  }
+
+  /** Largest read buffer this connection has had. */
+  get readBufferPeak(): number {
+    return this.#readBufferPeak;
   }
 
   /** Bytes waiting to be written. */
@@ -196,8 +208,10 @@ export class FramedConnection<Ctx = unknown> {
   }
 
   async #readLoop(): Promise<void> {
-    // Small at first (1,000 idle agents must not cost 64 MiB), doubled while reads fill it.
+    // Small at first and again once reads are small (1,000 agents idle after their pulls must
+    // not cost 64 MiB), doubled while reads fill it.
     let buf = new Uint8Array(INITIAL_READ_BUFFER);
+    this.#readBufferSize = buf.length;
     const decoder = new FrameDecoder();
     const onFrame = (msgid: number, body: Uint8Array) => this.#onFrame(msgid, body);
     try {
@@ -210,6 +224,12 @@ export class FramedConnection<Ctx = unknown> {
         if (decoder.buffered === 0) this.#partialSince = 0;
         else if (this.#partialSince === 0) this.#partialSince = performance.now();
         if (n === buf.length && buf.length < MAX_READ_BUFFER) buf = new Uint8Array(buf.length * 2);
+        else if (n < buf.length / 2 && buf.length > INITIAL_READ_BUFFER) {
+          // The socket had less than half a buffer: the burst is over (or the rate fell).
+          buf = new Uint8Array(INITIAL_READ_BUFFER);
+        }
+        this.#readBufferSize = buf.length;
+        if (buf.length > this.#readBufferPeak) this.#readBufferPeak = buf.length;
       }
     } catch (err) {
       if (err instanceof FrameError) {

@@ -217,3 +217,23 @@ Deno.test("tcp edges - at maxConn a new peer takes the place of the oldest silen
     await server.close();
   }
 });
+
+Deno.test("tcp edges - the read buffer grows for a burst and shrinks back once reads are small", async () => {
+  const server = routeServer();
+  const client = await RawFrameConn.connect(server.addr.port);
+  try {
+    const burst = new Uint8Array(Array.from({ length: 4000 }, (_, i) => [...request(i)]).flat());
+    await waitFor(() => server.connections.size === 1, "connected");
+    const conn = [...server.connections][0];
+    assert.equal(conn.readBufferSize, 4096);
+    await client.write(burst);
+    await waitFor(() => client.frames.length === 4000, "4,000 answers");
+    await client.write(request(1));
+    await waitFor(() => client.frames.length === 4001, "one more answer");
+    assert.ok(conn.readBufferPeak > 4096, `the buffer never grew (${conn.readBufferPeak})`);
+    assert.equal(conn.readBufferSize, 4096);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
