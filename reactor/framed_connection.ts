@@ -8,8 +8,10 @@
 import { encodeFrame, FrameDecoder, FrameError } from "../proto/frame.ts";
 import type { DropLog } from "./drop_log.ts";
 import type { Logger } from "./log.ts";
+import { loopStarved, loopTurn } from "./loop_fairness.ts";
 import type { NetCounters } from "./net_counters.ts";
 import type { MessageRouter } from "./router.ts";
+import { addrText, errorText } from "./text.ts";
 import type { NetAddress, TcpConn } from "./transport.ts";
 
 /** First read buffer of a connection: most Lars peers send small frames. */
@@ -152,7 +154,7 @@ export class FramedConnection<Ctx = unknown> {
     if (this.#queuedBytes > this.#maxQueuedBytes) {
       this.#counters.inc("slowClosed");
       this.#log.warn(
-        `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
+        `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
           `${this.#queuedBytes} bytes queued exceed ${this.#maxQueuedBytes} (peer too slow)`,
       );
       this.close();
@@ -219,7 +221,7 @@ export class FramedConnection<Ctx = unknown> {
         const n = await this.#conn.read(buf);
         if (n === null || this.#stopped) break;
         this.#counters.inc("bytesIn", n);
-        while (_loopStarved()) await _loopTurn;
+        while (loopStarved()) await loopTurn();
         decoder.push(buf.subarray(0, n), onFrame);
         if (decoder.buffered === 0) this.#partialSince = 0;
         else if (this.#partialSince === 0) this.#partialSince = performance.now();
@@ -236,7 +238,7 @@ export class FramedConnection<Ctx = unknown> {
         this.#counters.inc("badFrames");
         this.#log.warnThrottled(
           "bad-frame",
-          `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ${err.message}`,
+          `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ${err.message}`,
         );
         // Replies to the good frames before the bad header still go out.
         this.#closeAfterFlush();
@@ -261,11 +263,11 @@ export class FramedConnection<Ctx = unknown> {
         return;
       case "unknown":
         this.#counters.inc("unknownMsgid");
-        if (this.#unknownLog) this.#unknownLog.add(fmt(this.remoteAddr), `msgid ${msgid}`);
+        if (this.#unknownLog) this.#unknownLog.add(addrText(this.remoteAddr), `msgid ${msgid}`);
         else {
           this.#log.warnThrottled(
             "unknown-msgid",
-            `skipping frame with unknown msgid ${msgid} from ${fmt(this.remoteAddr)}`,
+            `skipping frame with unknown msgid ${msgid} from ${addrText(this.remoteAddr)}`,
           );
         }
         return;
@@ -273,7 +275,7 @@ export class FramedConnection<Ctx = unknown> {
         this.#counters.inc("badFrames");
         this.#log.warnThrottled(
           "malformed",
-          `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
+          `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
             `msgid ${msgid}: ${result.error.message}`,
         );
         this.#closeAfterFlush();
@@ -335,44 +337,4 @@ export class FramedConnection<Ctx = unknown> {
     this.#drainWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-/**
- * Fairness between busy connections and everything else. While data keeps
- * arriving, a read can complete at once, again and again, without the event
- * loop getting a turn: a flood on the connections starves timers and other
- * sockets (mysql2's among them; a DB round trip then takes seconds). While
- * reading, one 0 ms timer is kept pending; if it has not fired within
- * `_TURN_BUDGET_MS`, the loop is starved, and every reader waits for that
- * timer before handling more data. When the loop is not starved the timer
- * fires on its own and nobody waits.
- */
-const _TURN_BUDGET_MS = 10;
-let _loopTurn: Promise<void> | null = null;
-let _loopTurnSince = 0;
-
-function _loopStarved(): boolean {
-  if (_loopTurn === null) {
-    _loopTurnSince = performance.now();
-    _loopTurn = new Promise((resolve) =>
-      setTimeout(() => {
-        _loopTurn = null;
-        resolve();
-      }, 0)
-    );
-    return false;
-  }
-  return performance.now() - _loopTurnSince > _TURN_BUDGET_MS;
-}
-
-/** `host:port` text of an address. */
-export function fmt(addr: NetAddress): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** Message of an unknown thrown value. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -29,3 +29,7 @@ export * from "./config.ts";
 export * from "./counters.ts";
 export * from "./net_counters.ts";
 export * from "./log.ts";
+export * from "./text.ts";
+export * from "./cidr.ts";
+export * from "./drop_log.ts";
+export * from "./server_settings.ts";

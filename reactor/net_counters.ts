@@ -26,6 +26,8 @@ export const NET_COUNTER_NAMES = [
   "slowClosed",
   "sendDrops",
   "sendErrors",
+  "deadPeers",
+  "idleRefreshes",
 ] as const;
 
 /** One of {@linkcode NET_COUNTER_NAMES}. */

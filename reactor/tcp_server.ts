@@ -9,7 +9,8 @@
  */
 import { type Cidr, isAllowed } from "./cidr.ts";
 import { DropLog, unrefTimer } from "./drop_log.ts";
-import { errorText, fmt, FramedConnection } from "./framed_connection.ts";
+import { FramedConnection } from "./framed_connection.ts";
+import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
@@ -201,7 +202,7 @@ export class TcpServer {
       this.counters.inc("frameTimeouts");
       this.#log.warnThrottled(
         "frame-timeout",
-        `closing connection #${conn.id} from ${fmt(conn.remoteAddr)}: a frame started ` +
+        `closing connection #${conn.id} from ${addrText(conn.remoteAddr)}: a frame started ` +
           `${Math.round(now - since)} ms ago is unfinished (deadline ${timeoutMs} ms)`,
       );
       conn.close();
@@ -222,7 +223,7 @@ export class TcpServer {
       this.#log.warnThrottled(
         "evict",
         `maxConn ${this.#options.maxConn} reached: closing connection #${conn.id} from ` +
-          `${fmt(conn.remoteAddr)}, silent for ${Math.round(now - conn.openedAt)} ms`,
+          `${addrText(conn.remoteAddr)}, silent for ${Math.round(now - conn.openedAt)} ms`,
       );
       conn.close();
       this.#connections.delete(conn); // its slot is free now; the close hook still runs
@@ -266,7 +267,7 @@ export class TcpServer {
       const peer = socket.remoteAddr;
       const refusal = this.#refusal(peer);
       if (refusal !== null) {
-        this.#log.warnThrottled("refused", `refusing ${fmt(peer)}: ${refusal}`);
+        this.#log.warnThrottled("refused", `refusing ${addrText(peer)}: ${refusal}`);
         socket.close();
         continue;
       }

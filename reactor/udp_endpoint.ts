@@ -7,7 +7,7 @@
  */
 import { decodeDatagram, encodeFrame, FrameError } from "../proto/frame.ts";
 import { DropLog } from "./drop_log.ts";
-import { errorText, fmt } from "./framed_connection.ts";
+import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
@@ -123,7 +123,7 @@ export class UdpEndpoint {
     this.#sendsInFlight++;
     socket.send(frame, to).catch((err) => {
       this.counters.inc("sendErrors");
-      this.#log.warnThrottled("send", `cannot send to ${fmt(to)}: ${errorText(err)}`);
+      this.#log.warnThrottled("send", `cannot send to ${addrText(to)}: ${errorText(err)}`);
     }).finally(() => {
       if (--this.#sendsInFlight === 0) this.#wakeFlushed();
     });
@@ -182,7 +182,7 @@ export class UdpEndpoint {
       case "unknown":
         this.counters.inc("unknownMsgid");
         this.#unknownLog ??= new DropLog({ log: this.#log, what: "datagrams with unknown msgids" });
-        this.#unknownLog.add(fmt(from), `msgid ${frame.msgid}`);
+        this.#unknownLog.add(addrText(from), `msgid ${frame.msgid}`);
         return;
       case "malformed":
         this.#drop(from, `msgid ${frame.msgid}: ${result.error.message}`);
@@ -198,7 +198,7 @@ export class UdpEndpoint {
 
   #drop(from: NetAddress, why: string): void {
     this.counters.inc("badFrames");
-    this.#log.warnThrottled("bad-datagram", `dropping datagram from ${fmt(from)}: ${why}`);
+    this.#log.warnThrottled("bad-datagram", `dropping datagram from ${addrText(from)}: ${why}`);
   }
 }
 

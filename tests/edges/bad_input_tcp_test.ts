@@ -16,7 +16,7 @@ import {
 import type { Logger } from "../../reactor/log.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { ReportService } from "../../reporter/report_service.ts";
-import { WorkerReportStore } from "../../reporter/worker_store.ts";
+import { WorkerReportStore } from "../../reporter/store_worker_client.ts";
 import { openRouteStore } from "../../store/url.ts";
 import { runTcpCorpus } from "../support/bad_input.ts";
 
