@@ -16,6 +16,7 @@ import { runCache } from "./cache_cmd.ts";
 import { CLIENT_USAGE } from "./client_cmds.ts";
 import { runClientCommand } from "./client_main.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
+import { runStatus, STATUS_USAGE } from "./status_cmd.ts";
 import { runCommandLine, UsageError } from "./usage.ts";
 
 const USAGE = `usage: lars COMMAND [ARGS] [OPTIONS]   (deno task lars ...)
@@ -24,6 +25,7 @@ ${ROUTE_USAGE}
 
 ${CLIENT_USAGE}
   lars cache                               the agent's route cache, with each route's age
+${STATUS_USAGE}
 
   -h, --help   this text`;
 
@@ -62,6 +64,7 @@ export function main(argv: string[]): Promise<number> {
       if (rest.length > 0) throw new UsageError("cache takes no arguments");
       return runCache(stringFlag(args, "config", "conf/lars_lb_agent.conf")!);
     }
+    if (command === "status") return runStatus(args, rest);
     return runClientCommand(command, args, rest);
   });
 }

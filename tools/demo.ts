@@ -2,8 +2,9 @@
  * `deno task demo`: runs a whole local Lars system. Creates the SQLite store
  * named in the configs (by default `data/lars.db`), adds sample routes when
  * the store is empty, starts DNS, reporter and agent as separate
- * permission-scoped processes (`deno task dns|reporter|agent`), runs a short
- * simulator against them, prints where everything listens and what to try
+ * permission-scoped processes (`deno task dns|reporter|agent`) with their
+ * admin endpoints on (copies of the configs with `[admin] port = 0` in
+ * `data/demo/`, unless a config sets `[admin] port`), runs a short simulator against them, prints where everything listens and what to try
  * next, and stops everything on Ctrl-C (or after `--seconds`).
  *
  * @module
@@ -47,6 +48,18 @@ interface Running {
   task: string;
   child: Deno.ChildProcess;
   where: Promise<string>;
+  /** The admin endpoint's URL, once the service has logged it. */
+  admin: string;
+}
+
+/** The config to run `file` with: as is when it sets `[admin] port`, else a copy that does. */
+async function withAdmin(confDir: string, file: string): Promise<string> {
+  const path = `${confDir}/${file}`;
+  if ((await Config.load(path)).has("admin", "port")) return path;
+  await Deno.mkdir("data/demo", { recursive: true });
+  const copy = `data/demo/${file}`;
+  await Deno.writeTextFile(copy, `${await Deno.readTextFile(path)}\n[admin]\nport = 0\n`);
+  return copy;
 }
 
 /** Starts `deno task <task> --config <conf>`; its log lines are shown with a prefix. */
@@ -63,6 +76,7 @@ function startService(task: string, conf: string, ready: RegExp): Running {
     resolveWhere = resolve;
     rejectWhere = reject;
   });
+  const running: Running = { task, child, where, admin: "" };
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let pending = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -73,13 +87,15 @@ function startService(task: string, conf: string, ready: RegExp): Running {
         console.log(`[${task}] ${line}`);
         const m = line.match(ready);
         if (m) resolveWhere(m[1]);
+        const admin = line.match(/admin endpoint on (http:\/\/[\d.]+:\d+)/);
+        if (admin) running.admin = admin[1];
       }
     }
   };
   Promise.all([pump(child.stdout), pump(child.stderr)]).then(() =>
     rejectWhere(new Error(`${task} exited`))
   );
-  return { task, child, where };
+  return running;
 }
 
 async function seed(confDir: string): Promise<string> {
@@ -150,7 +166,8 @@ async function main(): Promise<number> {
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
-      const r = startService(service.task, `${confDir}/${service.file}`, service.ready);
+      const conf = await withAdmin(confDir, service.file);
+      const r = startService(service.task, conf, service.ready);
       running.push(r);
       where.push(await r.where);
     }
@@ -177,6 +194,8 @@ demo: Lars is running
   report service   tcp ${where[1]}
   agent            udp ${where[2]}
   store            ${redactUrl(url)}
+  admin endpoints  ${running.map((r) => `${r.task} ${r.admin}`).join("  ")}
+                   (/metrics /healthz /readyz; the agent's /hosts shows every host's state)
 
 Try, in another terminal:
   deno task lars gethost 1 1
@@ -184,6 +203,8 @@ Try, in another terminal:
   deno task lars route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
   deno task lars simulator 1 1 --err-rate 5 --count 2000
   deno task lars qps --clients 2 --seconds 5
+  deno task lars status --admin ${running[2].admin.replace("http://", "")}   # hosts, live
+  curl ${running[2].admin}/hosts
 
 Ctrl-C stops everything.`);
 

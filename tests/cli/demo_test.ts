@@ -32,6 +32,11 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       out,
       new RegExp(`agent\\s+udp 127\\.0\\.0\\.1:${agent},${agent + 1},${agent + 2}`),
     );
+    assert.match(
+      out,
+      /admin endpoints {2}dns http:\/\/127\.0\.0\.1:\d+ {2}reporter http:\/\/127\.0\.0\.1:\d+ {2}agent http:\/\/127\.0\.0\.1:\d+/,
+    );
+    assert.match(out, /deno task lars status --admin 127\.0\.0\.1:\d+/);
     assert.match(out, /demo: stopped cleanly/);
     assert.match(out, /\[dns\] .*INFO dns: stopped/);
     assert.match(out, /\[agent\] .*INFO agent: stopped/);
