@@ -72,6 +72,29 @@ export interface ListenOptions {
   reusePort?: boolean;
 }
 
+/** What a server knows about one HTTP request besides the request itself. */
+export interface HttpRequestInfo {
+  /** The client's address. */
+  remoteAddr: NetAddress;
+}
+
+/**
+ * Answers one HTTP request in the Fetch API's shape (a Hono app's `fetch`
+ * fits). A thrown error answers 500.
+ */
+export type HttpHandler = (
+  request: Request,
+  info: HttpRequestInfo,
+) => Response | Promise<Response>;
+
+/** A listening HTTP/1.1 server started by {@linkcode Transport.serveHttp}. */
+export interface HttpServer {
+  /** The bound address (with the real port when 0 was asked). */
+  readonly addr: NetAddress;
+  /** Stops accepting, waits for requests in flight, closes idle connections. */
+  shutdown(): Promise<void>;
+}
+
 /** Factory of sockets for one runtime. */
 export interface Transport {
   /** Short name for logs, e.g. `deno` or `node`. */
@@ -87,4 +110,9 @@ export interface Transport {
   connectTcp(addr: NetAddress): Promise<TcpConn>;
   /** Binds a UDP socket. */
   bindUdp(addr: NetAddress): UdpSocket;
+  /**
+   * Serves HTTP/1.1 on a TCP address; resolves once listening and rejects
+   * when the address cannot be bound.
+   */
+  serveHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer>;
 }

@@ -6,6 +6,8 @@
  */
 import type {
   Datagram,
+  HttpHandler,
+  HttpServer,
   NetAddress,
   TcpConn,
   TcpListener,
@@ -110,6 +112,19 @@ class DenoUdpSocket implements UdpSocket {
   }
 }
 
+/** Serves HTTP with `Deno.serve`. */
+async function serveHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer> {
+  const listening = Promise.withResolvers<NetAddress>();
+  const server = Deno.serve({
+    hostname: addr.hostname,
+    port: addr.port,
+    onListen: (bound) => listening.resolve(toAddress(bound)),
+    // The handler answers its own errors; this is the last resort.
+    onError: () => new Response("internal error", { status: 500 }),
+  }, (request, info) => handler(request, { remoteAddr: toAddress(info.remoteAddr) }));
+  return { addr: await listening.promise, shutdown: () => server.shutdown() };
+}
+
 /** The Deno transport. */
 export const denoTransport: Transport = {
   name: "deno",
@@ -133,4 +148,5 @@ export const denoTransport: Transport = {
       Deno.listenDatagram({ hostname: addr.hostname, port: addr.port, transport: "udp" }),
     );
   },
+  serveHttp,
 };

@@ -15,6 +15,7 @@
 import dgram from "node:dgram";
 import dns from "node:dns";
 import net from "node:net";
+import { serveNodeHttp } from "./transport_node_http.ts";
 import type {
   Datagram,
   NetAddress,
@@ -412,6 +413,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
     },
     connectTcp: (addr) => connect(addr, settings.readHighWaterMark),
     bindUdp: (addr) => new NodeUdpSocket(addr, settings.maxQueuedDatagrams),
+    serveHttp: serveNodeHttp,
   };
 }
 

@@ -263,4 +263,50 @@ export function transportContract(subject: TransportUnderTest): void {
       first.close();
     }
   });
+
+  test("http serves a handler: method, headers, body, cookies, remote address", async () => {
+    const server = await transport.serveHttp({ hostname: LOOPBACK, port: 0 }, async (req, info) => {
+      if (req.url.endsWith("/boom")) throw new Error("handler failure");
+      const body = req.method === "POST" ? await req.text() : "";
+      const headers = new Headers({ "content-type": "application/json" });
+      headers.append("set-cookie", "a=1; HttpOnly");
+      headers.append("set-cookie", "b=2");
+      return new Response(
+        JSON.stringify({
+          method: req.method,
+          path: new URL(req.url).pathname,
+          token: req.headers.get("x-token"),
+          body,
+          from: info.remoteAddr.hostname,
+        }),
+        { status: 201, headers },
+      );
+    });
+    try {
+      assert.notEqual(server.addr.port, 0);
+      const base = `http://${LOOPBACK}:${server.addr.port}`;
+      const big = "x".repeat(300_000);
+      const res = await fetch(`${base}/p?q=1`, {
+        method: "POST",
+        headers: { "x-token": "t1" },
+        body: big,
+      });
+      assert.equal(res.status, 201);
+      assert.deepEqual(res.headers.getSetCookie(), ["a=1; HttpOnly", "b=2"]);
+      assert.deepEqual(await res.json(), {
+        method: "POST",
+        path: "/p",
+        token: "t1",
+        body: big,
+        from: LOOPBACK,
+      });
+      const failed = await fetch(`${base}/boom`);
+      assert.equal(failed.status, 500);
+      await failed.body?.cancel();
+      await assert.rejects(transport.serveHttp(server.addr, () => new Response("")));
+    } finally {
+      await server.shutdown();
+    }
+    await assert.rejects(fetch(`http://${LOOPBACK}:${server.addr.port}/`));
+  });
 }
