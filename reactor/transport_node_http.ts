@@ -47,7 +47,14 @@ async function writeResponse(res: http.ServerResponse, response: Response): Prom
 
 /** Serves HTTP/1.1 on `addr` with `node:http`; see {@linkcode Transport.serveHttp}. */
 export function serveNodeHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer> {
+  let active = 0;
+  let stopping = false;
   const server = http.createServer((req, res) => {
+    active++;
+    res.once("close", () => {
+      // Keep-alive connections would hold a stopping server open: close them once idle.
+      if (--active === 0 && stopping) server.closeAllConnections();
+    });
     const aborted = new AbortController();
     res.once("close", () => aborted.abort());
     const remoteAddr = {
@@ -73,8 +80,9 @@ export function serveNodeHttp(addr: NetAddress, handler: HttpHandler): Promise<H
         addr: { hostname: bound.address, port: bound.port },
         shutdown: () =>
           new Promise<void>((done) => {
+            stopping = true;
             server.close(() => done());
-            server.closeIdleConnections();
+            if (active === 0) server.closeAllConnections();
           }),
       });
     });

@@ -1,0 +1,59 @@
+/**
+ * Entrypoint of the web admin.
+ *
+ *     deno task web --config conf/lars_web.conf
+ *     deno task web hash-password < password.txt   # prints a [web] password_hash value
+ *
+ * @module
+ */
+import { Config, ConfigError } from "../reactor/config.ts";
+import { createLogger } from "../reactor/log.ts";
+import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
+import { denoTransport } from "../reactor/transport_deno.ts";
+import { hashPassword } from "./auth.ts";
+import { readWebSettings } from "./config.ts";
+import { WebService } from "./web_service.ts";
+
+const USAGE = `usage: deno task web [--config FILE]
+       deno task web hash-password      (reads the password from stdin)
+
+Lars web admin: routes, names, change and audit logs, live call status and
+charts, in a browser and as a JSON API under /api/.
+  -c, --config FILE   lars_web.conf ([web] ip, port, user, password or password_hash;
+                      [store] url or [mysql]) (default conf/lars_web.conf)
+  -h, --help          this text`;
+
+const log = createLogger("web");
+if (Deno.args[0] === "hash-password") {
+  const text = new TextDecoder().decode(await new Response(Deno.stdin.readable).arrayBuffer());
+  const password = text.replace(/\r?\n$/, "");
+  if (password.length < 8) {
+    console.error("hash-password: the password needs at least 8 characters");
+    Deno.exit(2);
+  }
+  console.log(`password_hash = ${await hashPassword(password)}`);
+  Deno.exit(0);
+}
+const args = parseServiceArgs(Deno.args, USAGE, "conf/lars_web.conf");
+let settings;
+try {
+  settings = await readWebSettings(await Config.load(args.config));
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  log.error(err.message);
+  Deno.exit(1);
+}
+let service: WebService;
+try {
+  service = new WebService({ settings, transport: denoTransport, log });
+} catch (err) {
+  log.error(`cannot use the store: ${(err as Error).message}`);
+  Deno.exit(1);
+}
+stopOnSignals(log, () => service.stop());
+try {
+  await service.start();
+} catch (err) {
+  log.error(`cannot listen on ${settings.hostname}:${settings.port}: ${(err as Error).message}`);
+  Deno.exit(1);
+}
