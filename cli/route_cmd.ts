@@ -15,7 +15,7 @@ export const ROUTE_USAGE = `usage:
   lars route del MODID CMDID IP PORT   remove a host from a module
   lars route del MODID CMDID           remove every host of a module
   lars route list [MODID [CMDID]]      list hosts
-  lars db init                         create the tables when missing
+  lars db init                         create every table (routes, reports) when missing
 
 store options (one of):
   --store URL     sqlite:PATH or mysql://user:pass@host:port/db
@@ -51,6 +51,12 @@ export function parseIp(text: string | undefined): number {
   }
 }
 
+/** Who the CLI's edits are recorded as in the audit log: `cli:<os user>`. */
+export function cliActor(): string {
+  const user = Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? "unknown";
+  return `cli:${user}`.slice(0, 255);
+}
+
 /** Runs `route ...`; prints to `out`; returns the exit code. */
 export async function runRoute(
   store: RouteStore,
@@ -68,7 +74,7 @@ export async function runRoute(
         parsePort(rest[3]),
       ];
       await store.init();
-      const result = await store.addHost(modid, cmdid, ip, port);
+      const result = await store.addHost(modid, cmdid, ip, port, cliActor());
       out(
         result.added
           ? `added ${intToIp(ip)}:${port} to ${modid}/${cmdid} (version ${result.version})`
@@ -84,7 +90,7 @@ export async function runRoute(
       const cmdid = parseId("CMDID", rest[1]);
       await store.init();
       if (rest.length === 2) {
-        const result = await store.removeModule(modid, cmdid);
+        const result = await store.removeModule(modid, cmdid, cliActor());
         if (result.removed === 0) {
           out(`${modid}/${cmdid} has no hosts (nothing changed)`);
           return 1;
@@ -94,7 +100,7 @@ export async function runRoute(
       }
       const ip = parseIp(rest[2]);
       const port = parsePort(rest[3]);
-      const result = await store.removeHost(modid, cmdid, ip, port);
+      const result = await store.removeHost(modid, cmdid, ip, port, cliActor());
       if (!result.removed) {
         out(`${intToIp(ip)}:${port} is not in ${modid}/${cmdid} (nothing changed)`);
         return 1;

@@ -10,7 +10,7 @@ import {
   SqliteRouteStore,
   StoreError,
 } from "../../store/mod.ts";
-import { chunkSizes } from "../../store/schema.ts";
+import { chunkSizes } from "../../store/operation.ts";
 import { registerStoreContract } from "./contract.ts";
 
 const tempDir = Deno.makeTempDirSync({ prefix: "lars-sqlite-test-" });
@@ -51,6 +51,19 @@ Deno.test("store sqlite - creates the parent directory and uses WAL", async () =
     assert.equal(db.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
   } finally {
     db.close();
+  }
+});
+
+Deno.test("store sqlite - a new database file and its WAL are private (mode 0600)", async () => {
+  const path = `${tempDir}/private/lars.db`;
+  const store = await openRouteStore(`sqlite:${path}`);
+  try {
+    await store.addHost(1, 1, 1, 1);
+    for (const file of [path, `${path}-wal`]) {
+      assert.equal(Deno.statSync(file).mode! & 0o777, 0o600, file);
+    }
+  } finally {
+    await store.close();
   }
 });
 
