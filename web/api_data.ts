@@ -8,8 +8,7 @@
  */
 import type { Context, Hono } from "npm:hono@4.13.19";
 import { intToIp } from "../proto/ip.ts";
-import type { ReportStore } from "../store/types.ts";
-import type { AdminRoutes } from "./admin_store.ts";
+import type { ReportStore, RouteStore } from "../store/types.ts";
 import { jsonBody } from "./api_auth.ts";
 import type { WebEnv } from "./env.ts";
 import { parseRoutes, type RoutesFormat, routesToCsv, routesToJson } from "./routes_file.ts";
@@ -30,7 +29,7 @@ import {
 /** The stores, once open (a rejected promise answers 503). */
 export interface DataDeps {
   /** Resolves to the opened stores; may reject while the database is down. */
-  stores(): Promise<{ routes: AdminRoutes; reports: ReportStore }>;
+  stores(): Promise<{ routes: RouteStore; reports: ReportStore }>;
   /** Clock in ms (tests pass a fixed one). */
   now?: () => number;
 }
@@ -151,15 +150,8 @@ export function mountData(app: Hono<WebEnv>, deps: DataDeps): void {
     const q = queries(c);
     const nowS = Math.floor(now() / 1000);
     const since = q.since === undefined ? nowS - 3600 : intField(q.since, "since", 0, 1e12);
-    const filter = { ...filterFields(q), since };
-    const rows = await (await reports()).listHistory(filter);
-    return c.json(
-      rows.filter((r) => r.minute >= since).map((r) => ({
-        ...r,
-        ip: intToIp(r.ip),
-        caller: intToIp(r.caller),
-      })),
-    );
+    const rows = await (await reports()).listHistory({ ...filterFields(q), since });
+    return c.json(rows.map((r) => ({ ...r, ip: intToIp(r.ip), caller: intToIp(r.caller) })));
   });
 
   app.get("/api/export", async (c) => {

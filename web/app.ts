@@ -11,7 +11,6 @@ import uplotCss from "npm:uplot@1.6.32/dist/uPlot.min.css" with { type: "text" }
 import uplotJs from "npm:uplot@1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
 import type { Logger } from "../reactor/log.ts";
 import { StoreError } from "../store/types.ts";
-import { UnsupportedError } from "./admin_store.ts";
 import { type AuthDeps, mountAuth } from "./api_auth.ts";
 import { type DataDeps, mountData } from "./api_data.ts";
 import appCss from "./assets/app.css" with { type: "text" };
@@ -71,7 +70,6 @@ export function createWebApp(deps: WebAppDeps): Hono<WebEnv> {
   app.all("/api/*", (c) => c.json({ error: `no such API: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
     if (err instanceof FieldError) return c.json({ error: err.message }, 400);
-    if (err instanceof UnsupportedError) return c.json({ error: err.message }, 501);
     if (err instanceof StoreError) {
       deps.log.warn(`store: ${err.message}`);
       return c.json({ error: `store unavailable: ${err.message}` }, 503);

@@ -11,7 +11,6 @@ import type { HttpServer, NetAddress, Transport } from "../reactor/transport.ts"
 import type { ReportStore, RouteStore } from "../store/types.ts";
 import { StoreError } from "../store/types.ts";
 import { createReportStore, createRouteStore, redactUrl } from "../store/url.ts";
-import { type AdminRoutes, adminRoutes } from "./admin_store.ts";
 import { createWebApp } from "./app.ts";
 import { LoginLimiter, Sessions, Users } from "./auth.ts";
 import type { WebSettings } from "./config.ts";
@@ -27,7 +26,7 @@ export interface WebServiceOptions {
 }
 
 interface Opened {
-  routes: AdminRoutes;
+  routes: RouteStore;
   reports: ReportStore;
 }
 
@@ -89,7 +88,7 @@ export class WebService {
       await this.#routeStore.init();
       await this.#reportStore.init();
       this.#backoff.reset();
-      return { routes: adminRoutes(this.#routeStore), reports: this.#reportStore };
+      return { routes: this.#routeStore, reports: this.#reportStore };
     })();
     this.#opened = opening;
     opening.catch((err) => {

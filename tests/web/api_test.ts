@@ -7,13 +7,14 @@ import type { Transport } from "../../reactor/transport.ts";
 import { openReportStore, openRouteStore } from "../../store/url.ts";
 import { plainPassword } from "../../web/auth.ts";
 import { WebService } from "../../web/web_service.ts";
+import { getTestMysql } from "../support/mariadb.ts";
 import { WebClient } from "./web_client.ts";
 
 const PASSWORD = "correct horse";
 
-async function startWeb(transport: Transport = denoTransport, loginLimit = 3) {
+async function startWeb(transport: Transport = denoTransport, loginLimit = 3, url?: string) {
   const dir = await Deno.makeTempDir({ prefix: "lars_web_" });
-  const storeUrl = `sqlite:${dir}/lars.db`;
+  const storeUrl = url ?? `sqlite:${dir}/lars.db`;
   const service = new WebService({
     settings: {
       hostname: "127.0.0.1",
@@ -137,9 +138,18 @@ Deno.test("web api - every field is validated; 400 names the field", async () =>
   }
 });
 
-for (const transport of [denoTransport, nodeTransport]) {
-  Deno.test(`web api - routes add, edit, delete bump the version and log the change (${transport.name})`, async () => {
-    const web = await startWeb(transport);
+const mysql = await getTestMysql();
+const RUNS: [string, Transport, () => Promise<string | undefined>][] = [
+  ["deno transport, sqlite", denoTransport, () => Promise.resolve(undefined)],
+  ["node transport, sqlite", nodeTransport, () => Promise.resolve(undefined)],
+  ["deno transport, mariadb", denoTransport, () => mysql!.createDatabase("lars_web_api")],
+];
+for (const [label, transport, storeUrl] of RUNS) {
+  Deno.test({
+    name: `web api - routes add, edit, delete bump the version and log the change (${label})`,
+    ignore: label.includes("mariadb") && mysql === null,
+  }, async () => {
+    const web = await startWeb(transport, 3, await storeUrl());
     try {
       const c = new WebClient(web.base);
       await c.login("alice", PASSWORD);
@@ -183,6 +193,18 @@ for (const transport of [denoTransport, nodeTransport]) {
       assert.ok(changes.changes.every((ch) => ch.modid === 7 && ch.cmdid === 3));
       const versions = changes.changes.map((ch) => ch.version);
       assert.deepEqual(versions, versions.toSorted((a, b) => b - a), "newest first");
+      const audit = (await c.call("GET", "/api/audit?limit=10")).body as {
+        total: number;
+        entries: { user: string; action: string; modid: number; detail: string; ts: number }[];
+      };
+      assert.equal(audit.total, 3);
+      assert.deepEqual(audit.entries.map((e) => [e.user, e.action, e.modid]), [
+        ["alice", "remove", 7],
+        ["alice", "update", 7],
+        ["alice", "add", 7],
+      ]);
+      assert.match(audit.entries[1].detail, /10\.0\.0\.1:8080.*10\.0\.0\.2:9090/);
+      assert.ok(Math.abs(audit.entries[0].ts - Date.now() / 1000) < 600);
       const store = await openRouteStore(web.storeUrl);
       try {
         assert.equal(await store.version(), versions[0]);
@@ -208,6 +230,9 @@ Deno.test("web api - module and command names", async () => {
     assert.equal((await c.call("PUT", "/api/commands", { cmdid: 2, name: "charge" })).status, 200);
     assert.deepEqual((await c.call("GET", "/api/modules")).body, [{ modid: 4, name: "billing" }]);
     assert.deepEqual((await c.call("GET", "/api/commands")).body, [{ cmdid: 2, name: "charge" }]);
+    assert.equal((await c.call("DELETE", "/api/commands", { cmdid: 2 })).status, 200);
+    assert.equal((await c.call("DELETE", "/api/commands", { cmdid: 2 })).status, 404);
+    assert.deepEqual((await c.call("GET", "/api/commands")).body, []);
     await c.call("POST", "/api/routes", { modid: 4, cmdid: 2, ip: "10.0.0.9", port: 1 });
     const found = await c.call("GET", "/api/summary?search=bill");
     assert.deepEqual(found.body, { total: 1, modules: [{ modid: 4, cmdid: 2, hosts: 1 }] });

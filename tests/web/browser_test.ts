@@ -171,6 +171,10 @@ Deno.test({
       // DNS deletes the RouteChange rows it has pushed; the version heading is always there.
       await page.waitForSelector("h2:has-text('Route version')");
       await shot(page, "changes");
+      await page.goto(`${base}/#/audit`);
+      await page.waitForSelector("[data-testid=audit] td:has-text('update')");
+      assert.match(await page.textContent("[data-testid=audit]") ?? "", /admin.*name/s);
+      await shot(page, "audit");
       await page.goto(`${base}/#/transfer`);
       await page.waitForSelector("[data-testid=import]");
       await shot(page, "transfer");
