@@ -1,7 +1,7 @@
 /**
  * `deno task demo`: runs a whole local Lars system. Creates the SQLite store
  * named in the configs (by default `data/lars.db`), adds sample routes when
- * the store is empty, starts DNS, reporter and agent as separate
+ * the store is empty, starts DNS, reporter, agent and web admin as separate
  * permission-scoped processes (`deno task dns|reporter|agent`), runs a short
  * simulator against them, prints where everything listens and what to try
  * next, and stops everything on Ctrl-C (or after `--seconds`).
@@ -19,8 +19,10 @@ import { openReportStore, openRouteStore, redactUrl } from "../store/url.ts";
 
 const USAGE = `usage: deno task demo [--conf-dir DIR] [--seconds S]
 
-Runs DNS, reporter and agent locally with sample routes, then balances some traffic.
-  --conf-dir DIR   where lars_dns.conf, lars_reporter.conf, lars_lb_agent.conf are (default conf)
+Runs DNS, reporter, agent and web admin locally with sample routes, then balances some
+traffic. The web admin's password is $LARS_WEB_PASSWORD, or a random one printed at start.
+  --conf-dir DIR   where lars_dns.conf, lars_reporter.conf, lars_lb_agent.conf, lars_web.conf
+                   are (default conf)
   --seconds S      stop by itself after S seconds (default: run until Ctrl-C)`;
 
 /** Sample modules: modid/cmdid and their hosts. */
@@ -41,7 +43,16 @@ const SERVICES = [
     ready: /INFO reporter: listening on ([\d.]+:\d+)/,
   },
   { task: "agent", file: "lars_lb_agent.conf", ready: /INFO agent: UDP ([\d.]+:[\d,]+)/ },
+  { task: "web", file: "lars_web.conf", ready: /INFO web: listening on (http:\/\/[\d.]+:\d+\/)/ },
 ] as const;
+
+/** The web admin's demo password: `$LARS_WEB_PASSWORD`, else a random one for this run. */
+function demoPassword(): string {
+  const given = Deno.env.get("LARS_WEB_PASSWORD");
+  if (given) return given;
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/]/g, "x");
+}
 
 interface Running {
   task: string;
@@ -50,9 +61,15 @@ interface Running {
 }
 
 /** Starts `deno task <task> --config <conf>`; its log lines are shown with a prefix. */
-function startService(task: string, conf: string, ready: RegExp): Running {
+function startService(
+  task: string,
+  conf: string,
+  ready: RegExp,
+  env: Record<string, string>,
+): Running {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", task, "--config", conf],
+    env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -88,7 +105,7 @@ async function seed(confDir: string): Promise<string> {
   try {
     if ((await store.listRoutes()).length === 0) {
       for (const [modid, cmdid, ip, port] of SAMPLE_ROUTES) {
-        await store.addHost(modid, cmdid, ipToInt(ip), port);
+        await store.addHost(modid, cmdid, ipToInt(ip), port, "demo");
       }
       console.log(`demo: added ${SAMPLE_ROUTES.length} sample hosts to ${redactUrl(url)}`);
     } else {
@@ -113,6 +130,11 @@ async function storedStatusRows(url: string): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** The web admin's user name from its config. */
+async function webUser(confDir: string): Promise<string> {
+  return (await Config.load(`${confDir}/lars_web.conf`)).string("web", "user");
 }
 
 async function main(): Promise<number> {
@@ -147,10 +169,13 @@ async function main(): Promise<number> {
     return statuses.every((s) => s.success) ? 0 : 1;
   };
   const where: string[] = [];
+  const password = demoPassword();
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
-      const r = startService(service.task, `${confDir}/${service.file}`, service.ready);
+      const r = startService(service.task, `${confDir}/${service.file}`, service.ready, {
+        LARS_WEB_PASSWORD: password,
+      });
       running.push(r);
       where.push(await r.where);
     }
@@ -176,13 +201,18 @@ demo: Lars is running
   DNS service      tcp ${where[0]}
   report service   tcp ${where[1]}
   agent            udp ${where[2]}
+  web admin        ${where[3]}  (user ${await webUser(confDir)}, password ${password})
   store            ${redactUrl(url)}
+
+Open the web admin, add a host to module 2/1, then run the simulator on 2/1 below and
+watch its calls on the module's status page.
 
 Try, in another terminal:
   deno task lars gethost 1 1
   deno task lars getroute 1 2
   deno task lars route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
   deno task lars simulator 1 1 --err-rate 5 --count 2000
+  deno task lars simulator 2 1 --count 5000
   deno task lars qps --clients 2 --seconds 5
 
 Ctrl-C stops everything.`);

@@ -1,8 +1,8 @@
 /**
- * Entrypoint of the web admin.
+ * Entrypoint of the web admin (also `lars web`).
  *
  *     deno task web --config conf/lars_web.conf
- *     deno task web hash-password < password.txt   # prints a [web] password_hash value
+ *     deno task web hash-password < password.txt   # prints a [web] password_hash line
  *
  * @module
  */
@@ -14,7 +14,8 @@ import { hashPassword } from "./auth.ts";
 import { readWebSettings } from "./config.ts";
 import { WebService } from "./web_service.ts";
 
-const USAGE = `usage: deno task web [--config FILE]
+/** Usage of the web admin's entrypoint. */
+export const WEB_USAGE = `usage: deno task web [--config FILE]
        deno task web hash-password      (reads the password from stdin)
 
 Lars web admin: routes, names, change and audit logs, live call status and
@@ -23,37 +24,49 @@ charts, in a browser and as a JSON API under /api/.
                       [store] url or [mysql]) (default conf/lars_web.conf)
   -h, --help          this text`;
 
-const log = createLogger("web");
-if (Deno.args[0] === "hash-password") {
+async function printHash(): Promise<number> {
   const text = new TextDecoder().decode(await new Response(Deno.stdin.readable).arrayBuffer());
   const password = text.replace(/\r?\n$/, "");
   if (password.length < 8) {
     console.error("hash-password: the password needs at least 8 characters");
-    Deno.exit(2);
+    return 2;
   }
   console.log(`password_hash = ${await hashPassword(password)}`);
-  Deno.exit(0);
+  return 0;
 }
-const args = parseServiceArgs(Deno.args, USAGE, "conf/lars_web.conf");
-let settings;
-try {
-  settings = await readWebSettings(await Config.load(args.config));
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  log.error(err.message);
-  Deno.exit(1);
+
+/**
+ * Runs the web admin with command-line `args`. Resolves to an exit code when
+ * it cannot start; once serving it never resolves (SIGINT/SIGTERM stop it).
+ */
+export async function webMain(args: string[]): Promise<number> {
+  if (args[0] === "hash-password") return await printHash();
+  const log = createLogger("web");
+  const { config } = parseServiceArgs(args, WEB_USAGE, "conf/lars_web.conf");
+  let settings;
+  try {
+    settings = await readWebSettings(await Config.load(config));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.error(err.message);
+    return 1;
+  }
+  let service: WebService;
+  try {
+    service = new WebService({ settings, transport: denoTransport, log });
+  } catch (err) {
+    log.error(`cannot use the store: ${(err as Error).message}`);
+    return 1;
+  }
+  try {
+    await service.start();
+  } catch (err) {
+    log.error(`cannot listen on ${settings.hostname}:${settings.port}: ${(err as Error).message}`);
+    await service.stop().catch(() => {});
+    return 1;
+  }
+  stopOnSignals(log, () => service.stop());
+  return await new Promise<number>(() => {});
 }
-let service: WebService;
-try {
-  service = new WebService({ settings, transport: denoTransport, log });
-} catch (err) {
-  log.error(`cannot use the store: ${(err as Error).message}`);
-  Deno.exit(1);
-}
-stopOnSignals(log, () => service.stop());
-try {
-  await service.start();
-} catch (err) {
-  log.error(`cannot listen on ${settings.hostname}:${settings.port}: ${(err as Error).message}`);
-  Deno.exit(1);
-}
+
+if (import.meta.main) Deno.exit(await webMain(Deno.args));

@@ -9,6 +9,7 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
     const dns = freeTcpPort();
     const reporter = freeTcpPort();
     const agent = freeUdpPortTriple();
+    const web = freeTcpPort();
     const store = `[store]\nurl = sqlite:${dir.path}/lars.db\n`;
     await writeRepoFile(`${dir.path}/lars_dns.conf`, `[reactor]\nport = ${dns}\n${store}`);
     await writeRepoFile(
@@ -19,6 +20,10 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       `${dir.path}/lars_lb_agent.conf`,
       `[reporter]\nip = 127.0.0.1\nport = ${reporter}\n[dnsserver]\nip = 127.0.0.1\nport = ${dns}\n` +
         `[agent]\nport = ${agent}\ncache_dir = ${dir.path}/cache\n`,
+    );
+    await writeRepoFile(
+      `${dir.path}/lars_web.conf`,
+      `[web]\nport = ${web}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
     );
     const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "2"]);
     const out = r.stdout + r.stderr;
@@ -32,6 +37,13 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       out,
       new RegExp(`agent\\s+udp 127\\.0\\.0\\.1:${agent},${agent + 1},${agent + 2}`),
     );
+    const login = out.match(
+      new RegExp(
+        `web admin\\s+http://127\\.0\\.0\\.1:${web}/ {2}\\(user admin, password (\\S+)\\)`,
+      ),
+    );
+    assert.ok(login, out);
+    assert.match(out, /\[web\] .*INFO web: stopped/);
     assert.match(out, /demo: stopped cleanly/);
     assert.match(out, /\[dns\] .*INFO dns: stopped/);
     assert.match(out, /\[agent\] .*INFO agent: stopped/);
