@@ -8,15 +8,36 @@
  * @module
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
-import { HostRing, HostState, type HostStats } from "./host_list.ts";
+import { HostRing, HostState, type HostStats, type StateReason } from "./host_list.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
 
-export type { HostStats } from "./host_list.ts";
+export type { HostStats, StateReason } from "./host_list.ts";
 export {
   DEFAULT_LOAD_BALANCE_OPTIONS,
   type LoadBalanceOptions,
   resolveLoadBalanceOptions,
 } from "./load_balance_options.ts";
+
+/** A host moved between the idle and overload lists; see {@linkcode LoadBalance}. */
+export interface HostTransition {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Host IPv4 address, unsigned. */
+  readonly ip: number;
+  /** Host port. */
+  readonly port: number;
+  /** True when the host was taken out (now overloaded), false when put back. */
+  readonly overload: boolean;
+  /** Why. */
+  readonly reason: StateReason;
+  /** When, in seconds. */
+  readonly at: number;
+}
+
+/** Told about every {@linkcode HostTransition}. */
+export type TransitionListener = (transition: HostTransition) => void;
 
 /**
  * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
@@ -79,17 +100,25 @@ export class LoadBalance {
   #status: LoadBalanceStatus = "pulling";
   #lastUpdate = 0;
   #dirty = false;
+  readonly #onTransition: TransitionListener | undefined;
 
   /**
    * An empty balancer in state `"pulling"` (the original creates one when it
-   * sends the first pull), with `lastUpdate = 0`.
+   * sends the first pull), with `lastUpdate = 0`. `onTransition` hears every
+   * host that is taken out or put back.
    *
    * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
    */
-  constructor(modid: number, cmdid: number, options: Partial<LoadBalanceOptions> = {}) {
+  constructor(
+    modid: number,
+    cmdid: number,
+    options: Partial<LoadBalanceOptions> = {},
+    onTransition?: TransitionListener,
+  ) {
     this.modid = modid;
     this.cmdid = cmdid;
     this.options = resolveLoadBalanceOptions(options);
+    this.#onTransition = onTransition;
   }
 
   /** Route state: `"pulling"` while a pull to DNS is in flight. */
@@ -194,9 +223,11 @@ export class LoadBalance {
     else host.countFailure();
 
     if (!host.overload && !succeeded) {
-      if (this.#failedTooOften(host)) return this.#moveToOverloaded(host, now);
+      const reason = this.#failedTooOften(host);
+      if (reason) return this.#moveToOverloaded(host, now, reason);
     } else if (host.overload && succeeded) {
-      if (this.#recovered(host)) return this.#moveToIdle(host, now);
+      const reason = this.#recovered(host);
+      if (reason) return this.#moveToIdle(host, now, reason);
     }
     if (host.overload) this.#checkOverloadTimeout(host, now);
     else this.#checkIdleWindow(host, now);
@@ -222,6 +253,7 @@ export class LoadBalance {
       const host = new HostState(info.ip >>> 0, info.port);
       host.setIdle(this.options.initSuccCnt, now);
       host.overloadTs = now;
+      host.stateSince = now;
       this.#hosts.set(key, host);
       this.#idle.push(host);
     }
@@ -242,6 +274,20 @@ export class LoadBalance {
   /** The overload list, head first (the next probe first). */
   overloadedHosts(): HostInfo[] {
     return Array.from(this.#overloaded, (host) => host.info);
+  }
+
+  /** Copies of every host's counters and state: idle hosts first, each list head first. */
+  allHostStats(): HostStats[] {
+    const out = [];
+    for (const ring of [this.#idle, this.#overloaded]) {
+      for (const host of ring) out.push(host.stats());
+    }
+    return out;
+  }
+
+  /** Number of hosts in the overload list. */
+  get overloadedCount(): number {
+    return this.#overloaded.size;
   }
 
   /** A copy of one host's counters and state, or `undefined` for an unknown host. */
@@ -282,16 +328,44 @@ export class LoadBalance {
     return host.overload ? this.#overloaded : this.#idle;
   }
 
-  #failedTooOften(host: HostState): boolean {
+  /** The rule that takes `host` out, or null. */
+  #failedTooOften(host: HostState): StateReason | null {
     const { errRate, continErrLimit } = this.options;
-    return _ratio(host.verr, host.vsucc + host.verr) > errRate ||
-      host.continErr >= continErrLimit;
+    const rate = _ratio(host.verr, host.vsucc + host.verr);
+    if (rate > errRate) {
+      return {
+        rule: "err_rate",
+        text: `error rate ${rate.toFixed(3)} (${host.verr} of ${host.vsucc + host.verr}, ` +
+          `with the initial ${this.options.initSuccCnt} successes) > err_rate ${errRate}`,
+      };
+    }
+    if (host.continErr >= continErrLimit) {
+      return {
+        rule: "contin_err",
+        text: `${host.continErr} contiguous errors >= contin_err_limit ${continErrLimit}`,
+      };
+    }
+    return null;
   }
 
-  #recovered(host: HostState): boolean {
+  /** The rule that puts `host` back, or null. */
+  #recovered(host: HostState): StateReason | null {
     const { succRate, continSuccLimit } = this.options;
-    return _ratio(host.vsucc, host.vsucc + host.verr) > succRate ||
-      host.continSucc >= continSuccLimit;
+    const rate = _ratio(host.vsucc, host.vsucc + host.verr);
+    if (rate > succRate) {
+      return {
+        rule: "succ_rate",
+        text: `success rate ${rate.toFixed(3)} (${host.vsucc} of ${host.vsucc + host.verr}, ` +
+          `with the initial ${this.options.initErrCnt} errors) > succ_rate ${succRate}`,
+      };
+    }
+    if (host.continSucc >= continSuccLimit) {
+      return {
+        rule: "contin_succ",
+        text: `${host.continSucc} contiguous successes >= contin_succ_limit ${continSuccLimit}`,
+      };
+    }
+    return null;
   }
 
   /** The window check of the original's `check_window`: needs at least one real call. */
@@ -301,26 +375,57 @@ export class LoadBalance {
   }
 
   #checkIdleWindow(host: HostState, now: number): void {
-    if (now - host.idleTs < this.options.idleTimeout) return;
-    if (this.#windowTooBad(host)) this.#moveToOverloaded(host, now);
-    else host.setIdle(this.options.initSuccCnt, now);
+    const { idleTimeout, windowErrRate } = this.options;
+    if (now - host.idleTs < idleTimeout) return;
+    if (this.#windowTooBad(host)) {
+      const calls = host.rsucc + host.rerr;
+      this.#moveToOverloaded(host, now, {
+        rule: "window_err_rate",
+        text: `window error rate ${(host.rerr / calls).toFixed(3)} (${host.rerr} of ${calls} ` +
+          `calls in ${idleTimeout} s) >= window_err_rate ${windowErrRate}`,
+      });
+    } else {
+      host.setIdle(this.options.initSuccCnt, now);
+    }
   }
 
   #checkOverloadTimeout(host: HostState, now: number): void {
-    if (now - host.overloadTs >= this.options.overloadTimeout) this.#moveToIdle(host, now);
+    const { overloadTimeout } = this.options;
+    if (now - host.overloadTs < overloadTimeout) return;
+    this.#moveToIdle(host, now, {
+      rule: "overload_timeout",
+      text: `overloaded for overload_timeout ${overloadTimeout} s`,
+    });
   }
 
-  #moveToOverloaded(host: HostState, now: number): true {
+  #moveToOverloaded(host: HostState, now: number, reason: StateReason): true {
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
+    this.#changed(host, now, reason);
     return true;
   }
 
-  #moveToIdle(host: HostState, now: number): true {
+  #moveToIdle(host: HostState, now: number, reason: StateReason): true {
     this.#overloaded.remove(host);
     host.setIdle(this.options.initSuccCnt, now);
     this.#idle.push(host);
+    this.#changed(host, now, reason);
     return true;
+  }
+
+  #changed(host: HostState, now: number, reason: StateReason): void {
+    host.stateSince = now;
+    host.reason = reason;
+    const { ip, port, overload } = host;
+    this.#onTransition?.({
+      modid: this.modid,
+      cmdid: this.cmdid,
+      ip,
+      port,
+      overload,
+      reason,
+      at: now,
+    });
   }
 }

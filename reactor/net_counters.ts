@@ -22,6 +22,7 @@ export const NET_COUNTER_NAMES = [
   "slowClosed",
   "sendDrops",
   "sendErrors",
+  "deadPeers",
 ] as const;
 
 /** One of {@linkcode NET_COUNTER_NAMES}. */

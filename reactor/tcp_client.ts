@@ -1,7 +1,8 @@
 /**
  * TCP client speaking Lars frames (the original's `tcp_client`), with what the
  * original lacked: it reconnects forever with exponential backoff and jitter,
- * and keeps a bounded queue of frames while disconnected.
+ * keeps a bounded queue of frames while disconnected, and (with a heartbeat)
+ * notices a peer that went away without closing the connection.
  *
  * @module
  */
@@ -61,6 +62,30 @@ export interface TcpClientOptions {
   onDisconnect?: (client: TcpClient) => void;
   /** Random source for backoff jitter, for tests. */
   random?: () => number;
+  /**
+   * Finds a dead peer on a silent connection (a host that died or a network
+   * that dropped without a FIN or RST). Off by default.
+   */
+  heartbeat?: HeartbeatOptions;
+}
+
+/**
+ * An application heartbeat: when no frame has arrived for `idleMs` (checked
+ * every `idleMs / 2`), `probe` sends a request the server answers; when still nothing has arrived
+ * `timeoutMs` later, the connection is closed as dead (counted as
+ * `deadPeers`) and the client reconnects. A dead peer is found within about
+ * `1.5 * idleMs + timeoutMs`.
+ */
+export interface HeartbeatOptions {
+  /** Silence in ms after which the peer is probed. */
+  idleMs: number;
+  /** Ms a probe may wait for any frame before the connection is declared dead. */
+  timeoutMs: number;
+  /**
+   * Sends one request the server answers; false when there is nothing to ask
+   * (the connection is then not probed this time).
+   */
+  probe: (client: TcpClient) => boolean;
 }
 
 /**
@@ -243,11 +268,52 @@ export class TcpClient {
     for (const frame of pending) conn.sendFrame(frame);
     this.#runHook("onConnect");
     for (const wake of this.#connectedWaiters.splice(0)) wake();
+    const stopWatch = this.#watch(conn);
     await conn.closed;
+    stopWatch();
     this.#conn = null;
     if (!this.#stop.signal.aborted) {
       this.#log.warn(`lost connection to ${fmt(this.server)}; reconnecting`);
     }
+  }
+
+  /** Runs the heartbeat on `conn`, if configured; answers a function that stops it. */
+  #watch(conn: FramedConnection<TcpClient>): () => void {
+    const heartbeat = this.#options.heartbeat;
+    if (!heartbeat) return () => {};
+    const { idleMs, timeoutMs } = heartbeat;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let seen = this.counters.get("framesIn");
+    let probedAt = 0;
+    const schedule = (ms: number) => timer = setTimeout(tick, ms);
+    const tick = () => {
+      const framesIn = this.counters.get("framesIn");
+      if (framesIn !== seen) {
+        seen = framesIn;
+        probedAt = 0;
+        return schedule(idleMs / 2);
+      }
+      if (probedAt === 0) {
+        let sent = false;
+        try {
+          sent = heartbeat.probe(this);
+        } catch (err) {
+          this.counters.inc("handlerErrors");
+          this.#log.error(`heartbeat probe failed: ${errorText(err)}`);
+        }
+        if (!sent) return schedule(idleMs / 2);
+        probedAt = Date.now();
+        return schedule(timeoutMs);
+      }
+      this.counters.inc("deadPeers");
+      this.#log.warn(
+        `no frame from ${fmt(this.server)} for ${Date.now() - probedAt} ms after a heartbeat ` +
+          `probe (silent for over ${idleMs} ms before it); closing the connection as dead`,
+      );
+      conn.close();
+    };
+    schedule(idleMs);
+    return () => clearTimeout(timer);
   }
 
   #runHook(name: "onConnect" | "onDisconnect"): void {

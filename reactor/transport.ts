@@ -1,8 +1,8 @@
 /**
  * The transport seam: the only interface through which the reactor touches the
  * network. `transport_deno.ts` implements it over `Deno.listen`,
- * `Deno.connect` and `Deno.listenDatagram`; `transport_node.ts` over
- * `node:net` and `node:dgram` for Bun and Node. Nothing outside
+ * `Deno.connect`, `Deno.listenDatagram` and `Deno.serve`; `transport_node.ts`
+ * over `node:net`, `node:dgram` and `node:http` for Bun and Node. Nothing outside
  * `reactor/transport_*.ts` may call runtime networking APIs (checked by
  * `tools/check_seam.sh` in `deno task check`).
  *
@@ -72,27 +72,24 @@ export interface ListenOptions {
   reusePort?: boolean;
 }
 
-/** What a server knows about one HTTP request besides the request itself. */
+/** Who sent an HTTP request. */
 export interface HttpRequestInfo {
-  /** The client's address. */
+  /** The peer's address. */
   remoteAddr: NetAddress;
 }
 
-/**
- * Answers one HTTP request in the Fetch API's shape (a Hono app's `fetch`
- * fits). A thrown error answers 500.
- */
+/** Answers one HTTP request (web-standard `Request` and `Response`). */
 export type HttpHandler = (
   request: Request,
   info: HttpRequestInfo,
 ) => Response | Promise<Response>;
 
-/** A listening HTTP/1.1 server started by {@linkcode Transport.serveHttp}. */
+/** A listening HTTP server; see {@linkcode Transport.serveHttp}. */
 export interface HttpServer {
   /** The bound address (with the real port when 0 was asked). */
   readonly addr: NetAddress;
-  /** Stops accepting, waits for requests in flight, closes idle connections. */
-  shutdown(): Promise<void>;
+  /** Stops listening and closes idle connections; resolves once closed. Safe to call twice. */
+  close(): Promise<void>;
 }
 
 /** Factory of sockets for one runtime. */
@@ -111,8 +108,9 @@ export interface Transport {
   /** Binds a UDP socket. */
   bindUdp(addr: NetAddress): UdpSocket;
   /**
-   * Serves HTTP/1.1 on a TCP address; resolves once listening and rejects
-   * when the address cannot be bound.
+   * Serves HTTP/1.1 on `addr` with `handler`. Resolves once listening;
+   * rejects when the address cannot be bound. A handler that throws answers
+   * 500 without a body.
    */
   serveHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer>;
 }

@@ -1,5 +1,5 @@
 /**
- * {@linkcode Transport} over Deno's networking APIs. UDP needs
+ * {@linkcode Transport} over Deno's networking APIs (`Deno.serve` for HTTP). UDP needs
  * `--unstable-net` (or `"unstable": ["net"]` in deno.json).
  *
  * @module
@@ -112,17 +112,25 @@ class DenoUdpSocket implements UdpSocket {
   }
 }
 
-/** Serves HTTP with `Deno.serve`. */
-async function serveHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer> {
-  const listening = Promise.withResolvers<NetAddress>();
-  const server = Deno.serve({
-    hostname: addr.hostname,
-    port: addr.port,
-    onListen: (bound) => listening.resolve(toAddress(bound)),
-    // The handler answers its own errors; this is the last resort.
-    onError: () => new Response("internal error", { status: 500 }),
-  }, (request, info) => handler(request, { remoteAddr: toAddress(info.remoteAddr) }));
-  return { addr: await listening.promise, shutdown: () => server.shutdown() };
+class DenoHttpServer implements HttpServer {
+  readonly addr: NetAddress;
+  #server: Deno.HttpServer<Deno.NetAddr>;
+  #closing: Promise<void> | null = null;
+
+  constructor(addr: NetAddress, handler: HttpHandler) {
+    this.#server = Deno.serve({
+      hostname: addr.hostname,
+      port: addr.port,
+      onListen: () => {},
+      onError: () => new Response(null, { status: 500 }),
+    }, (request, info) => handler(request, { remoteAddr: toAddress(info.remoteAddr) }));
+    this.addr = toAddress(this.#server.addr);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#server.shutdown();
+    return this.#closing;
+  }
 }
 
 /** The Deno transport. */
@@ -148,5 +156,11 @@ export const denoTransport: Transport = {
       Deno.listenDatagram({ hostname: addr.hostname, port: addr.port, transport: "udp" }),
     );
   },
-  serveHttp,
+  serveHttp(addr, handler) {
+    try {
+      return Promise.resolve(new DenoHttpServer(addr, handler));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  },
 };

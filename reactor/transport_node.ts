@@ -1,5 +1,6 @@
 /**
- * {@linkcode Transport} over `node:dgram` and `node:net`, for Bun and Node
+ * {@linkcode Transport} over `node:dgram` and `node:net` (and `node:http` in
+ * `transport_node_http.ts`), for Bun and Node
  * (and Deno, which implements both modules; Deno's own UDP API needs
  * `--unstable-net`, these do not).
  *

@@ -1,8 +1,6 @@
 /**
- * `serveHttp` of the node transport: a `node:http` server that turns each
- * request into a Fetch API `Request`, calls the handler, and writes its
- * `Response` back (streaming the body, honouring back-pressure), so the same
- * handler (e.g. a Hono app) runs on Deno, Bun and Node.
+ * HTTP serving of the node transport ({@linkcode nodeTransport}) over
+ * `node:http`, for Bun and Node: web-standard `Request` in, `Response` out.
  *
  * @module
  */
@@ -10,81 +8,95 @@ import http from "node:http";
 import { Readable } from "node:stream";
 import type { HttpHandler, HttpServer, NetAddress } from "./transport.ts";
 
-function toRequest(req: http.IncomingMessage, host: string, signal: AbortSignal): Request {
+function toRequest(req: http.IncomingMessage, local: NetAddress): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
   }
+  const host = headers.get("host") ?? `${local.hostname}:${local.port}`;
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(`http://${req.headers.host ?? host}${req.url ?? "/"}`, {
+  return new Request(`http://${host}${req.url ?? "/"}`, {
     method,
     headers,
     body: hasBody ? Readable.toWeb(req) as ReadableStream<Uint8Array> : undefined,
-    signal,
-    // Required by the Fetch API for a streamed request body.
+    // Required by the fetch spec for a streamed request body.
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
 }
 
 async function writeResponse(res: http.ServerResponse, response: Response): Promise<void> {
-  res.statusCode = response.status;
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name === "set-cookie") return;
+    headers[name] = value;
+  });
   const cookies = response.headers.getSetCookie();
-  for (const [name, value] of response.headers) {
-    if (name !== "set-cookie") res.setHeader(name, value);
-  }
-  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, response.statusText, headers);
   if (response.body === null) {
     res.end();
     return;
   }
-  for await (const chunk of response.body) {
-    if (res.destroyed) break;
-    if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve));
+  const reader = response.body.getReader();
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+    }
+  } finally {
+    reader.releaseLock();
   }
   res.end();
 }
 
-/** Serves HTTP/1.1 on `addr` with `node:http`; see {@linkcode Transport.serveHttp}. */
-export function serveNodeHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer> {
-  let active = 0;
-  let stopping = false;
-  const server = http.createServer((req, res) => {
-    active++;
-    res.once("close", () => {
-      // Keep-alive connections would hold a stopping server open: close them once idle.
-      if (--active === 0 && stopping) server.closeAllConnections();
+/** An HTTP server over `node:http`. */
+class NodeHttpServer implements HttpServer {
+  readonly addr: NetAddress;
+  #server: http.Server;
+  #closing: Promise<void> | null = null;
+
+  constructor(server: http.Server, addr: NetAddress) {
+    this.#server = server;
+    this.addr = addr;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      // Keep-alive connections would hold close() open until the peer leaves.
+      this.#server.closeAllConnections();
     });
-    const aborted = new AbortController();
-    res.once("close", () => aborted.abort());
-    const remoteAddr = {
-      hostname: req.socket.remoteAddress ?? "",
-      port: req.socket.remotePort ?? 0,
-    };
-    (async () => {
+    return this.#closing;
+  }
+}
+
+/** Serves `handler` on `addr`; resolves once listening, rejects when binding fails. */
+export function serveNodeHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer> {
+  return new Promise((resolve, reject) => {
+    let local: NetAddress = addr;
+    const server = http.createServer(async (req, res) => {
       try {
-        const request = toRequest(req, `${addr.hostname}:${addr.port}`, aborted.signal);
-        await writeResponse(res, await handler(request, { remoteAddr }));
+        const remoteAddr = {
+          hostname: req.socket.remoteAddress ?? "",
+          port: req.socket.remotePort ?? 0,
+        };
+        const response = await handler(toRequest(req, local), { remoteAddr });
+        await writeResponse(res, response);
       } catch {
-        if (!res.headersSent) res.statusCode = 500;
+        if (!res.headersSent) res.writeHead(500);
         res.end();
       }
-    })();
-  });
-  return new Promise((resolve, reject) => {
+    });
     server.once("error", reject);
-    server.listen(addr.port, addr.hostname, () => {
+    server.listen({ host: addr.hostname, port: addr.port }, () => {
       server.off("error", reject);
-      const bound = server.address() as { address: string; port: number };
-      resolve({
-        addr: { hostname: bound.address, port: bound.port },
-        shutdown: () =>
-          new Promise<void>((done) => {
-            stopping = true;
-            server.close(() => done());
-            if (active === 0) server.closeAllConnections();
-          }),
-      });
+      const bound = server.address();
+      local = typeof bound === "object" && bound !== null
+        ? { hostname: bound.address, port: bound.port }
+        : addr;
+      resolve(new NodeHttpServer(server, local));
     });
   });
 }

@@ -234,6 +234,20 @@ export class ReportService {
     }
   }
 
+  /**
+   * Whether the store was reachable at the last attempt (table creation or a
+   * write), and why not.
+   */
+  storeStatus(): { reachable: boolean; detail: string } {
+    const link = this.#link;
+    if (link.isDown) {
+      const seconds = Math.round((Date.now() - link.downSince) / 1000);
+      return { reachable: false, detail: `store unreachable for ${seconds} s: ${link.lastError}` };
+    }
+    if (!link.initialized) return { reachable: false, detail: "store tables not created yet" };
+    return { reachable: true, detail: "store reachable at the last write" };
+  }
+
   /** Queue gauges summed over the writers. */
   queueStats(): ReportQueueStats {
     const stats: ReportQueueStats = { queued: 0, historyQueued: 0, inFlight: 0, oldestAgeMs: 0 };

@@ -19,11 +19,27 @@ export class StoreLink {
   #down = false;
   #downSince = 0;
   #failures = 0;
+  #lastError = "";
 
   /** Wraps `store`; nothing is sent until {@linkcode ready}. */
   constructor(store: ReportStore, log: Logger) {
     this.store = store;
     this.#log = log;
+  }
+
+  /** True once the tables have been created (or found). */
+  get initialized(): boolean {
+    return this.#initialized;
+  }
+
+  /** The error of the latest failure, while {@linkcode isDown}; else empty. */
+  get lastError(): string {
+    return this.#down ? this.#lastError : "";
+  }
+
+  /** When the store went down (ms since the epoch), while {@linkcode isDown}; else 0. */
+  get downSince(): number {
+    return this.#down ? this.#downSince : 0;
   }
 
   /** True after a failure and until the next success. */
@@ -64,6 +80,7 @@ export class StoreLink {
   /** Records a failed write; logs once when the database goes down. */
   failed(err: unknown): void {
     this.#failures++;
+    this.#lastError = errorText(err);
     if (this.#down) return;
     this.#down = true;
     this.#downSince = Date.now();

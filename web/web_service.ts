@@ -74,7 +74,7 @@ export class WebService {
 
   /** Stops serving (requests in flight finish) and closes the stores. */
   async stop(): Promise<void> {
-    await this.#server?.shutdown();
+    await this.#server?.close();
     await Promise.all([this.#routeStore.close(), this.#reportStore.close()]);
   }
 
