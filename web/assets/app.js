@@ -449,6 +449,13 @@ async function renderLog(kind, params) {
         "changes",
       ),
       pager(data.total, offset, go),
+      el(
+        "p",
+        {},
+        "RouteChange rows live until the DNS service has pushed and trimmed them; the ",
+        el("a", { href: "#/audit" }, "audit log"),
+        " keeps every edit with who made it.",
+      ),
     );
     return;
   }
