@@ -42,7 +42,7 @@
  * @module
  */
 
-// Versioned npm: specifier on purpose (no import map); see store/mysql_db.ts.
+// Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
 import { redactUrl } from "../../store/url.ts";
 import {
