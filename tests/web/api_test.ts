@@ -8,6 +8,7 @@ import { openReportStore, openRouteStore } from "../../store/url.ts";
 import { plainPassword } from "../../web/auth.ts";
 import { WebService } from "../../web/web_service.ts";
 import { getTestMysql } from "../support/mariadb.ts";
+import { freeTcpPort } from "../support/ports.ts";
 import { WebClient } from "./web_client.ts";
 
 const PASSWORD = "correct horse";
@@ -312,6 +313,23 @@ Deno.test("web api - call status with age, history since a minute", async () => 
     assert.deepEqual(history.map((h) => h.minute), [minute - 60, minute], "last hour only");
     const all = (await c.call("GET", `/api/history?modid=3&since=0`)).body as unknown[];
     assert.equal(all.length, 3);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - a database that is down answers 503 while login and the page still work", async () => {
+  const closed = freeTcpPort();
+  const web = await startWeb(denoTransport, 3, `mysql://lars:pw@127.0.0.1:${closed}/lars_dns`);
+  try {
+    const c = new WebClient(web.base);
+    assert.equal((await c.call("GET", "/")).status, 200);
+    await c.login("alice", PASSWORD);
+    for (const path of ["/api/routes", "/api/version", "/api/status"]) {
+      const res = await c.call("GET", path);
+      assert.equal(res.status, 503, `${path}: ${JSON.stringify(res.body)}`);
+      assert.match((res.body as { error: string }).error, /^store unavailable: /);
+    }
   } finally {
     await web.close();
   }

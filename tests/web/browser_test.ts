@@ -95,6 +95,12 @@ Deno.test({
       });
       const page = await browser.newPage({ viewport: { width: 960, height: 560 } });
       page.on("dialog", (dialog) => dialog.accept());
+      // Script errors and CSP violations fail the test (401 answers are expected when logged out).
+      const problems: string[] = [];
+      page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+      page.on("console", (msg) => {
+        if (msg.type() === "error" && !/status of 401/.test(msg.text())) problems.push(msg.text());
+      });
 
       // Log in (a wrong password first).
       await page.goto(base);
@@ -187,6 +193,7 @@ Deno.test({
       await page.waitForSelector("#login");
       const status = await page.evaluate(async () => (await fetch("/api/session")).status);
       assert.equal(status, 401);
+      assert.deepEqual(problems, []);
     } finally {
       await browser?.close();
       if (web) assert.equal((await web.stop()).code, 0, web.log);

@@ -211,7 +211,7 @@ function hostForm(title, fixed, onSubmit) {
 }
 
 async function renderModule(modid, cmdid) {
-  const hosts = await api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}`);
+  const hosts = await api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}&limit=10000`);
   const version = await api("GET", "/api/version");
   const key = { modid, cmdid };
   const rows = hosts.map((h) => {
