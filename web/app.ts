@@ -15,6 +15,10 @@ import { type AuthDeps, mountAuth } from "./api_auth.ts";
 import { type DataDeps, mountData } from "./api_data.ts";
 import appCss from "./assets/app.css" with { type: "text" };
 import appJs from "./assets/app.js" with { type: "text" };
+import domJs from "./assets/dom.js" with { type: "text" };
+import adminJs from "./assets/pages_admin.js" with { type: "text" };
+import routesJs from "./assets/pages_routes.js" with { type: "text" };
+import statusJs from "./assets/pages_status.js" with { type: "text" };
 import indexHtml from "./assets/index.html" with { type: "text" };
 import type { WebEnv } from "./env.ts";
 import { FieldError } from "./validate.ts";
@@ -28,6 +32,10 @@ export interface WebAppDeps extends AuthDeps, DataDeps {
 const ASSETS: Record<string, [string, string]> = {
   "/": [indexHtml, "text/html; charset=utf-8"],
   "/assets/app.js": [appJs, "text/javascript; charset=utf-8"],
+  "/assets/dom.js": [domJs, "text/javascript; charset=utf-8"],
+  "/assets/pages_admin.js": [adminJs, "text/javascript; charset=utf-8"],
+  "/assets/pages_routes.js": [routesJs, "text/javascript; charset=utf-8"],
+  "/assets/pages_status.js": [statusJs, "text/javascript; charset=utf-8"],
   "/assets/app.css": [appCss, "text/css; charset=utf-8"],
   "/assets/uPlot.iife.min.js": [uplotJs, "text/javascript; charset=utf-8"],
   "/assets/uPlot.min.css": [uplotCss, "text/css; charset=utf-8"],
