@@ -12,18 +12,21 @@ import { parseArgs } from "node:util";
 import { LarsClient } from "../client/lars_client.ts";
 import { formatSimulation, simulate } from "../cli/simulator.ts";
 import { agentTarget } from "../cli/agent_target.ts";
+import { runDemoTraffic } from "./demo_traffic.ts";
 import { ipToInt } from "../proto/ip.ts";
 import { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import { openReportStore, openRouteStore, redactUrl } from "../store/url.ts";
 
-const USAGE = `usage: deno task demo [--conf-dir DIR] [--seconds S]
+const USAGE = `usage: deno task demo [--conf-dir DIR] [--seconds S] [--traffic N]
 
 Runs DNS, reporter, agent and web admin locally with sample routes, then balances some
 traffic. The web admin's password is $LARS_WEB_PASSWORD, or a random one printed at start.
   --conf-dir DIR   where lars_dns.conf, lars_reporter.conf, lars_lb_agent.conf, lars_web.conf
                    are (default conf)
-  --seconds S      stop by itself after S seconds (default: run until Ctrl-C)`;
+  --seconds S      stop by itself after S seconds (default: run until Ctrl-C)
+  --traffic N      calls per second to each module while running, so the web admin's
+                   status pages fill (default 20; 0 turns it off)`;
 
 /** Sample modules: modid/cmdid and their hosts. */
 const SAMPLE_ROUTES: [number, number, string, number][] = [
@@ -142,6 +145,7 @@ async function main(): Promise<number> {
     options: {
       "conf-dir": { type: "string", default: "conf" },
       seconds: { type: "string" },
+      traffic: { type: "string", default: "20" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -153,6 +157,11 @@ async function main(): Promise<number> {
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   if (seconds !== undefined && !(seconds > 0)) {
     console.error(`demo: --seconds must be a positive number\n${USAGE}`);
+    return 2;
+  }
+  const traffic = Number(values.traffic);
+  if (!Number.isInteger(traffic) || traffic < 0) {
+    console.error(`demo: --traffic must be an integer >= 0\n${USAGE}`);
     return 2;
   }
   const url = await seed(confDir);
@@ -204,8 +213,13 @@ demo: Lars is running
   web admin        ${where[3]}  (user ${await webUser(confDir)}, password ${password})
   store            ${redactUrl(url)}
 
-Open the web admin, add a host to module 2/1, then run the simulator on 2/1 below and
-watch its calls on the module's status page.
+Open the web admin and add a host to module 2/1: the agent serves it within a second, and
+${
+    traffic > 0
+      ? `the demo's ${traffic} calls/s per module`
+      : "calls (run the simulator below)"
+  } show on the
+module's status page.
 
 Try, in another terminal:
   deno task lars gethost 1 1
@@ -217,9 +231,22 @@ Try, in another terminal:
 
 Ctrl-C stops everything.`);
 
+  const stopTraffic = new AbortController();
+  const trafficDone = traffic === 0 ? Promise.resolve(0) : runDemoTraffic({
+    target,
+    storeUrl: url,
+    callsPerModule: traffic,
+    signal: stopTraffic.signal,
+  }).catch((err) => {
+    console.error(`demo: background traffic stopped: ${(err as Error).message}`);
+    return 0;
+  });
   let stopped: (code: number) => void;
   const done = new Promise<number>((resolve) => (stopped = resolve));
-  const onSignal = () => stopAll().then(stopped);
+  const onSignal = () => {
+    stopTraffic.abort();
+    trafficDone.then(stopAll).then(stopped);
+  };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   if (seconds !== undefined) setTimeout(onSignal, seconds * 1000);

@@ -2,6 +2,7 @@ import { freeTcpPort } from "../support/ports.ts";
 import assert from "node:assert/strict";
 import { freeUdpPortTriple } from "../support/agent_probe.ts";
 import { repoTempDir, runTask, writeRepoFile } from "../support/process.ts";
+import { openReportStore } from "../../store/url.ts";
 
 Deno.test("demo - starts DNS, reporter and agent, balances the sample module, stops cleanly", async () => {
   const dir = await repoTempDir("demo_");
@@ -25,7 +26,7 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       `${dir.path}/lars_web.conf`,
       `[web]\nport = ${web}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
     );
-    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "2"]);
+    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "5"]);
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
     assert.match(out, /demo: added 6 sample hosts/);
@@ -45,6 +46,13 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
     assert.ok(login, out);
     assert.match(out, /\[web\] .*INFO web: stopped/);
     assert.match(out, /demo: stopped cleanly/);
+    // The background traffic called module 2/1 too (the simulator only calls 1/1).
+    const reports = await openReportStore(`sqlite:${dir.path}/lars.db`);
+    try {
+      assert.ok((await reports.listStatus({ modid: 2, cmdid: 1 })).length > 0, out);
+    } finally {
+      await reports.close();
+    }
     assert.match(out, /\[dns\] .*INFO dns: stopped/);
     assert.match(out, /\[agent\] .*INFO agent: stopped/);
   } finally {
