@@ -87,6 +87,16 @@ function drawChart(box, rows) {
     {
       width: 720,
       height: 260,
+      // Always the last hour (one point alone would otherwise span years).
+      scales: {
+        x: {
+          time: true,
+          range: () => {
+            const now = Math.floor(Date.now() / 1000);
+            return [now - 3600, now];
+          },
+        },
+      },
       series: [
         {},
         { label: "successes", stroke: "#2a7", width: 2 },
