@@ -3,7 +3,8 @@
  * with N modules x H hosts and names (through `importRoutes`), starts the web
  * admin in this process, logs in, and times the JSON API calls the pages
  * make: the module list (first page, a deep page, search by id and by name),
- * one module's hosts, a host edit, and an export of every route.
+ * one module's hosts, a host edit, an export of every route, and (once) an
+ * import of that export with replace.
  *
  *     deno run -A bench/web_admin.ts --store sqlite|mysql [--modules 10000]
  *       [--hosts-per-module 10] [--runs 20]
@@ -143,5 +144,13 @@ await time(
   () => client.call("GET", "/api/export?format=csv"),
 );
 
+const csv = (await client.call("GET", "/api/export?format=csv")).body as string;
+t = performance.now();
+const again = await client.call("POST", "/api/import?format=csv&replace=true", csv);
+if (again.status !== 200) throw new Error(`import: HTTP ${again.status}`);
+console.log(
+  `POST /api/import (the export, ${rows.length} rows, replace)`.padEnd(44) +
+    ` once   ${(performance.now() - t).toFixed(1).padStart(7)} ms   ${JSON.stringify(again.body)}`,
+);
 await service.stop();
 await dir.remove();
