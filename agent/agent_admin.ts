@@ -6,8 +6,14 @@
  *
  * @module
  */
-import { type AdminRoute, jsonResponse, type Readiness } from "../reactor/admin_server.ts";
 import {
+  type AdminContent,
+  type AdminRoute,
+  jsonResponse,
+  type Readiness,
+} from "../reactor/admin_server.ts";
+import {
+  createMetricsRegistry,
   defineMetric,
   defineNetMetrics,
   type MetricSample,
@@ -46,6 +52,17 @@ function sumBy(shards: ShardInspection[], pick: (s: ShardInspection) => Record<s
 
 function samples(label: string, values: Record<string, number>): MetricSample[] {
   return Object.entries(values).map(([key, value]) => ({ labels: { [label]: key }, value }));
+}
+
+/** The agent's admin endpoint content: metrics, readiness and `/hosts`. */
+export function agentAdmin(agent: AgentService): AdminContent {
+  const registry = createMetricsRegistry();
+  defineAgentMetrics(registry, agent);
+  return {
+    registry,
+    readiness: () => agentReadiness(agent),
+    routes: { "/hosts": hostsRoute(agent) },
+  };
 }
 
 /** Registers the agent's metrics; shard counters are read once per scrape. */

@@ -8,11 +8,10 @@
 import { Config, ConfigError } from "../reactor/config.ts";
 import { startAdminServer } from "../reactor/admin_server.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
-import { createMetricsRegistry } from "../reactor/metrics.ts";
 import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
-import { agentReadiness, defineAgentMetrics, hostsRoute } from "./agent_admin.ts";
+import { agentAdmin } from "./agent_admin.ts";
 import { AgentService } from "./agent_service.ts";
 import { hostIpv4 } from "./caller.ts";
 import { readAgentSettings } from "./config.ts";
@@ -46,17 +45,13 @@ const agent = new AgentService({
   caller: settings.caller ?? hostIpv4(),
   log,
 });
-const registry = admin ? createMetricsRegistry() : null;
-if (registry) defineAgentMetrics(registry, agent);
 let adminServer;
 try {
   await agent.start();
   adminServer = await startAdminServer(admin, {
     transport: denoTransport,
     service: "agent",
-    registry: registry!,
-    readiness: () => agentReadiness(agent),
-    routes: { "/hosts": hostsRoute(agent) },
+    content: () => agentAdmin(agent),
     log,
   });
 } catch (err) {

@@ -25,6 +25,7 @@ import { encodeRouteReply, MAX_DATAGRAM_FRAME, type RouteReply } from "./route_r
 import { RouteTable } from "./route_table.ts";
 import { ShardWatch } from "./shard_inspect.ts";
 import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
+import { errorText } from "../reactor/text.ts";
 
 const channel = new WorkerChannel<FromShard, ToShard>(workerScope());
 let shard: Shard | null = null;
@@ -180,7 +181,7 @@ channel.onMessage(async (msg) => {
         channel.send({
           type: "startFailed",
           index: msg.settings.index,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
       return;

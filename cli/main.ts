@@ -16,6 +16,7 @@ import { runCache } from "./cache_cmd.ts";
 import { CLIENT_USAGE } from "./client_cmds.ts";
 import { runClientCommand } from "./client_main.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
+import { runStatus, STATUS_USAGE } from "./status_cmd.ts";
 import { runCommandLine, UsageError } from "./usage.ts";
 import { webMain } from "../web/main.ts";
 
@@ -27,6 +28,7 @@ ${CLIENT_USAGE}
   lars cache                               the agent's route cache, with each route's age
   lars web [--config FILE]                 run the web admin (default conf/lars_web.conf)
   lars web hash-password                   read a password on stdin, print its password_hash
+${STATUS_USAGE}
 
   -h, --help   this text`;
 
@@ -70,6 +72,7 @@ export function main(argv: string[]): Promise<number> {
       if (rest.length > 0) throw new UsageError("cache takes no arguments");
       return runCache(stringFlag(args, "config", "conf/lars_lb_agent.conf")!);
     }
+    if (command === "status") return runStatus(args, rest);
     return runClientCommand(command, args, rest);
   });
 }

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { Readiness } from "../reactor/admin_server.ts";
+import type { AdminContent, Readiness } from "../reactor/admin_server.ts";
 import {
+  createMetricsRegistry,
   defineHistogram,
   defineMetric,
   defineNetMetrics,
-  type Histogram,
   type MetricsRegistry,
 } from "../reactor/metrics.ts";
 import type { DnsService } from "./dns_service.ts";
@@ -17,18 +17,27 @@ import type { DnsService } from "./dns_service.ts";
 /** Buckets of `lars_dns_push_delay_seconds`: versions are whole seconds, so finer is noise. */
 const PUSH_DELAY_BUCKETS = [0.5, 1, 2, 3, 5, 10, 30, 60, 300];
 
-/** Registers `lars_dns_push_delay_seconds`, observed by the service's `onPush`. */
-export function definePushDelayHistogram(registry: MetricsRegistry): Histogram {
-  return defineHistogram(registry, {
+/** The DNS service's admin endpoint content: its metrics and readiness. */
+export function dnsAdmin(service: DnsService): AdminContent {
+  const registry = createMetricsRegistry();
+  defineDnsMetrics(registry, service);
+  return { registry, readiness: () => dnsReadiness(service) };
+}
+
+/**
+ * Registers the DNS service's metrics: counters and gauges read at scrape
+ * time, and `lars_dns_push_delay_seconds`, observed on every push.
+ */
+export function defineDnsMetrics(registry: MetricsRegistry, service: DnsService): void {
+  const pushDelay = defineHistogram(registry, {
     name: "lars_dns_push_delay_seconds",
     help: "Seconds from a route change's commit (its RouteChange version) to the push to " +
       "subscribers; 1 s resolution.",
     buckets: PUSH_DELAY_BUCKETS,
   });
-}
-
-/** Registers the DNS service's counters and gauges, read at scrape time. */
-export function defineDnsMetrics(registry: MetricsRegistry, service: DnsService): void {
+  service.addPushListener((push) => {
+    if (push.delaySeconds !== null) pushDelay.observe(push.delaySeconds);
+  });
   const counter = (name: string, help: string, read: () => number) =>
     defineMetric(registry, { type: "counter", name, help, read });
   const gauge = (name: string, help: string, read: () => number) =>

@@ -2,7 +2,7 @@
  * The DNS service: answers GetRouteRequest from its in-memory route table,
  * subscribes the asking connection to the module, and every second checks
  * `RouteVersion`; on a change it reloads the table, swaps it in and pushes
- * the changed modules to their subscribers (LARS.md, "DNS service behaviour").
+ * the changed modules to their subscribers (docs/schema.md, "Routes").
  *
  * Unlike the original, a database that is down at start or later is retried
  * with backoff while the last good table keeps serving.
@@ -12,7 +12,7 @@
 import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
-import { errorText, fmt } from "../reactor/framed_connection.ts";
+import { addrText, errorText } from "../reactor/text.ts";
 import { intToIp } from "../proto/ip.ts";
 import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
@@ -60,11 +60,9 @@ export interface DnsServiceOptions {
   maxRetryMs?: number;
   /** Logger. */
   log?: Logger;
-  /** Called once per module pushed to at least one subscriber (for metrics). */
-  onPush?: (push: RoutePush) => void;
 }
 
-/** A module pushed to its subscribers; see {@linkcode DnsServiceOptions.onPush}. */
+/** A module pushed to its subscribers; see {@linkcode DnsService.addPushListener}. */
 export interface RoutePush {
   /** Module id. */
   modid: number;
@@ -112,6 +110,7 @@ export class DnsService {
   #backoff: Backoff;
   #pushLog: LogBudget;
   #storeError: string | null = null;
+  #pushListeners: ((push: RoutePush) => void)[] = [];
 
   /** Creates the service; {@linkcode start} loads routes and starts listening. */
   constructor(options: DnsServiceOptions) {
@@ -143,6 +142,11 @@ export class DnsService {
   /** The current route table. */
   get table(): RouteMap {
     return this.#table;
+  }
+
+  /** Calls `listener` once per module pushed to at least one subscriber (for metrics). */
+  addPushListener(listener: (push: RoutePush) => void): void {
+    this.#pushListeners.push(listener);
   }
 
   /** True once a route table has been loaded (the service answers from it). */
@@ -198,7 +202,7 @@ export class DnsService {
     if (signal.aborted) return null;
     const addr = this.server.listen();
     this.#log.info(
-      `listening on ${fmt(addr)}: ${this.#table.moduleCount} modules, ` +
+      `listening on ${addrText(addr)}: ${this.#table.moduleCount} modules, ` +
         `${this.#table.hostCount} hosts, version ${this.#version}`,
     );
     this.#loop = this.#pollLoop();
@@ -276,13 +280,8 @@ export class DnsService {
       const delaySeconds = version >= MIN_TIME_VERSION
         ? Math.max(0, Date.now() / 1000 - version)
         : null;
-      this.#options.onPush?.({
-        modid,
-        cmdid,
-        hosts: hosts.length,
-        subscribers: written,
-        delaySeconds,
-      });
+      const push = { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds };
+      for (const listener of this.#pushListeners) listener(push);
       const shown = hosts.slice(0, 5).map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
       const more = hosts.length > 5 ? ` and ${hosts.length - 5} more` : "";
       this.#pushLog.info(

@@ -8,13 +8,12 @@
 import { Config, ConfigError } from "../reactor/config.ts";
 import { startAdminServer } from "../reactor/admin_server.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
-import { createMetricsRegistry } from "../reactor/metrics.ts";
 import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { createRouteStore, redactUrl } from "../store/url.ts";
 import { readDnsSettings } from "./config.ts";
-import { defineDnsMetrics, definePushDelayHistogram, dnsReadiness } from "./dns_admin.ts";
+import { dnsAdmin } from "./dns_admin.ts";
 import { DnsService } from "./dns_service.ts";
 
 const USAGE = `usage: deno task dns [--config FILE]
@@ -48,8 +47,6 @@ try {
   log.error(`cannot use store ${redactUrl(settings.storeUrl)}: ${(err as Error).message}`);
   Deno.exit(1);
 }
-const registry = admin ? createMetricsRegistry() : null;
-const pushDelay = registry ? definePushDelayHistogram(registry) : null;
 const service = new DnsService({
   store,
   transport: denoTransport,
@@ -57,19 +54,14 @@ const service = new DnsService({
   port: settings.port,
   maxConn: settings.maxConn,
   log,
-  onPush: (push) => {
-    if (push.delaySeconds !== null) pushDelay?.observe(push.delaySeconds);
-  },
 });
-if (registry) defineDnsMetrics(registry, service);
 let adminServer;
 try {
   // Before the routes load, so /readyz can say that they have not.
   adminServer = await startAdminServer(admin, {
     transport: denoTransport,
     service: "dns",
-    registry: registry!,
-    readiness: () => dnsReadiness(service),
+    content: () => dnsAdmin(service),
     log,
   });
 } catch (err) {

@@ -26,8 +26,18 @@ export type Readiness = Record<string, ReadinessCheck>;
 /** Answers a GET on an extra admin path. */
 export type AdminRoute = (request: Request) => Response | Promise<Response>;
 
+/** What a service shows on its admin endpoint. */
+export interface AdminContent {
+  /** What `/metrics` exports. */
+  registry: MetricsRegistry;
+  /** The checks behind `/readyz`. */
+  readiness: () => Readiness | Promise<Readiness>;
+  /** Extra GET routes by exact path, e.g. `{ "/hosts": ... }`. */
+  routes?: Record<string, AdminRoute>;
+}
+
 /** Options of an {@linkcode AdminServer}. */
-export interface AdminServerOptions {
+export interface AdminServerOptions extends AdminContent {
   /** Sockets to serve on. */
   transport: Transport;
   /** Service name, in the JSON bodies. */
@@ -42,12 +52,6 @@ export interface AdminServerOptions {
    * @default 0
    */
   port?: number;
-  /** What `/metrics` exports. */
-  registry: MetricsRegistry;
-  /** The checks behind `/readyz`. */
-  readiness: () => Readiness | Promise<Readiness>;
-  /** Extra GET routes by exact path, e.g. `{ "/hosts": ... }`. */
-  routes?: Record<string, AdminRoute>;
   /** Logger. */
   log?: Logger;
 }
@@ -157,18 +161,36 @@ export class AdminServer {
   }
 }
 
+/** Options of {@linkcode startAdminServer}. */
+export interface StartAdminOptions {
+  /** Sockets to serve on. */
+  transport: Transport;
+  /** Service name, in the JSON bodies. */
+  service: string;
+  /** Builds what the endpoint shows; called only when the endpoint is on. */
+  content: () => AdminContent;
+  /** Logger. */
+  log?: Logger;
+}
+
 /**
  * Starts an admin endpoint at `settings` (`[admin] ip, port`), or answers null
- * when `settings` is null (the endpoint is off).
+ * when `settings` is null (the endpoint is off: no registry is even built).
  *
  * @throws {Error} when the address cannot be bound
  */
 export async function startAdminServer(
   settings: AdminSettings | null,
-  options: Omit<AdminServerOptions, "hostname" | "port">,
+  options: StartAdminOptions,
 ): Promise<AdminServer | null> {
   if (settings === null) return null;
-  const server = new AdminServer({ ...options, hostname: settings.hostname, port: settings.port });
+  const { content, ...rest } = options;
+  const server = new AdminServer({
+    ...rest,
+    ...content(),
+    hostname: settings.hostname,
+    port: settings.port,
+  });
   try {
     await server.start();
   } catch (err) {

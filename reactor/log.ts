@@ -66,7 +66,21 @@ export function isLogFormat(value: string): value is LogFormat {
   return FORMATS.includes(value as LogFormat);
 }
 
+let writer: ((line: string) => void) | null = null;
+
+/**
+ * Sends every line of this isolate to `sink` instead of stderr (null: back to
+ * stderr); for tests and for programs that embed a service.
+ */
+export function setLogWriter(sink: ((line: string) => void) | null): void {
+  writer = sink;
+}
+
+/** Most keys {@linkcode Logger.warnThrottled} tracks; further keys share one throttle. */
+const MAX_THROTTLE_KEYS = 100;
+
 function write(line: string): void {
+  if (writer) return writer(line);
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   if (deno?.stderr) deno.stderr.writeSync(encoder.encode(line + "\n"));
   else console.error(line);
@@ -84,7 +98,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /**
    * Logs a warning at most once per `intervalMs` for `key`, with how many were
-   * suppressed in between; for floods such as garbage datagrams.
+   * suppressed in between; for floods such as garbage datagrams. Keys must not
+   * come from input; past 100 keys, new ones share one throttle.
    */
   warnThrottled(key: string, message: string, intervalMs?: number): void;
 }
@@ -120,13 +135,13 @@ export function createLogger(name: string): Logger {
     error: (m, f) => emit("error", m, f),
     warnThrottled(key, message, intervalMs = 10_000) {
       const now = Date.now();
+      // Bounded: a flood of distinct keys shares one throttle, and the map stops growing.
+      if (!lastWarn.has(key) && lastWarn.size >= MAX_THROTTLE_KEYS) key = "\0overflow";
       const seen = lastWarn.get(key);
       if (seen && now - seen.at < intervalMs) {
         seen.suppressed++;
         return;
       }
-      // Bounded: a flood of distinct keys must not grow the map without limit.
-      if (!seen && lastWarn.size >= 1000) lastWarn.clear();
       const extra = seen && seen.suppressed > 0 ? ` (${seen.suppressed} more suppressed)` : "";
       lastWarn.set(key, { at: now, suppressed: 0 });
       emit("warn", message + extra);

@@ -235,20 +235,21 @@ export function defineNetMetrics(
 }
 
 /**
- * Wraps an (async) read so that calls within `maxAgeMs` share one result: one
- * scrape reads many metrics from one snapshot.
+ * Wraps an (async) read so that calls while one is in flight share its result:
+ * one scrape (which collects every metric at once) reads many metrics from one
+ * snapshot, and the next scrape reads afresh.
  */
-export function sharedRead<T>(read: () => T | Promise<T>, maxAgeMs = 200): () => Promise<T> {
-  let last: { at: number; value: Promise<T> } | null = null;
+export function sharedRead<T>(read: () => T | Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
   return () => {
-    const now = Date.now();
-    if (last === null || now - last.at > maxAgeMs) {
+    if (pending === null) {
       const value = Promise.resolve().then(read);
-      value.catch(() => {
-        if (last?.value === value) last = null;
-      });
-      last = { at: now, value };
+      pending = value;
+      const clear = () => {
+        if (pending === value) pending = null;
+      };
+      value.then(clear, clear);
     }
-    return last.value;
+    return pending;
   };
 }

@@ -7,7 +7,8 @@
  * @module
  */
 import { encodeFrame } from "../proto/frame.ts";
-import { errorText, fmt, FramedConnection } from "./framed_connection.ts";
+import { FramedConnection } from "./framed_connection.ts";
+import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
@@ -237,7 +238,7 @@ export class TcpClient {
       this.counters.inc("connectFailures");
       this.#log.warnThrottled(
         "connect",
-        `cannot connect to ${fmt(addr)}: ${errorText(err)}; retrying with backoff`,
+        `cannot connect to ${addrText(addr)}: ${errorText(err)}; retrying with backoff`,
       );
       return null;
     } finally {
@@ -261,7 +262,7 @@ export class TcpClient {
     });
     this.#conn = conn;
     this.counters.inc("connects");
-    this.#log.info(`connected to ${fmt(this.server)}`);
+    this.#log.info(`connected to ${addrText(this.server)}`);
     conn.start();
     const pending = this.#pending;
     this.#pending = [];
@@ -273,7 +274,7 @@ export class TcpClient {
     stopWatch();
     this.#conn = null;
     if (!this.#stop.signal.aborted) {
-      this.#log.warn(`lost connection to ${fmt(this.server)}; reconnecting`);
+      this.#log.warn(`lost connection to ${addrText(this.server)}; reconnecting`);
     }
   }
 
@@ -307,7 +308,9 @@ export class TcpClient {
       }
       this.counters.inc("deadPeers");
       this.#log.warn(
-        `no frame from ${fmt(this.server)} for ${Date.now() - probedAt} ms after a heartbeat ` +
+        `no frame from ${addrText(this.server)} for ${
+          Date.now() - probedAt
+        } ms after a heartbeat ` +
           `probe (silent for over ${idleMs} ms before it); closing the connection as dead`,
       );
       conn.close();

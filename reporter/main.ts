@@ -11,14 +11,13 @@
 import { Config, ConfigError } from "../reactor/config.ts";
 import { startAdminServer } from "../reactor/admin_server.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
-import { createMetricsRegistry } from "../reactor/metrics.ts";
 import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { redactUrl } from "../store/url.ts";
 import { createReporterStore, readReporterSettings } from "./config.ts";
 import { ReportService } from "./report_service.ts";
-import { defineReporterMetrics, reporterReadiness } from "./reporter_admin.ts";
+import { reporterAdmin } from "./reporter_admin.ts";
 
 const USAGE = `usage: deno task reporter [--config FILE]
 
@@ -69,15 +68,12 @@ const service = new ReportService({
   queueMax: settings.queueMax,
   log,
 });
-const registry = admin ? createMetricsRegistry() : null;
-if (registry) defineReporterMetrics(registry, service);
 let adminServer;
 try {
   adminServer = await startAdminServer(admin, {
     transport: denoTransport,
     service: "reporter",
-    registry: registry!,
-    readiness: () => reporterReadiness(service),
+    content: () => reporterAdmin(service),
     log,
   });
 } catch (err) {

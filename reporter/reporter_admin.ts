@@ -4,8 +4,13 @@
  *
  * @module
  */
-import type { Readiness } from "../reactor/admin_server.ts";
-import { defineMetric, defineNetMetrics, type MetricsRegistry } from "../reactor/metrics.ts";
+import type { AdminContent, Readiness } from "../reactor/admin_server.ts";
+import {
+  createMetricsRegistry,
+  defineMetric,
+  defineNetMetrics,
+  type MetricsRegistry,
+} from "../reactor/metrics.ts";
 import type { ReporterCounterName } from "./counters.ts";
 import type { ReportService } from "./report_service.ts";
 
@@ -48,6 +53,13 @@ const COUNTERS: readonly [string, string, ReporterCounterName][] = [
     "historyDropped",
   ],
 ];
+
+/** The report service's admin endpoint content: its metrics and readiness. */
+export function reporterAdmin(service: ReportService): AdminContent {
+  const registry = createMetricsRegistry();
+  defineReporterMetrics(registry, service);
+  return { registry, readiness: () => reporterReadiness(service) };
+}
 
 /** Registers the report service's counters and gauges, read at scrape time. */
 export function defineReporterMetrics(registry: MetricsRegistry, service: ReportService): void {

@@ -2,14 +2,18 @@
  * `deno task demo`: runs a whole local Lars system. Creates the SQLite store
  * named in the configs (by default `data/lars.db`), adds sample routes when
  * the store is empty, starts DNS, reporter, agent and web admin as separate
- * permission-scoped processes (`deno task dns|reporter|agent`), runs a short
- * simulator against them, prints where everything listens and what to try
- * next, and stops everything on Ctrl-C (or after `--seconds`).
+ * permission-scoped processes (`deno task dns|reporter|agent|web`), the
+ * first three with their admin endpoints on (copies of the configs with
+ * `[admin] port = 0` in `data/demo/`, unless a config sets `[admin] port`),
+ * runs a short simulator against them, prints where everything listens and
+ * what to try next, keeps calling every module in the background (so the web
+ * admin's status pages fill), and stops everything on Ctrl-C (or after
+ * `--seconds`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { LarsClient } from "../client/lars_client.ts";
+import { LarsClient } from "../client/deno.ts";
 import { formatSimulation, simulate } from "../cli/simulator.ts";
 import { agentTarget } from "../cli/agent_target.ts";
 import { runDemoTraffic } from "./demo_traffic.ts";
@@ -61,6 +65,18 @@ interface Running {
   task: string;
   child: Deno.ChildProcess;
   where: Promise<string>;
+  /** The admin endpoint's URL, once the service has logged it. */
+  admin: string;
+}
+
+/** The config to run `file` with: as is when it sets `[admin] port`, else a copy that does. */
+async function withAdmin(confDir: string, file: string): Promise<string> {
+  const path = `${confDir}/${file}`;
+  if ((await Config.load(path)).has("admin", "port")) return path;
+  await Deno.mkdir("data/demo", { recursive: true });
+  const copy = `data/demo/${file}`;
+  await Deno.writeTextFile(copy, `${await Deno.readTextFile(path)}\n[admin]\nport = 0\n`);
+  return copy;
 }
 
 /** Starts `deno task <task> --config <conf>`; its log lines are shown with a prefix. */
@@ -83,6 +99,7 @@ function startService(
     resolveWhere = resolve;
     rejectWhere = reject;
   });
+  const running: Running = { task, child, where, admin: "" };
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let pending = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -93,13 +110,15 @@ function startService(
         console.log(`[${task}] ${line}`);
         const m = line.match(ready);
         if (m) resolveWhere(m[1]);
+        const admin = line.match(/admin endpoint on (http:\/\/[\d.]+:\d+)/);
+        if (admin) running.admin = admin[1];
       }
     }
   };
   Promise.all([pump(child.stdout), pump(child.stderr)]).then(() =>
     rejectWhere(new Error(`${task} exited`))
   );
-  return { task, child, where };
+  return running;
 }
 
 async function seed(confDir: string): Promise<string> {
@@ -182,7 +201,11 @@ async function main(): Promise<number> {
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
-      const r = startService(service.task, `${confDir}/${service.file}`, service.ready, {
+      // The web admin has no admin endpoint: its config is used as it is.
+      const conf = service.task === "web"
+        ? `${confDir}/${service.file}`
+        : await withAdmin(confDir, service.file);
+      const r = startService(service.task, conf, service.ready, {
         LARS_WEB_PASSWORD: password,
       });
       running.push(r);
@@ -212,6 +235,8 @@ demo: Lars is running
   agent            udp ${where[2]}
   web admin        ${where[3]}  (user ${await webUser(confDir)}, password ${password})
   store            ${redactUrl(url)}
+  admin endpoints  ${running.filter((r) => r.admin).map((r) => `${r.task} ${r.admin}`).join("  ")}
+                   (/metrics /healthz /readyz; the agent's /hosts shows every host's state)
 
 Open the web admin and add a host to module 2/1: the agent serves it within a second, and
 ${
@@ -228,6 +253,8 @@ Try, in another terminal:
   deno task lars simulator 1 1 --err-rate 5 --count 2000
   deno task lars simulator 2 1 --count 5000
   deno task lars qps --clients 2 --seconds 5
+  deno task lars status --admin ${running[2].admin.replace("http://", "")}   # hosts, live
+  curl ${running[2].admin}/hosts
 
 Ctrl-C stops everything.`);
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { LarsClient } from "../client/lars_client.ts";
+import { LarsClient } from "../client/deno.ts";
 import type { AgentTarget } from "../cli/agent_target.ts";
 import { RetCode } from "../proto/ids.ts";
 import { quietDelay } from "../reactor/timers.ts";

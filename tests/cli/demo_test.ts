@@ -45,6 +45,11 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
     );
     assert.ok(login, out);
     assert.match(out, /\[web\] .*INFO web: stopped/);
+    assert.match(
+      out,
+      /admin endpoints {2}dns http:\/\/127\.0\.0\.1:\d+ {2}reporter http:\/\/127\.0\.0\.1:\d+ {2}agent http:\/\/127\.0\.0\.1:\d+/,
+    );
+    assert.match(out, /deno task lars status --admin 127\.0\.0\.1:\d+/);
     assert.match(out, /demo: stopped cleanly/);
     // The background traffic called module 2/1 too (the simulator only calls 1/1).
     const reports = await openReportStore(`sqlite:${dir.path}/lars.db`);
