@@ -7,7 +7,8 @@
  * @module
  */
 import { Config, ConfigError } from "../reactor/config.ts";
-import { createLogger } from "../reactor/log.ts";
+import { createLogger, setLogFormat } from "../reactor/log.ts";
+import { readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { hashPassword } from "./auth.ts";
@@ -21,7 +22,7 @@ export const WEB_USAGE = `usage: deno task web [--config FILE]
 Lars web admin: routes, names, change and audit logs, live call status and
 charts, in a browser and as a JSON API under /api/.
   -c, --config FILE   lars_web.conf ([web] ip, port, user, password or password_hash;
-                      [store] url or [mysql]) (default conf/lars_web.conf)
+                      [store] url or [mysql]; [log] format) (default conf/lars_web.conf)
   -h, --help          this text`;
 
 async function printHash(): Promise<number> {
@@ -45,7 +46,10 @@ export async function webMain(args: string[]): Promise<number> {
   const { config } = parseServiceArgs(args, WEB_USAGE, "conf/lars_web.conf");
   let settings;
   try {
-    settings = await readWebSettings(await Config.load(config));
+    const file = await Config.load(config);
+    settings = await readWebSettings(file);
+    const format = readLogFormat(file);
+    if (format) setLogFormat(format);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     log.error(err.message);

@@ -30,7 +30,7 @@ Deno.test("web process - `lars web` with a password_hash from hash-password; SIG
     await writeRepoFile(
       `${dir.path}/lars_web.conf`,
       `[web]\nport = ${port}\nuser = ops\n${await hashPassword("process-test-pw")}\n` +
-        `[store]\nurl = sqlite:${dir.path}/lars.db\n`,
+        `[store]\nurl = sqlite:${dir.path}/lars.db\n[log]\nformat = json\n`,
     );
     const web = new ServiceProcess("lars", ["web", "--config", `${dir.path}/lars_web.conf`]);
     await web.waitForLog(new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/`));
@@ -46,7 +46,9 @@ Deno.test("web process - `lars web` with a password_hash from hash-password; SIG
     const status = await web.stop("SIGTERM");
     assert.equal(status.code, 0, web.log);
     assert.doesNotMatch(web.log, /process-test-pw/, "no password in the log");
-    assert.match(web.log, /login: ops from 127\.0\.0\.1/);
+    const login = web.log.split("\n").find((line) => line.includes("login: ops"));
+    assert.ok(login, web.log);
+    assert.equal(JSON.parse(login).msg, "login: ops from 127.0.0.1");
     const info = await Deno.stat(`${ROOT}${dir.path}/lars.db`);
     assert.equal(info.mode! & 0o777, 0o600, "the SQLite file is 0600");
   } finally {
