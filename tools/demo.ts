@@ -2,8 +2,8 @@
  * `deno task demo`: runs a whole local Lars system. Creates the SQLite store
  * named in the configs (by default `data/lars.db`), adds sample routes when
  * the store is empty, starts DNS, reporter, agent and web admin as separate
- * permission-scoped processes (`deno task dns|reporter|agent|web`), the
- * first three with their admin endpoints on (copies of the configs with
+ * permission-scoped processes (`deno task dns|reporter|agent|web`) with
+ * their admin endpoints on (copies of the configs with
  * `[admin] port = 0` in `data/demo/`, unless a config sets `[admin] port`),
  * runs a short simulator against them, prints where everything listens and
  * what to try next, keeps calling every module in the background (so the web
@@ -201,10 +201,7 @@ async function main(): Promise<number> {
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
-      // The web admin has no admin endpoint: its config is used as it is.
-      const conf = service.task === "web"
-        ? `${confDir}/${service.file}`
-        : await withAdmin(confDir, service.file);
+      const conf = await withAdmin(confDir, service.file);
       const r = startService(service.task, conf, service.ready, {
         LARS_WEB_PASSWORD: password,
       });
@@ -235,7 +232,7 @@ demo: Lars is running
   agent            udp ${where[2]}
   web admin        ${where[3]}  (user ${await webUser(confDir)}, password ${password})
   store            ${redactUrl(url)}
-  admin endpoints  ${running.filter((r) => r.admin).map((r) => `${r.task} ${r.admin}`).join("  ")}
+  admin endpoints  ${running.map((r) => `${r.task} ${r.admin}`).join("  ")}
                    (/metrics /healthz /readyz; the agent's /hosts shows every host's state)
 
 Open the web admin and add a host to module 2/1: the agent serves it within a second, and

@@ -9,6 +9,7 @@ import type { Context, Hono, MiddlewareHandler } from "npm:hono@4.13.19";
 import { deleteCookie, getCookie, setCookie } from "npm:hono@4.13.19/cookie";
 import type { Logger } from "../reactor/log.ts";
 import { type LoginLimiter, sameToken, type Sessions, type Users } from "./auth.ts";
+import type { WebCounters } from "./counters.ts";
 import type { WebEnv } from "./env.ts";
 import { asObject, FieldError } from "./validate.ts";
 
@@ -27,6 +28,8 @@ export interface AuthDeps {
   sessionTtl: number;
   /** Log (logins and failures, never passwords). */
   log: Logger;
+  /** Login counters. */
+  counters: WebCounters;
 }
 
 /** Reads a JSON object body; a FieldError for a wrong content type or bad JSON. */
@@ -52,12 +55,13 @@ function stringField(body: Record<string, unknown>, field: string, max: number):
 
 /** Adds `/api/login`, `/api/logout`, `/api/session` and the guard of the other `/api/` routes. */
 export function mountAuth(app: Hono<WebEnv>, deps: AuthDeps): void {
-  const { users, sessions, limiter, log } = deps;
+  const { users, sessions, limiter, log, counters } = deps;
 
   app.post("/api/login", async (c) => {
     const client = c.env.remoteAddr.hostname;
     const wait = limiter.retryAfter(client);
     if (wait > 0) {
+      counters.inc("loginsLimited");
       c.header("Retry-After", String(wait));
       return c.json({ error: `too many failed logins; retry in ${wait} s` }, 429);
     }
@@ -66,10 +70,12 @@ export function mountAuth(app: Hono<WebEnv>, deps: AuthDeps): void {
     const password = stringField(body, "password", 1024);
     if (!(await users.check(user, password))) {
       limiter.fail(client);
+      counters.inc("loginFailures");
       log.warn(`failed login for "${user.replace(/[^\w.@-]/g, "?")}" from ${client}`);
       return c.json({ error: "wrong user or password" }, 401);
     }
     limiter.succeed(client);
+    counters.inc("logins");
     const { token, session } = sessions.create(user);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,

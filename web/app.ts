@@ -55,8 +55,13 @@ const KIB = 1024;
 /** Builds the app; serve it with `transport.serveHttp(addr, (req, info) => app.fetch(req, info))`. */
 export function createWebApp(deps: WebAppDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  const { counters } = deps;
   app.use("*", async (c, next) => {
     await next();
+    counters.inc("requests");
+    if (c.res.status >= 500) counters.inc("serverErrors");
+    else if (c.res.status >= 400) counters.inc("clientErrors");
+    else if (c.req.method !== "GET" && c.req.method !== "HEAD") counters.inc("writes");
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
     if (c.req.path.startsWith("/api/")) c.res.headers.set("Cache-Control", "no-store");
   });
@@ -79,6 +84,7 @@ export function createWebApp(deps: WebAppDeps): Hono<WebEnv> {
   app.onError((err, c) => {
     if (err instanceof FieldError) return c.json({ error: err.message }, 400);
     if (err instanceof StoreError) {
+      counters.inc("storeUnavailable");
       deps.log.warn(`store: ${err.message}`);
       return c.json({ error: `store unavailable: ${err.message}` }, 503);
     }

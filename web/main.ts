@@ -8,11 +8,13 @@
  */
 import { Config, ConfigError } from "../reactor/config.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
-import { readLogFormat } from "../reactor/ops_settings.ts";
+import { startAdminServer } from "../reactor/admin_server.ts";
+import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { hashPassword } from "./auth.ts";
 import { readWebSettings } from "./config.ts";
+import { webAdmin } from "./web_admin.ts";
 import { WebService } from "./web_service.ts";
 
 /** Usage of the web admin's entrypoint. */
@@ -22,7 +24,8 @@ export const WEB_USAGE = `usage: deno task web [--config FILE]
 Lars web admin: routes, names, change and audit logs, live call status and
 charts, in a browser and as a JSON API under /api/.
   -c, --config FILE   lars_web.conf ([web] ip, port, user, password or password_hash;
-                      [store] url or [mysql]; [log] format) (default conf/lars_web.conf)
+                      [store] url or [mysql]; [admin] ip, port; [log] format)
+                      (default conf/lars_web.conf)
   -h, --help          this text`;
 
 async function printHash(): Promise<number> {
@@ -44,10 +47,11 @@ export async function webMain(args: string[]): Promise<number> {
   if (args[0] === "hash-password") return await printHash();
   const log = createLogger("web");
   const { config } = parseServiceArgs(args, WEB_USAGE, "conf/lars_web.conf");
-  let settings;
+  let settings, admin;
   try {
     const file = await Config.load(config);
     settings = await readWebSettings(file);
+    admin = readAdminSettings(file);
     const format = readLogFormat(file);
     if (format) setLogFormat(format);
   } catch (err) {
@@ -62,14 +66,32 @@ export async function webMain(args: string[]): Promise<number> {
     log.error(`cannot use the store: ${(err as Error).message}`);
     return 1;
   }
+  let adminServer;
+  try {
+    adminServer = await startAdminServer(admin, {
+      transport: denoTransport,
+      service: "web",
+      content: () => webAdmin(service),
+      log,
+    });
+  } catch (err) {
+    log.error((err as Error).message);
+    await service.stop().catch(() => {});
+    return 1;
+  }
   try {
     await service.start();
   } catch (err) {
     log.error(`cannot listen on ${settings.hostname}:${settings.port}: ${(err as Error).message}`);
+    await adminServer?.stop();
     await service.stop().catch(() => {});
     return 1;
   }
-  stopOnSignals(log, () => service.stop());
+  stopOnSignals(log, async () => {
+    await service.stop();
+    await adminServer?.stop();
+    log.info(`counters ${JSON.stringify(service.counters.snapshot())}`);
+  });
   return await new Promise<number>(() => {});
 }
 

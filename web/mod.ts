@@ -36,5 +36,11 @@ export {
   Users,
 } from "./auth.ts";
 export { readWebSettings, type WebSettings } from "./config.ts";
+export {
+  createWebCounters,
+  WEB_COUNTER_NAMES,
+  type WebCounterName,
+  type WebCounters,
+} from "./counters.ts";
 export { WebService, type WebServiceOptions } from "./web_service.ts";
 export { FieldError } from "./validate.ts";

@@ -14,6 +14,7 @@ import { createReportStore, createRouteStore, redactUrl } from "../store/url.ts"
 import { createWebApp } from "./app.ts";
 import { LoginLimiter, Sessions, Users } from "./auth.ts";
 import type { WebSettings } from "./config.ts";
+import { createWebCounters, type WebCounters } from "./counters.ts";
 
 /** Options of {@linkcode WebService}. */
 export interface WebServiceOptions {
@@ -32,6 +33,10 @@ interface Opened {
 
 /** The running web admin. */
 export class WebService {
+  /** Requests, errors, writes and logins. */
+  readonly counters: WebCounters = createWebCounters();
+  /** Live sessions. */
+  readonly sessions: Sessions;
   readonly #options: WebServiceOptions;
   readonly #routeStore: RouteStore;
   readonly #reportStore: ReportStore;
@@ -39,6 +44,8 @@ export class WebService {
   #opened: Promise<Opened> | undefined;
   #retryAt = 0;
   #server: HttpServer | undefined;
+  #ready = false;
+  #storeError = "";
 
   /**
    * Creates the stores (nothing is sent to the database yet).
@@ -48,6 +55,12 @@ export class WebService {
     this.#options = options;
     this.#routeStore = createRouteStore(options.settings.storeUrl);
     this.#reportStore = createReportStore(options.settings.storeUrl, { history: true });
+    this.sessions = new Sessions(options.settings.sessionTtl * 1000);
+  }
+
+  /** Whether the stores are open, and the last error while they are not. */
+  get store(): { ready: boolean; error: string } {
+    return { ready: this.#ready, error: this.#storeError };
   }
 
   /** Starts listening; resolves to the bound address. */
@@ -55,7 +68,8 @@ export class WebService {
     const { settings, transport, log } = this.#options;
     const app = createWebApp({
       users: new Users(settings.users),
-      sessions: new Sessions(settings.sessionTtl * 1000),
+      sessions: this.sessions,
+      counters: this.counters,
       limiter: new LoginLimiter(settings.loginLimit),
       sessionTtl: settings.sessionTtl,
       log,
@@ -88,11 +102,14 @@ export class WebService {
       await this.#routeStore.init();
       await this.#reportStore.init();
       this.#backoff.reset();
+      this.#ready = true;
+      this.#storeError = "";
       return { routes: this.#routeStore, reports: this.#reportStore };
     })();
     this.#opened = opening;
     opening.catch((err) => {
       this.#opened = undefined;
+      this.#storeError = (err as Error).message;
       this.#retryAt = Date.now() + this.#backoff.next();
       this.#options.log.warn(`store not ready: ${(err as Error).message}`);
     });

@@ -23,14 +23,14 @@ async function hashPassword(password: string): Promise<string> {
   return line;
 }
 
-Deno.test("web process - `lars web` with a password_hash from hash-password; SIGTERM stops it", async () => {
+Deno.test("web process - `lars web` with a password_hash from hash-password, JSON logs, admin endpoint; SIGTERM stops it", async () => {
   const dir = await repoTempDir("web_");
   try {
     const port = freeTcpPort();
     await writeRepoFile(
       `${dir.path}/lars_web.conf`,
       `[web]\nport = ${port}\nuser = ops\n${await hashPassword("process-test-pw")}\n` +
-        `[store]\nurl = sqlite:${dir.path}/lars.db\n[log]\nformat = json\n`,
+        `[store]\nurl = sqlite:${dir.path}/lars.db\n[log]\nformat = json\n[admin]\nport = 0\n`,
     );
     const web = new ServiceProcess("lars", ["web", "--config", `${dir.path}/lars_web.conf`]);
     await web.waitForLog(new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/`));
@@ -43,6 +43,14 @@ Deno.test("web process - `lars web` with a password_hash from hash-password; SIG
       port: 1,
     });
     assert.equal(added.status, 201);
+    // The admin endpoint ([admin] port = 0: a free port, logged).
+    const admin = (await web.waitForLog(/admin endpoint on (http:\/\/[\d.]+:\d+)/))[1];
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    assert.match(metrics, /^lars_web_logins_total 1$/m);
+    assert.match(metrics, /^lars_web_writes_total [1-9]/m);
+    assert.match(metrics, /^lars_web_sessions 1$/m);
+    const ready = await fetch(`${admin}/readyz`);
+    assert.equal(ready.status, 200, await ready.text());
     const status = await web.stop("SIGTERM");
     assert.equal(status.code, 0, web.log);
     assert.doesNotMatch(web.log, /process-test-pw/, "no password in the log");
