@@ -110,6 +110,9 @@ export class AgentService {
       port: settings.reporter.port,
       name: "agent-report-client",
       log: createLogger("agent-report-client"),
+      // The reporter answers nothing, so no heartbeat: a connection idle this long is replaced
+      // before the next report, so reports never go into one that died without a FIN.
+      refreshIdleMs: settings.peerTimeoutSeconds * 1000,
     });
     this.#shards = new ShardSupervisor({
       settings,
@@ -176,7 +179,13 @@ export class AgentService {
     clearInterval(this.#tick);
     const stats = await this.#shards.stop();
     await this.#cache?.flush();
-    await Promise.race([this.reporter.drain(), new Promise((r) => setTimeout(r, 2000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      // Pending reports (e.g. while an idle connection is being replaced) wait for the connection.
+      this.reporter.whenConnected().then(() => this.reporter.drain()),
+      new Promise((r) => timer = setTimeout(r, 2000)),
+    ]);
+    clearTimeout(timer);
     await this.reporter.close({ graceful: true });
     await this.dns.close();
     return stats;

@@ -37,7 +37,8 @@ export interface AgentSettings {
   /**
    * Seconds of silence after which the DNS connection is probed and, without an
    * answer, replaced (`[agent] peer_timeout`, default 10): half of it idle, half
-   * waiting for the probe's answer.
+   * waiting for the probe's answer. A report connection idle this long is
+   * replaced before the next report.
    */
   peerTimeoutSeconds: number;
 }

@@ -10,6 +10,7 @@
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
 import { HostRing, HostState, type HostStats, type StateReason } from "./host_list.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
+import { overloadTimeoutRule, putBackRule, takeOutRule, windowRule } from "./state_rules.ts";
 
 export type { HostStats, StateReason } from "./host_list.ts";
 export {
@@ -41,7 +42,7 @@ export type TransitionListener = (transition: HostTransition) => void;
 
 /**
  * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
- * flight, `"new"` once an answer arrived (or the pull was abandoned).
+ * flight (from creation on), `"new"` once an answer arrived.
  */
 export type LoadBalanceStatus = "new" | "pulling";
 
@@ -65,11 +66,6 @@ function _hostKey(ip: number, port: number): HostKey {
   const unsignedIp = ip >>> 0;
   if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
   return `${unsignedIp}:${port}`;
-}
-
-/** `part / total`, or 0 when `total` is 0. */
-function _ratio(part: number, total: number): number {
-  return total === 0 ? 0 : part / total;
 }
 
 /**
@@ -157,19 +153,8 @@ export class LoadBalance {
   }
 
   /**
-   * Abandons an in-flight pull (the DNS connection was lost): `"pulling"`
-   * becomes `"new"`. Answers whether the state changed.
-   */
-  resetPulling(): boolean {
-    if (this.#status !== "pulling") return false;
-    this.#status = "new";
-    return true;
-  }
-
-  /**
    * True when the route should be pulled again: the state is `"new"` and either
-   * `now - lastUpdate > updateTimeout` or the module has no host (a pull that
-   * was abandoned before any answer arrived).
+   * `now - lastUpdate > updateTimeout` or the module has no host.
    */
   needsRefresh(now: number): boolean {
     if (this.#status !== "new") return false;
@@ -223,10 +208,10 @@ export class LoadBalance {
     else host.countFailure();
 
     if (!host.overload && !succeeded) {
-      const reason = this.#failedTooOften(host);
+      const reason = takeOutRule(host, this.options);
       if (reason) return this.#moveToOverloaded(host, now, reason);
     } else if (host.overload && succeeded) {
-      const reason = this.#recovered(host);
+      const reason = putBackRule(host, this.options);
       if (reason) return this.#moveToIdle(host, now, reason);
     }
     if (host.overload) this.#checkOverloadTimeout(host, now);
@@ -328,74 +313,16 @@ export class LoadBalance {
     return host.overload ? this.#overloaded : this.#idle;
   }
 
-  /** The rule that takes `host` out, or null. */
-  #failedTooOften(host: HostState): StateReason | null {
-    const { errRate, continErrLimit } = this.options;
-    const rate = _ratio(host.verr, host.vsucc + host.verr);
-    if (rate > errRate) {
-      return {
-        rule: "err_rate",
-        text: `error rate ${rate.toFixed(3)} (${host.verr} of ${host.vsucc + host.verr}, ` +
-          `with the initial ${this.options.initSuccCnt} successes) > err_rate ${errRate}`,
-      };
-    }
-    if (host.continErr >= continErrLimit) {
-      return {
-        rule: "contin_err",
-        text: `${host.continErr} contiguous errors >= contin_err_limit ${continErrLimit}`,
-      };
-    }
-    return null;
-  }
-
-  /** The rule that puts `host` back, or null. */
-  #recovered(host: HostState): StateReason | null {
-    const { succRate, continSuccLimit } = this.options;
-    const rate = _ratio(host.vsucc, host.vsucc + host.verr);
-    if (rate > succRate) {
-      return {
-        rule: "succ_rate",
-        text: `success rate ${rate.toFixed(3)} (${host.vsucc} of ${host.vsucc + host.verr}, ` +
-          `with the initial ${this.options.initErrCnt} errors) > succ_rate ${succRate}`,
-      };
-    }
-    if (host.continSucc >= continSuccLimit) {
-      return {
-        rule: "contin_succ",
-        text: `${host.continSucc} contiguous successes >= contin_succ_limit ${continSuccLimit}`,
-      };
-    }
-    return null;
-  }
-
-  /** The window check of the original's `check_window`: needs at least one real call. */
-  #windowTooBad(host: HostState): boolean {
-    const calls = host.rsucc + host.rerr;
-    return calls > 0 && host.rerr / calls >= this.options.windowErrRate;
-  }
-
   #checkIdleWindow(host: HostState, now: number): void {
-    const { idleTimeout, windowErrRate } = this.options;
-    if (now - host.idleTs < idleTimeout) return;
-    if (this.#windowTooBad(host)) {
-      const calls = host.rsucc + host.rerr;
-      this.#moveToOverloaded(host, now, {
-        rule: "window_err_rate",
-        text: `window error rate ${(host.rerr / calls).toFixed(3)} (${host.rerr} of ${calls} ` +
-          `calls in ${idleTimeout} s) >= window_err_rate ${windowErrRate}`,
-      });
-    } else {
-      host.setIdle(this.options.initSuccCnt, now);
-    }
+    if (now - host.idleTs < this.options.idleTimeout) return;
+    const reason = windowRule(host, this.options);
+    if (reason) this.#moveToOverloaded(host, now, reason);
+    else host.setIdle(this.options.initSuccCnt, now);
   }
 
   #checkOverloadTimeout(host: HostState, now: number): void {
-    const { overloadTimeout } = this.options;
-    if (now - host.overloadTs < overloadTimeout) return;
-    this.#moveToIdle(host, now, {
-      rule: "overload_timeout",
-      text: `overloaded for overload_timeout ${overloadTimeout} s`,
-    });
+    if (now - host.overloadTs < this.options.overloadTimeout) return;
+    this.#moveToIdle(host, now, overloadTimeoutRule(this.options));
   }
 
   #moveToOverloaded(host: HostState, now: number, reason: StateReason): true {

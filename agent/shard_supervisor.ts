@@ -91,7 +91,7 @@ export class ShardSupervisor {
     this.#pool = pool;
     const ready = [];
     for (let index = 0; index < SHARD_COUNT; index++) {
-      this.#backoff.push(new Backoff({ initialMs: 100, maxMs: 5000 }));
+      this.#backoff.push(new Backoff({ initialMs: 100, maxMs: 2000 }));
       this.#lastRestart.push(0);
       ready.push(this.#startShard(index, pool.channel(index)));
     }
@@ -145,11 +145,14 @@ export class ShardSupervisor {
     });
   }
 
-  /** Stops every shard; resolves to the counters of those that answered within 2 s. */
+  /**
+   * Stops every shard; resolves to the counters of those that answered within 2 s.
+   * Calling it again does nothing.
+   */
   async stop(): Promise<ShardStats[]> {
     this.#stopping = true;
     const pool = this.#pool;
-    if (!pool) return [];
+    if (!pool || pool.terminated) return [];
     const stats: ShardStats[] = [];
     const stopped = Array.from(
       { length: SHARD_COUNT },

@@ -126,16 +126,17 @@ class Shard {
 
   /** The reply body, cut to one datagram when needed (cached per route update, logged once). */
   #routeReply(modid: number, cmdid: number, hosts: HostInfo[]): Uint8Array {
-    const key = `${modid},${cmdid}`;
+    const cut = this.#cutReplies;
+    const key = cut.size > 0 ? `${modid},${cmdid}` : "";
     const lastUpdate = this.table.get(modid, cmdid)?.lastUpdate ?? 0;
-    const cached = this.#cutReplies.get(key);
+    const cached = cut.size > 0 ? cut.get(key) : undefined;
     if (cached && cached.lastUpdate === lastUpdate && cached.reply.total === hosts.length) {
       this.stats.getRouteCut++;
       return cached.reply.body;
     }
     const reply = encodeRouteReply(modid, cmdid, hosts);
     if (reply.served === reply.total) {
-      this.#cutReplies.delete(key);
+      if (cached) cut.delete(key);
       return reply.body;
     }
     this.stats.getRouteCut++;
@@ -146,7 +147,7 @@ class Shard {
           `(${MAX_DATAGRAM_FRAME} bytes); answering with the first ${reply.served} by address`,
       );
     }
-    this.#cutReplies.set(key, { lastUpdate, reply });
+    cut.set(`${modid},${cmdid}`, { lastUpdate, reply });
     return reply.body;
   }
 

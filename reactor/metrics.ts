@@ -194,6 +194,10 @@ const NET_METRICS: Record<NetCounterName, { name: string; help: string }> = {
   },
   sendDrops: { name: "send_drops_total", help: "Frames dropped because a send queue was full." },
   sendErrors: { name: "send_errors_total", help: "Sends that failed." },
+  idleRefreshes: {
+    name: "idle_refreshes_total",
+    help: "Connections idle too long, replaced before the next send.",
+  },
   deadPeers: {
     name: "dead_peers_total",
     help: "Connections closed because the peer stopped answering heartbeats.",

@@ -23,6 +23,7 @@ export const NET_COUNTER_NAMES = [
   "sendDrops",
   "sendErrors",
   "deadPeers",
+  "idleRefreshes",
 ] as const;
 
 /** One of {@linkcode NET_COUNTER_NAMES}. */

@@ -68,14 +68,22 @@ export interface TcpClientOptions {
    * that dropped without a FIN or RST). Off by default.
    */
   heartbeat?: HeartbeatOptions;
+  /**
+   * For a server that never answers (so a heartbeat cannot work): a connection
+   * on which nothing was sent for this many ms is replaced by a fresh one
+   * before the next frame goes out (counted as `idleRefreshes`). A peer that
+   * died without a FIN then costs a failed connect, with the frames kept
+   * pending, instead of frames written into a dead connection. Off by default.
+   */
+  refreshIdleMs?: number;
 }
 
 /**
  * An application heartbeat: when no frame has arrived for `idleMs` (checked
  * every `idleMs / 2`), `probe` sends a request the server answers; when still nothing has arrived
  * `timeoutMs` later, the connection is closed as dead (counted as
- * `deadPeers`) and the client reconnects. A dead peer is found within about
- * `1.5 * idleMs + timeoutMs`.
+ * `deadPeers`) and the client reconnects. A dead peer is found within
+ * `max(idleMs + timeoutMs, idleMs / 2 + 2 * timeoutMs)`.
  */
 export interface HeartbeatOptions {
   /** Silence in ms after which the peer is probed. */
@@ -116,6 +124,8 @@ export class TcpClient {
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #connectedWaiters: (() => void)[] = [];
+  #lastSendAt = 0;
+  #refreshing = false;
 
   /** Creates the client; {@linkcode start} connects. */
   constructor(options: TcpClientOptions) {
@@ -175,7 +185,19 @@ export class TcpClient {
       return false;
     }
     const conn = this.#conn;
-    if (conn && !conn.isClosed && conn.sendFrame(frame)) return true;
+    if (conn && !conn.isClosed) {
+      const refreshIdleMs = this.#options.refreshIdleMs;
+      const now = Date.now();
+      if (refreshIdleMs !== undefined && now - this.#lastSendAt > refreshIdleMs) {
+        this.#refreshing = true;
+        this.counters.inc("idleRefreshes");
+        this.#log.debug(`idle for ${now - this.#lastSendAt} ms; replacing the connection`);
+        conn.close();
+      } else if (conn.sendFrame(frame)) {
+        this.#lastSendAt = now;
+        return true;
+      }
+    }
     this.#pending.push(frame);
     if (this.#pending.length > (this.#options.maxPendingFrames ?? 10_000)) {
       this.#pending.shift();
@@ -219,6 +241,7 @@ export class TcpClient {
       this.#runHook("onDisconnect");
       // A connection that lasted a while proves the server healthy again.
       if (Date.now() - since > 1000) this.#backoff.reset();
+      if (this.#refreshing) continue; // replaced on purpose: reconnect at once
       await quietDelay(this.#backoff.next(), this.#stop.signal);
     }
   }
@@ -262,7 +285,12 @@ export class TcpClient {
     });
     this.#conn = conn;
     this.counters.inc("connects");
-    this.#log.info(`connected to ${addrText(this.server)}`);
+    const refreshed = this.#refreshing;
+    this.#refreshing = false;
+    this.#lastSendAt = Date.now();
+    if (refreshed) {
+      this.#log.debug(`connected to ${addrText(this.server)} (replaced an idle connection)`);
+    } else this.#log.info(`connected to ${addrText(this.server)}`);
     conn.start();
     const pending = this.#pending;
     this.#pending = [];
@@ -273,7 +301,7 @@ export class TcpClient {
     await conn.closed;
     stopWatch();
     this.#conn = null;
-    if (!this.#stop.signal.aborted) {
+    if (!this.#stop.signal.aborted && !this.#refreshing) {
       this.#log.warn(`lost connection to ${addrText(this.server)}; reconnecting`);
     }
   }

@@ -234,17 +234,21 @@ export class ReportService {
   }
 
   /**
-   * Whether the store was reachable at the last attempt (table creation or a
-   * write), and why not.
+   * Whether the store was reachable at the last attempt (table creation, a
+   * write or a probe), and why not. With `maxAgeMs`, first probes the store
+   * when nothing was tried for that long, so an idle service notices a
+   * database that went away.
    */
-  storeStatus(): { reachable: boolean; detail: string } {
-    const link = this.#store;
-    if (link.isDown) {
-      const seconds = Math.round((Date.now() - link.downSince) / 1000);
-      return { reachable: false, detail: `store unreachable for ${seconds} s: ${link.lastError}` };
+  async storeStatus(maxAgeMs?: number): Promise<{ reachable: boolean; detail: string }> {
+    const store = this.#store;
+    if (maxAgeMs !== undefined) await store.probe(maxAgeMs);
+    if (store.isDown) {
+      const seconds = Math.round((Date.now() - store.downSince) / 1000);
+      return { reachable: false, detail: `store unreachable for ${seconds} s: ${store.lastError}` };
     }
-    if (!link.initialized) return { reachable: false, detail: "store tables not created yet" };
-    return { reachable: true, detail: "store reachable at the last write" };
+    if (!store.initialized) return { reachable: false, detail: "store tables not created yet" };
+    const ago = Math.round((Date.now() - store.lastAttemptAt) / 1000);
+    return { reachable: true, detail: `store reachable ${ago} s ago` };
   }
 
   /** Queue gauges summed over the writers. */

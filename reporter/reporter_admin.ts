@@ -14,6 +14,9 @@ import {
 import type { ReporterCounterName } from "./counters.ts";
 import type { ReportService } from "./report_service.ts";
 
+/** An idle reporter checks its store when asked after this long without a write. */
+const STORE_PROBE_MS = 5_000;
+
 /** Counter metrics: name, meaning and the {@linkcode ReporterCounterName} they read. */
 const COUNTERS: readonly [string, string, ReporterCounterName][] = [
   ["lars_reporter_reports_total", "ReportStatusRequest frames handled.", "reports"],
@@ -88,11 +91,12 @@ export function defineReporterMetrics(registry: MetricsRegistry, service: Report
     "Age of the oldest queued key: how far writing lags behind.",
     () => service.queueStats().oldestAgeMs / 1000,
   );
-  gauge(
-    "lars_reporter_store_up",
-    "1 when the store was reachable at the last attempt, else 0.",
-    () => service.storeStatus().reachable ? 1 : 0,
-  );
+  defineMetric(registry, {
+    type: "gauge",
+    name: "lars_reporter_store_up",
+    help: "1 when the store was reachable at the last attempt (probed when idle for 5 s), else 0.",
+    read: async () => (await service.storeStatus(STORE_PROBE_MS)).reachable ? 1 : 0,
+  });
   gauge(
     "lars_reporter_connections",
     "Open agent connections.",
@@ -104,8 +108,8 @@ export function defineReporterMetrics(registry: MetricsRegistry, service: Report
   );
 }
 
-/** Ready when the store was reachable at the last attempt. */
-export function reporterReadiness(service: ReportService): Readiness {
-  const { reachable, detail } = service.storeStatus();
+/** Ready when the store was reachable at the last attempt, probed when idle for 5 s. */
+export async function reporterReadiness(service: ReportService): Promise<Readiness> {
+  const { reachable, detail } = await service.storeStatus(STORE_PROBE_MS);
   return { store: { ok: reachable, detail } };
 }

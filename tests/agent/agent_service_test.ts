@@ -153,7 +153,7 @@ Deno.test("agent service - a shard worker that dies is restarted with its routes
   }
 });
 
-Deno.test("agent service - a half-open DNS connection is replaced; pushes flow again", async () => {
+Deno.test("agent service - half-open DNS and reporter connections are replaced; pushes and reports flow", async () => {
   const transport = new HalfOpenTransport(denoTransport);
   const h = await Harness.start({ transport, peerTimeoutSeconds: 0.4 });
   try {
@@ -177,6 +177,20 @@ Deno.test("agent service - a half-open DNS connection is replaced; pushes flow a
       if (Date.now() > deadline) throw new Error("the shard did not get the pushed route");
       await new Promise((r) => setTimeout(r, 20));
     }
+    // The report connection was stalled too: the next report goes over a fresh one.
+    const reporterPaths = () =>
+      transport.connections.filter((c) => c.remoteAddr.port === h.sink.port).length;
+    assert.equal(reporterPaths(), 1);
+    const received = h.sink.received.length;
+    const picked = await h.probe.getHost(22, 1);
+    h.probe.report(22, 1, picked.host!, 0);
+    await waitFor(
+      () => h.sink.received.slice(received).some((r) => r.modid === 22),
+      "report over a fresh connection",
+      10_000,
+    );
+    assert.equal(reporterPaths(), 2);
+    assert.equal(h.agent.reporter.counters.get("idleRefreshes"), 1);
   } finally {
     await h.close();
   }
