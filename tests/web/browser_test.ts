@@ -173,6 +173,15 @@ Deno.test({
       await page.click("[data-testid=modules-form] button");
       await page.waitForSelector("[data-testid=modules] td:has-text('payments')");
       await shot(page, "names");
+      // Names are shown as text, never parsed as HTML.
+      const evil = `<img src=x onerror="window.pwned=1">`;
+      await page.fill("[data-testid=commands-form] [data-testid=cmdid]", "77");
+      await page.fill("[data-testid=commands-form] [data-testid=name]", evil);
+      await page.click("[data-testid=commands-form] button");
+      await page.waitForSelector(`[data-testid=commands] td:has-text('onerror')`);
+      assert.equal(await page.locator("[data-testid=commands] img").count(), 0);
+      assert.equal(await page.evaluate("window.pwned"), undefined);
+      assert.equal(await page.textContent("[data-testid=commands] tbody td:nth-child(2)"), evil);
       await page.goto(`${base}/#/changes`);
       // DNS deletes the RouteChange rows it has pushed; the version heading is always there.
       await page.waitForSelector("h2:has-text('Route version')");
