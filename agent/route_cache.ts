@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { intToIp, ipToInt, isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { errorText } from "../reactor/text.ts";
@@ -169,8 +169,10 @@ export class RouteCache {
     };
     const tmp = `${this.path}.tmp`;
     try {
-      await mkdir(this.#dir, { recursive: true });
-      await writeFile(tmp, JSON.stringify(file, null, 1));
+      // Only this user may read what the routes reveal (0600 file in a 0700 directory).
+      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+      await writeFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
+      await chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
       await rename(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(

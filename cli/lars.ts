@@ -17,6 +17,7 @@ import { serviceCommand, shellLine } from "./permissions.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
 import { serviceNamed } from "./services.ts";
 import { runStatus, STATUS_USAGE } from "./status_cmd.ts";
+import { printPasswordHash } from "../web/hash_password.ts";
 import { runCommandLine, UsageError } from "./usage.ts";
 
 /** Usage of the tools every `lars` has (the binary adds the services). */
@@ -25,6 +26,7 @@ export const TOOLS_USAGE = `${ROUTE_USAGE}
 ${CLIENT_USAGE}
   lars cache [--json]                      the agent's route cache, with each route's age
 ${STATUS_USAGE}
+  lars web hash-password                   read a password on stdin, print its password_hash
   lars permissions SERVICE [--config FILE] [--root DIR] [--deno PATH]
                                            the deno command that runs SERVICE (dns, reporter,
                                            agent) with exactly the permissions its config
@@ -89,6 +91,14 @@ export function runTool(command: string, args: ParsedArgs, rest: string[]): Prom
   if (command === "route" || command === "db") return runStoreCommand(command, args, rest);
   if (command === "permissions") return runPermissions(args, rest);
   if (command === "status") return runStatus(args, rest);
+  if (command === "web") {
+    if (rest.length !== 1 || rest[0] !== "hash-password") {
+      throw new UsageError(
+        "the web admin runs as `deno task web --config FILE`; here: web hash-password",
+      );
+    }
+    return printPasswordHash();
+  }
   if (command === "cache") {
     allowFlags(args, ["config", "json"]);
     if (rest.length > 0) throw new UsageError("cache takes no arguments");

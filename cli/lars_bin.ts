@@ -25,6 +25,7 @@ services (each stops cleanly on SIGINT or SIGTERM):
   lars dns [--config FILE]                 the DNS service (default conf/lars_dns.conf)
   lars reporter [--config FILE]            the report service (default conf/lars_reporter.conf)
   lars agent [--config FILE]               the load-balance agent (default conf/lars_lb_agent.conf)
+  lars web [--config FILE]                 the web admin (default conf/lars_web.conf)
   lars demo [--conf-dir DIR] [--seconds S] DNS, reporter and agent with sample routes
 
 ${TOOLS_USAGE}
@@ -33,7 +34,8 @@ ${TOOLS_USAGE}
 
 const [command, ...rest] = process.argv.slice(2);
 const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : "node";
-if (command !== undefined && Object.hasOwn(SERVICES, command)) {
+const subcommand = rest[0] !== undefined && !rest[0].startsWith("-");
+if (command !== undefined && Object.hasOwn(SERVICES, command) && !subcommand) {
   await runService(SERVICES[command].definition, {
     transport: transportNamed(runtime),
     args: rest,

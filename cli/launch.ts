@@ -15,7 +15,7 @@
  */
 import { resolve } from "node:path";
 import { ConfigError } from "../reactor/config.ts";
-import { serviceCommand, toolCommand } from "./permissions.ts";
+import { PROJECT_ROOT, serviceCommand, toolCommand } from "./permissions.ts";
 import { SERVICES } from "./services.ts";
 
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
@@ -46,6 +46,10 @@ async function commandFor(name: string, args: string[]): Promise<string[] | numb
     return (await toolCommand(file === undefined ? rest : [...rest, "--config", file])).argv;
   }
   const service = SERVICES[name];
+  if (service && file === undefined && rest.length > 0 && !rest[0].startsWith("-")) {
+    // A subcommand of the service (`web hash-password`): its entry, with no permissions.
+    return [Deno.execPath(), "run", "--no-prompt", resolve(PROJECT_ROOT, service.entry), ...rest];
+  }
   if (!service || rest.length > 0) {
     // --help, a bad argument or an unknown service: the service's own parser answers.
     const known = Object.keys(SERVICES).join(", ");

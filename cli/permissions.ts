@@ -114,7 +114,7 @@ export async function serviceCommand(
   const cwd = options.cwd ?? process.cwd();
   const readEnv = options.env ?? ((n: string) => process.env[n]);
   const config = await Config.load(configFile, { env: (n) => readEnv(n) ?? "" });
-  const settings = definition.readSettings(config);
+  const settings = await definition.readSettings(config);
   const access = serviceAccess(definition, settings, config);
   const flags = permissionFlags(access, [configFile], config.envNames(), root, cwd);
   const argv = [

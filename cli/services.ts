@@ -2,16 +2,14 @@
  * The services Lars runs, by command name: their definitions for the service
  * runner and their Deno entrypoints. The launcher (`cli/launch.ts`), `lars
  * permissions` and the `lars` binary read this table; a new service is one
- * more entry. For a `web` service, say:
+ * more entry, as `web` was:
  *
  * 1. `web/definition.ts` exports `webService: ServiceDefinition<WebSettings>`
- *    (usage, `defaultConfig: "conf/lars_web.conf"`, the settings reader, and
- *    `access`: `[web] ip, port` to listen on, the store's connect or paths via
- *    `storeAccess(config)`, any worker source folders);
+ *    (usage, `defaultConfig`, the settings reader, and `access`: `[web] ip,
+ *    port` to listen on, the store via `storeAccess(config)`);
  * 2. `web/main.ts` is `await runService(webService, { transport: denoTransport })`;
- * 3. `web: { definition: webService, entry: "web/main.ts" }` goes here, and
- *    `"web": "deno run --allow-read --allow-env --allow-run cli/launch.ts web"`
- *    in `deno.json`.
+ * 3. the entry below, and `"web": "deno run --allow-read --allow-env
+ *    --allow-run cli/launch.ts web"` in `deno.json`.
  *
  * `[admin] ip, port` needs nothing: every service gets it (`serviceAccess`).
  *
@@ -21,6 +19,7 @@ import { agentService } from "../agent/definition.ts";
 import { dnsService } from "../dns/definition.ts";
 import type { ServiceDefinition } from "../reactor/service.ts";
 import { reporterService } from "../reporter/definition.ts";
+import { webService } from "../web/definition.ts";
 
 /** A service: its definition and its Deno entrypoint. */
 export interface ServiceEntry {
@@ -35,6 +34,7 @@ export const SERVICES: Readonly<Record<string, ServiceEntry>> = {
   dns: { definition: dnsService, entry: "dns/main.ts" },
   reporter: { definition: reporterService, entry: "reporter/main.ts" },
   agent: { definition: agentService, entry: "agent/main.ts" },
+  web: { definition: webService, entry: "web/main.ts" },
 };
 
 /** The service named `name`. @throws {Error} naming the known services */

@@ -15,12 +15,13 @@ import { Counters } from "../reactor/counters.ts";
 import { addrText, errorText } from "../reactor/text.ts";
 import { intToIp } from "../proto/ip.ts";
 import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
+import type { ServerLimits } from "../reactor/server_settings.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteRow, RouteStore } from "../store/types.ts";
 import { moduleKey, RouteMap } from "./route_map.ts";
-import { Subscriptions } from "./subscriptions.ts";
+import { type SubscriptionLimits, Subscriptions } from "./subscriptions.ts";
 
 /** Options of a {@linkcode DnsService}. */
 export interface DnsServiceOptions {
@@ -43,6 +44,10 @@ export interface DnsServiceOptions {
    * @default 1024
    */
   maxConn?: number;
+  /** Per-address limit, frame deadline and allow-list (`[reactor]`); `maxConn` above wins. */
+  limits?: Partial<ServerLimits>;
+  /** Caps of subscriptions per connection (`[dns]`); past them requests are answered only. */
+  subscriptions?: SubscriptionLimits;
   /**
    * How often `RouteVersion` is read, in ms.
    * @default 1000
@@ -90,6 +95,7 @@ export const DNS_COUNTER_NAMES = [
   "reloads",
   "versionChanges",
   "dbErrors",
+  "subscriptionsRefused",
 ] as const;
 
 /** The DNS service. */
@@ -104,7 +110,7 @@ export class DnsService {
   #table = new RouteMap([]);
   #version = -1;
   #lastLoad = 0;
-  #subs = new Subscriptions<ServerConnection>();
+  #subs: Subscriptions<ServerConnection>;
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #backoff: Backoff;
@@ -116,22 +122,40 @@ export class DnsService {
   constructor(options: DnsServiceOptions) {
     this.#options = options;
     this.#log = options.log ?? createLogger("dns");
+    this.#subs = new Subscriptions(options.subscriptions);
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
     this.#pushLog = new LogBudget(this.#log, "route push lines");
     this.server = new TcpServer({
       transport: options.transport,
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? 7778,
-      maxConn: options.maxConn,
+      ...options.limits,
+      maxConn: options.maxConn ?? options.limits?.maxConn,
       name: "dns",
       log: this.#log,
       onClose: (conn) => this.#subs.removeConnection(conn),
     });
     this.server.router.on(MessageId.GetRouteRequest, GetRouteRequestCodec, (req, { conn }) => {
       this.counters.inc("requests");
-      this.#subs.add(conn, moduleKey(req.modid, req.cmdid));
+      const known = this.#table.hosts(req.modid, req.cmdid).length > 0;
+      const added = this.#subs.add(conn, moduleKey(req.modid, req.cmdid), known);
+      if (added === "full" || added === "unknown-full") this.#refused(conn, added);
       conn.sendFrame(this.#table.responseFrame(req.modid, req.cmdid));
     });
+  }
+
+  #refused(conn: ServerConnection, why: "full" | "unknown-full"): void {
+    this.counters.inc("subscriptionsRefused");
+    const cap = why === "full"
+      ? `${this.#subs.modulesOf(conn).size} subscriptions reach max_subscriptions`
+      : `${this.#subs.unknownOf(conn)} subscriptions to unknown modules reach ` +
+        "max_unknown_subscriptions";
+    this.#log.warnThrottled(
+      `subs-${why}`,
+      `answering connection #${conn.id} from ${
+        addrText(conn.remoteAddr)
+      } without subscribing: ${cap}`,
+    );
   }
 
   /** The route version the table was loaded at (-1 before the first load). */

@@ -136,7 +136,7 @@ export interface ServiceDefinition<S> {
   /** Config file used without `--config`. */
   defaultConfig: string;
   /** Reads and checks the settings. @throws {ConfigError} naming file, section and key */
-  readSettings(config: Config): S;
+  readSettings(config: Config): S | Promise<S>;
   /** The addresses and files the settings name. */
   access(settings: S, config: Config): ServiceAccess;
   /**
@@ -317,7 +317,7 @@ export async function runService<S>(
   let admin: AdminSettings | null;
   try {
     const config = await Config.load(args.config);
-    settings = definition.readSettings(config);
+    settings = await definition.readSettings(config);
     access = serviceAccess(definition, settings, config);
     admin = readAdminSettings(config);
     const format = readLogFormat(config);

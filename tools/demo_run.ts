@@ -1,11 +1,12 @@
 /**
  * The demo (`deno task demo`, `lars demo`): runs a whole local Lars system.
  * Creates the SQLite store named in the configs (by default `data/lars.db`),
- * adds sample routes when the store is empty, starts DNS, reporter and agent
- * as separate processes, each with the permissions its config needs (the
+ * adds sample routes when the store is empty, starts DNS, reporter, agent and
+ * web admin as separate processes, each with the permissions its config needs (the
  * command `deno task dns|reporter|agent` runs) and its admin endpoint on
  * (copies of the configs with `[admin] port = 0`, unless a config sets
- * `[admin] port`), runs a short simulator against them, prints
+ * `[admin] port`), runs a short simulator against them, keeps calling every
+ * module in the background (so the web admin's status pages fill), prints
  * where everything listens and what to try next, and stops everything on
  * Ctrl-C (or after `--seconds`).
  *
@@ -25,6 +26,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { LarsClient } from "../cli/lars_client_any.ts";
 import { RetCode } from "../proto/ids.ts";
+import { runDemoTraffic } from "./demo_traffic.ts";
 import { formatSimulation, simulate } from "../cli/simulator.ts";
 import { agentTarget } from "../cli/agent_target.ts";
 import { ipToInt } from "../proto/ip.ts";
@@ -32,11 +34,15 @@ import { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import { openReportStore, openRouteStore, redactUrl } from "../store/url.ts";
 
-const USAGE = `usage: deno task demo [--conf-dir DIR] [--seconds S]
+const USAGE = `usage: deno task demo [--conf-dir DIR] [--seconds S] [--traffic N]
 
-Runs DNS, reporter and agent locally with sample routes, then balances some traffic.
-  --conf-dir DIR   where lars_dns.conf, lars_reporter.conf, lars_lb_agent.conf are (default conf)
-  --seconds S      stop by itself after S seconds (default: run until Ctrl-C)`;
+Runs DNS, reporter, agent and web admin locally with sample routes, then balances some
+traffic. The web admin's password is $LARS_WEB_PASSWORD, or a random one printed at start.
+  --conf-dir DIR   where lars_dns.conf, lars_reporter.conf, lars_lb_agent.conf, lars_web.conf
+                   are (default conf)
+  --seconds S      stop by itself after S seconds (default: run until Ctrl-C)
+  --traffic N      calls per second to each module while running, so the web admin's
+                   status pages fill (default 20; 0 turns it off)`;
 
 /** Sample modules: modid/cmdid and their hosts. */
 const SAMPLE_ROUTES: [number, number, string, number][] = [
@@ -56,6 +62,7 @@ const SERVICES = [
     ready: /INFO reporter: listening on ([\d.]+:\d+)/,
   },
   { task: "agent", file: "lars_lb_agent.conf", ready: /INFO agent: UDP ([\d.]+:[\d,]+)/ },
+  { task: "web", file: "lars_web.conf", ready: /INFO web: listening on (http:\/\/[\d.]+:\d+\/)/ },
 ] as const;
 
 /** The command line that runs service `name` with config file `conf`. */
@@ -84,15 +91,32 @@ async function withAdmin(confDir: string, file: string, adminDir: string): Promi
   return copy;
 }
 
+/** The web admin's demo password: `$LARS_WEB_PASSWORD`, else a random one for this run. */
+function demoPassword(): string {
+  const given = process.env.LARS_WEB_PASSWORD;
+  if (given) return given;
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/]/g, "x");
+}
+
+/** The web admin's user name from its config. */
+async function webUser(confDir: string): Promise<string> {
+  return (await Config.load(`${confDir}/lars_web.conf`)).string("web", "user");
+}
+
 /** Starts service `task` with `conf`; its log lines are shown with a prefix. */
 async function startService(
   serviceArgv: ServiceArgv,
   task: string,
   conf: string,
   ready: RegExp,
+  env: Record<string, string>,
 ): Promise<Running> {
   const argv = await serviceArgv(task, conf);
-  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(argv[0], argv.slice(1), {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let resolveWhere!: (where: string) => void;
   let rejectWhere!: (err: Error) => void;
   const where = new Promise<string>((resolve, reject) => {
@@ -145,7 +169,7 @@ async function seed(confDir: string): Promise<string> {
   try {
     if ((await store.listRoutes()).length === 0) {
       for (const [modid, cmdid, ip, port] of SAMPLE_ROUTES) {
-        await store.addHost(modid, cmdid, ipToInt(ip), port);
+        await store.addHost(modid, cmdid, ipToInt(ip), port, "demo");
       }
       console.log(`demo: added ${SAMPLE_ROUTES.length} sample hosts to ${redactUrl(url)}`);
     } else {
@@ -189,6 +213,7 @@ export async function runDemo(
     options: {
       "conf-dir": { type: "string", default: "conf" },
       seconds: { type: "string" },
+      traffic: { type: "string", default: "20" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -202,6 +227,11 @@ export async function runDemo(
     console.error(`demo: --seconds must be a positive number\n${USAGE}`);
     return 2;
   }
+  const traffic = Number(values.traffic);
+  if (!Number.isInteger(traffic) || traffic < 0) {
+    console.error(`demo: --traffic must be an integer >= 0\n${USAGE}`);
+    return 2;
+  }
   const url = await seed(confDir);
   const running: Running[] = [];
   const stopAll = async () => {
@@ -210,11 +240,14 @@ export async function runDemo(
     return clean.every(Boolean) ? 0 : 1;
   };
   const where: string[] = [];
+  const password = demoPassword();
   try {
     // One after another, so each finds the one it talks to already listening.
     for (const service of SERVICES) {
       const conf = await withAdmin(confDir, service.file, adminDir);
-      const r = await startService(serviceArgv, service.task, conf, service.ready);
+      const r = await startService(serviceArgv, service.task, conf, service.ready, {
+        LARS_WEB_PASSWORD: password,
+      });
       running.push(r);
       where.push(await r.where);
     }
@@ -241,28 +274,49 @@ demo: Lars is running
   DNS service      tcp ${where[0]}
   report service   tcp ${where[1]}
   agent            udp ${where[2]}
+  web admin        ${where[3]}  (user ${await webUser(confDir)}, password ${password})
   store            ${redactUrl(url)}
   admin endpoints  ${running.map((r) => `${r.task} ${r.admin}`).join("  ")}
                    (/metrics /healthz /readyz; the agent's /hosts shows every host's state)
+
+Open the web admin and add a host to module 2/1: the agent serves it within a second, and
+${
+    traffic > 0
+      ? `the demo's ${traffic} calls/s per module`
+      : "calls (run the simulator below)"
+  } show on the
+module's status page.
 
 Try, in another terminal:
   ${tool} gethost 1 1
   ${tool} getroute 1 2
   ${tool} route add 2 1 10.0.2.2 9202    # watch DNS push it to the agent
   ${tool} simulator 1 1 --err-rate 5 --count 2000
+  ${tool} simulator 2 1 --count 5000
   ${tool} qps --clients 2 --seconds 5
   ${tool} status --admin ${running[2].admin.replace("http://", "")}   # hosts, live
   curl ${running[2].admin}/hosts
 
 Ctrl-C stops everything.`);
 
+  const stopTraffic = new AbortController();
+  const trafficDone = traffic === 0 ? Promise.resolve(0) : runDemoTraffic({
+    target,
+    storeUrl: url,
+    callsPerModule: traffic,
+    signal: stopTraffic.signal,
+  }).catch((err) => {
+    console.error(`demo: background traffic stopped: ${(err as Error).message}`);
+    return 0;
+  });
   let stopped: (code: number) => void;
   const done = new Promise<number>((resolve) => (stopped = resolve));
   let stopping = false;
   const onSignal = () => {
     if (stopping) return;
     stopping = true;
-    stopAll().then(stopped);
+    stopTraffic.abort();
+    trafficDone.then(stopAll).then(stopped);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

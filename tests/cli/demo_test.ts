@@ -3,12 +3,14 @@ import assert from "node:assert/strict";
 import { freeUdpPortTriple } from "../support/agent_probe.ts";
 import { GroupProcess } from "../support/group.ts";
 import { repoTempDir, runTask, writeRepoFile } from "../support/process.ts";
+import { openReportStore } from "../../store/url.ts";
 
-/** Writes the three demo configs on free ports into `dir`; returns the ports. */
-async function writeConfigs(dir: string): Promise<{ dns: number; agent: number }> {
+/** Writes the four demo configs on free ports into `dir`; returns the ports. */
+async function writeConfigs(dir: string): Promise<{ dns: number; agent: number; web: number }> {
   const dns = freeTcpPort();
   const reporter = freeTcpPort();
   const agent = freeUdpPortTriple();
+  const web = freeTcpPort();
   const store = `[store]\nurl = sqlite:${dir}/lars.db\n`;
   await writeRepoFile(`${dir}/lars_dns.conf`, `[reactor]\nport = ${dns}\n${store}`);
   await writeRepoFile(`${dir}/lars_reporter.conf`, `[reactor]\nport = ${reporter}\n${store}`);
@@ -17,14 +19,18 @@ async function writeConfigs(dir: string): Promise<{ dns: number; agent: number }
     `[reporter]\nip = 127.0.0.1\nport = ${reporter}\n[dnsserver]\nip = 127.0.0.1\nport = ${dns}\n` +
       `[agent]\nport = ${agent}\ncache_dir = ${dir}/cache\n`,
   );
-  return { dns, agent };
+  await writeRepoFile(
+    `${dir}/lars_web.conf`,
+    `[web]\nport = ${web}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
+  );
+  return { dns, agent, web };
 }
 
-Deno.test("demo - starts DNS, reporter and agent, balances the sample module, stops cleanly", async () => {
+Deno.test("demo - starts DNS, reporter, agent and web admin, balances the sample module, stops cleanly", async () => {
   const dir = await repoTempDir("demo_");
   try {
-    const { dns, agent } = await writeConfigs(dir.path);
-    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "2"]);
+    const { dns, agent, web } = await writeConfigs(dir.path);
+    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "5"]);
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
     assert.match(out, /demo: added 6 sample hosts/);
@@ -36,12 +42,26 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       out,
       new RegExp(`agent\\s+udp 127\\.0\\.0\\.1:${agent},${agent + 1},${agent + 2}`),
     );
+    const login = out.match(
+      new RegExp(
+        `web admin\\s+http://127\\.0\\.0\\.1:${web}/ {2}\\(user admin, password (\\S+)\\)`,
+      ),
+    );
+    assert.ok(login, out);
+    assert.match(out, /\[web\] .*INFO web: stopped/);
     assert.match(
       out,
       /admin endpoints {2}dns http:\/\/127\.0\.0\.1:\d+ {2}reporter http:\/\/127\.0\.0\.1:\d+ {2}agent http:\/\/127\.0\.0\.1:\d+/,
     );
     assert.match(out, /deno task lars status --admin 127\.0\.0\.1:\d+/);
     assert.match(out, /demo: stopped cleanly/);
+    // The background traffic called module 2/1 too (the simulator only calls 1/1).
+    const reports = await openReportStore(`sqlite:${dir.path}/lars.db`);
+    try {
+      assert.ok((await reports.listStatus({ modid: 2, cmdid: 1 })).length > 0, out);
+    } finally {
+      await reports.close();
+    }
     assert.match(out, /\[dns\] .*INFO dns: stopped/);
     assert.match(out, /\[agent\] .*INFO agent: stopped/);
   } finally {
@@ -60,7 +80,7 @@ Deno.test("demo - one Ctrl-C to the whole process group stops every service clea
     const status = await demo.exited();
     assert.equal(status.code, 0, demo.log);
     assert.match(demo.log, /demo: stopped cleanly/);
-    for (const name of ["dns", "reporter", "agent"]) {
+    for (const name of ["dns", "reporter", "agent", "web"]) {
       assert.match(demo.log, new RegExp(`\\[${name}\\] .*INFO ${name}: stopped\\n`));
     }
     assert.doesNotMatch(demo.log, /exiting now|did not stop cleanly/);

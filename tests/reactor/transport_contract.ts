@@ -303,4 +303,23 @@ export function transportContract(subject: TransportUnderTest): void {
     const again = await transport.serveHttp(server.addr, () => new Response("again"));
     await again.close();
   });
+
+  test("http passes several Set-Cookie headers through unchanged", async () => {
+    const server = await transport.serveHttp({ hostname: LOOPBACK, port: 0 }, () => {
+      const headers = new Headers();
+      headers.append("set-cookie", "a=1; HttpOnly; SameSite=Strict; Path=/");
+      headers.append("set-cookie", "b=2");
+      return new Response(null, { status: 204, headers });
+    });
+    try {
+      const res = await fetch(`http://${LOOPBACK}:${server.addr.port}/`);
+      assert.equal(res.status, 204);
+      assert.deepEqual(res.headers.getSetCookie(), [
+        "a=1; HttpOnly; SameSite=Strict; Path=/",
+        "b=2",
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
 }

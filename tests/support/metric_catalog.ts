@@ -15,6 +15,10 @@ import { denoTransport } from "../../reactor/transport_deno.ts";
 import { ReportService } from "../../reporter/report_service.ts";
 import { reporterAdmin } from "../../reporter/reporter_admin.ts";
 import { createReportStore, createRouteStore } from "../../store/url.ts";
+import { plainPassword } from "../../web/auth.ts";
+import { webAdmin } from "../../web/web_admin.ts";
+import { WebService } from "../../web/web_service.ts";
+import { createLogger } from "../../reactor/log.ts";
 
 /** One exported metric. */
 export interface CatalogEntry {
@@ -35,7 +39,7 @@ function entries(registry: MetricsRegistry) {
   });
 }
 
-/** The metrics of dns, reporter and agent, by name. */
+/** The metrics of dns, reporter, agent and web, by name. */
 export async function metricCatalog(dir: string): Promise<Map<string, CatalogEntry>> {
   const catalog = new Map<string, CatalogEntry>();
   const add = (service: string, registry: MetricsRegistry) => {
@@ -62,6 +66,21 @@ export async function metricCatalog(dir: string): Promise<Map<string, CatalogEnt
     );
     const agent = new AgentService({ settings, transport: denoTransport, caller: 1 });
     add("agent", agentAdmin(agent).registry);
+
+    const web = new WebService({
+      settings: {
+        hostname: "127.0.0.1",
+        port: 0,
+        storeUrl: `sqlite:${dir}/web.db`,
+        users: new Map([["a", await plainPassword("catalog-password")]]),
+        sessionTtl: 60,
+        loginLimit: 5,
+      },
+      transport: denoTransport,
+      log: createLogger("web"),
+    });
+    add("web", webAdmin(web).registry);
+    await web.stop();
   } finally {
     await routeStore.close();
     await reportStore.close();
