@@ -81,6 +81,8 @@ async function runPermissions(args: ParsedArgs, rest: string[]): Promise<number>
   const { argv } = await serviceCommand(rest[0], config, {
     root: stringFlag(args, "root"),
     deno: stringFlag(args, "deno"),
+    // Secrets need not be set to print the command.
+    missingEnv: "placeholder",
   });
   console.log(shellLine(argv));
   return 0;

@@ -42,6 +42,10 @@ function configArg(args: string[]): { file: string | undefined; rest: string[] }
 /** The command that runs service `name` (or the `lars` tool) with `args`, or an exit status. */
 async function commandFor(name: string, args: string[]): Promise<string[] | number> {
   const { file, rest } = configArg(args);
+  if (name === "lars" && Object.hasOwn(SERVICES, args[0] ?? "")) {
+    // `deno task lars web --config F`: the same as `deno task web --config F`.
+    return commandFor(args[0], args.slice(1));
+  }
   if (name === "lars") {
     return (await toolCommand(file === undefined ? rest : [...rest, "--config", file])).argv;
   }

@@ -42,12 +42,16 @@ export interface ServiceCommandOptions {
   deno?: string;
   /** Working directory the service runs in; relative paths in the config resolve there. @default cwd */
   cwd?: string;
-  /**
-   * Reads environment variables the config names. A missing one is read as
-   * empty (a password), which only fails for values that must not be empty.
-   * @default process.env
-   */
+  /** Reads environment variables the config names. @default process.env */
   env?: (name: string) => string | undefined;
+  /**
+   * What a variable the config names but `env` lacks reads as: `"error"`
+   * stops with the ConfigError the service itself would give (the launcher);
+   * `"placeholder"` reads `unset-NAME`, so a command can be printed without
+   * the secrets (`lars permissions`, the systemd units).
+   * @default "error"
+   */
+  missingEnv?: "error" | "placeholder";
 }
 
 /** A service's `deno run` command line, as argv. */
@@ -113,7 +117,10 @@ export async function serviceCommand(
   const root = options.root ?? PROJECT_ROOT;
   const cwd = options.cwd ?? process.cwd();
   const readEnv = options.env ?? ((n: string) => process.env[n]);
-  const config = await Config.load(configFile, { env: (n) => readEnv(n) ?? "" });
+  const placeholder = options.missingEnv === "placeholder";
+  const config = await Config.load(configFile, {
+    env: (n) => readEnv(n) ?? (placeholder ? `unset-${n}` : undefined),
+  });
   const settings = await definition.readSettings(config);
   const access = serviceAccess(definition, settings, config);
   const flags = permissionFlags(access, [configFile], config.envNames(), root, cwd);

@@ -9,4 +9,9 @@
 import { serviceCommand } from "../cli/permissions.ts";
 import { runDemo } from "./demo_run.ts";
 
-Deno.exit(await runDemo(Deno.args, async (name, conf) => (await serviceCommand(name, conf)).argv));
+Deno.exit(
+  await runDemo(Deno.args, async (name, conf, env) => {
+    const withEnv = (n: string) => env[n] ?? Deno.env.get(n);
+    return (await serviceCommand(name, conf, { env: withEnv })).argv;
+  }),
+);

@@ -65,8 +65,15 @@ const SERVICES = [
   { task: "web", file: "lars_web.conf", ready: /INFO web: listening on (http:\/\/[\d.]+:\d+\/)/ },
 ] as const;
 
-/** The command line that runs service `name` with config file `conf`. */
-export type ServiceArgv = (name: string, conf: string) => Promise<string[]>;
+/**
+ * The command line that runs service `name` with config file `conf`, in an
+ * environment with `env` added.
+ */
+export type ServiceArgv = (
+  name: string,
+  conf: string,
+  env: Record<string, string>,
+) => Promise<string[]>;
 
 interface Running {
   task: string;
@@ -112,7 +119,7 @@ async function startService(
   ready: RegExp,
   env: Record<string, string>,
 ): Promise<Running> {
-  const argv = await serviceArgv(task, conf);
+  const argv = await serviceArgv(task, conf, env);
   const child = spawn(argv[0], argv.slice(1), {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },

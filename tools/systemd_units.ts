@@ -92,6 +92,7 @@ export async function units(): Promise<{ name: string; text: string }[]> {
       deno: INSTALL.deno,
       cwd: "/var/lib/lars",
       env: () => undefined,
+      missingEnv: "placeholder",
     });
     const line = shellLine(argv).replaceAll(`${ROOT}deploy/etc/lars/`, `${INSTALL.etc}/`);
     out.push({ name: unit.unit, text: unitText(unit, line) });

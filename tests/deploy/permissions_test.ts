@@ -12,7 +12,13 @@ async function withConfig(text: string, fn: (path: string) => Promise<void>): Pr
   }
 }
 
-const options = { root: "/opt/lars", deno: "deno", cwd: "/srv/lars", env: () => undefined };
+const options = {
+  root: "/opt/lars",
+  deno: "deno",
+  cwd: "/srv/lars",
+  env: () => undefined,
+  missingEnv: "placeholder" as const,
+};
 
 Deno.test("permissions - remote MySQL with ${VAR} in the URL, [admin], reporter workers", async () => {
   await withConfig(
