@@ -37,6 +37,7 @@ export const UNITS = [
     conf: "lars_lb_agent.conf",
     what: "load-balance agent",
   },
+  { service: "web", unit: "lars-web.service", conf: "lars_web.conf", what: "web admin" },
 ] as const;
 
 /** The text of one unit, given its `ExecStart` command line. */

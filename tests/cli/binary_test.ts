@@ -150,10 +150,19 @@ Deno.test({
       ) {
         await Deno.copyFile(`${dir}/${from}.conf`, `${dir}/${to}.conf`);
       }
+      await Deno.writeTextFile(
+        `${dir}/lars_web.conf`,
+        `[web]\nport = ${freeTcpPort()}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
+      );
       const demo = await run(binary, "/", ["demo", "--conf-dir", dir, "--seconds", "1"]);
       assert.equal(demo.code, 0, demo.stdout + demo.stderr);
       assert.match(demo.stdout, /demo: using the routes already in/);
       assert.match(demo.stdout, /^ {2}lars gethost 1 1$/m);
+      assert.match(
+        demo.stdout,
+        /web admin\s+http:\/\/127\.0\.0\.1:\d+\/ {2}\(user admin, password/,
+      );
+      assert.match(demo.stdout, /\[web\] .*INFO web: stopped/);
       assert.match(demo.stdout, /demo: stopped cleanly/);
     } finally {
       for (const p of running) await p.kill();
