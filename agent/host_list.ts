@@ -5,6 +5,7 @@
  * @module
  */
 import type { HostInfo } from "../proto/mod.ts";
+import { HostHealth } from "./host_health.ts";
 
 /** Read-only view of one host's counters and state, as the balancer keeps them. */
 export interface HostStats {
@@ -52,6 +53,8 @@ export class HostState implements HostStats {
   prev: HostState | null = null;
   /** Next host in its ring; `null` while in no ring. */
   next: HostState | null = null;
+  /** Weight, repeat ejections, probe pacing, slow start (our rules). */
+  readonly health: HostHealth = new HostHealth();
 
   /** A host with zero counters, in no ring; call {@linkcode setIdle} next. */
   constructor(readonly ip: number, readonly port: number) {

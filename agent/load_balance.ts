@@ -9,12 +9,15 @@
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
 import { HostRing, HostState, type HostStats } from "./host_list.ts";
+import { ejectionAllowance, type HostHealthView, hostWeight, outSeconds } from "./host_health.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
 
 export type { HostStats } from "./host_list.ts";
+export type { HostHealthView } from "./host_health.ts";
 export {
   DEFAULT_LOAD_BALANCE_OPTIONS,
   type LoadBalanceOptions,
+  ORIGINAL_RULES,
   resolveLoadBalanceOptions,
 } from "./load_balance_options.ts";
 
@@ -44,6 +47,18 @@ function _hostKey(ip: number, port: number): HostKey {
   const unsignedIp = ip >>> 0;
   if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
   return `${unsignedIp}:${port}`;
+}
+
+/** Repeat ejections counted at most (the out time is capped well before). */
+const MAX_STRIKES = 30;
+
+/**
+ * How bad an overloaded host is, for the ejection cap: its error ratio since
+ * it was ejected once it has had a few calls, else the ratio that ejected it.
+ */
+function _badness(host: HostState): number {
+  const calls = host.rsucc + host.rerr;
+  return calls >= 10 ? host.rerr / calls : host.health.badness;
 }
 
 /** `part / total`, or 0 when `total` is 0. */
@@ -79,6 +94,12 @@ export class LoadBalance {
   #status: LoadBalanceStatus = "pulling";
   #lastUpdate = 0;
   #dirty = false;
+  /** Overloaded hosts kept in rotation by the ejection cap (panic). */
+  #pardoned = 0;
+  /** Hosts whose weight is not 1. */
+  #weighted = 0;
+  /** Hosts in slow start. */
+  #ramping = 0;
 
   /**
    * An empty balancer in state `"pulling"` (the original creates one when it
@@ -110,6 +131,14 @@ export class LoadBalance {
   /** Picks counted since the last probe of an overloaded host. */
   get accessCount(): number {
     return this.#accessCount;
+  }
+
+  /**
+   * True when more hosts are overloaded than `maxEjectionPercent` allows out
+   * of rotation: the least-bad of them are kept in.
+   */
+  get panic(): boolean {
+    return this.#pardoned > 0;
   }
 
   /** Number of hosts. */
@@ -148,29 +177,39 @@ export class LoadBalance {
   }
 
   /**
-   * Picks a host (the original's `choice_one_host`). With idle hosts, takes the
-   * idle list's head, except every `probeNum + 1`-th pick while some host is
-   * overloaded, which probes the overload list's head. With no idle host, answers
-   * `RET_OVERLOAD` `probeNum` times, then probes. The taken host moves to its
-   * list's tail.
+   * Picks a host (the original's `choice_one_host`). The hosts in rotation are
+   * the idle ones plus, in panic, the pardoned overloaded ones. With hosts in
+   * rotation, takes the next of them, except every `probeNum + 1`-th pick
+   * while some host is due for a probe, which probes the first due host of the
+   * overload list. With none in rotation, answers `RET_OVERLOAD` `probeNum`
+   * times, then probes. A taken host moves to its list's tail.
+   *
+   * With equal weights, no slow start and no panic, "next" is the idle list's
+   * head; otherwise smooth weighted round robin over weight times slow-start
+   * share.
+   *
+   * @param now Unix time in seconds; without it the time-based rules (probe
+   * pacing, repeat ejections, slow start) are skipped for this pick
    */
-  choose(): ChooseResult {
+  choose(now: number = Number.POSITIVE_INFINITY): ChooseResult {
     if (this.#hosts.size === 0) return NO_HOST;
-    if (this.#idle.isEmpty()) {
+    const probe = this.#overloaded.size > this.#pardoned ? this.#dueProbe(now) : undefined;
+    if (this.#idle.isEmpty() && this.#pardoned === 0) {
+      if (probe === undefined) return OVERLOADED;
       if (this.#accessCount < this.options.probeNum) {
         this.#accessCount++;
         return OVERLOADED;
       }
       this.#accessCount = 0;
-      return this.#take(this.#overloaded);
+      return this.#probe(probe);
     }
-    if (this.#overloaded.isEmpty()) return this.#take(this.#idle);
+    if (probe === undefined) return this.#pickInRotation(now);
     if (this.#accessCount >= this.options.probeNum) {
       this.#accessCount = 0;
-      return this.#take(this.#overloaded);
+      return this.#probe(probe);
     }
     this.#accessCount++;
-    return this.#take(this.#idle);
+    return this.#pickInRotation(now);
   }
 
   /**
@@ -192,6 +231,7 @@ export class LoadBalance {
     const succeeded = retcode === RetCode.SUCC;
     if (succeeded) host.countSuccess();
     else host.countFailure();
+    if (host.overload && !succeeded) host.health.probeAt = now + this.#probeGap(host);
 
     if (!host.overload && !succeeded) {
       if (this.#failedTooOften(host)) return this.#moveToOverloaded(host, now);
@@ -216,15 +256,25 @@ export class LoadBalance {
       if (wanted.has(key)) continue;
       this.#ringOf(host).remove(host);
       this.#hosts.delete(key);
+      if (host.health.pardoned) this.#pardoned--;
+      this.#stopRamp(host);
     }
+    const rampNewHosts = this.#hosts.size > 0 && this.options.slowStart > 0;
+    this.#weighted = 0;
     for (const [key, info] of wanted) {
-      if (this.#hosts.has(key)) continue;
-      const host = new HostState(info.ip >>> 0, info.port);
-      host.setIdle(this.options.initSuccCnt, now);
-      host.overloadTs = now;
-      this.#hosts.set(key, host);
-      this.#idle.push(host);
+      let host = this.#hosts.get(key);
+      if (host === undefined) {
+        host = new HostState(info.ip >>> 0, info.port);
+        host.setIdle(this.options.initSuccCnt, now);
+        host.overloadTs = now;
+        this.#hosts.set(key, host);
+        this.#idle.push(host);
+        if (rampNewHosts) this.#startRamp(host, now);
+      }
+      host.health.weight = hostWeight(info.weight);
+      if (host.health.weight !== 1) this.#weighted++;
     }
+    this.#rebalancePanic();
     this.#lastUpdate = now;
     this.#status = "new";
   }
@@ -247,6 +297,14 @@ export class LoadBalance {
   /** A copy of one host's counters and state, or `undefined` for an unknown host. */
   hostStats(ip: number, port: number): HostStats | undefined {
     return this.#hosts.get(_hostKey(ip, port))?.stats();
+  }
+
+  /**
+   * A copy of one host's state under our rules (weight, repeat ejections,
+   * probe pacing, slow start, panic pardon), or `undefined` for an unknown host.
+   */
+  hostHealth(ip: number, port: number): HostHealthView | undefined {
+    return this.#hosts.get(_hostKey(ip, port))?.health.view();
   }
 
   /**
@@ -278,6 +336,98 @@ export class LoadBalance {
     return { code: RetCode.SUCC, host: ring.rotate().info };
   }
 
+  /** The first host of the overload list that is not pardoned and may be probed at `now`. */
+  #dueProbe(now: number): HostState | undefined {
+    for (const host of this.#overloaded) {
+      const { pardoned, probeAt } = host.health;
+      if (!pardoned && now >= probeAt) return host;
+    }
+    return undefined;
+  }
+
+  /** Seconds between probes of `host`: `probeInterval * 2^strikes`, capped. */
+  #probeGap(host: HostState): number {
+    const { probeInterval, maxOverloadTimeout } = this.options;
+    const gap = probeInterval * 2 ** host.health.strikes;
+    return host.health.strikes === 0
+      ? gap
+      : Math.min(gap, Math.max(maxOverloadTimeout, probeInterval));
+  }
+
+  #probe(host: HostState): ChooseResult {
+    this.#overloaded.remove(host);
+    this.#overloaded.push(host);
+    return { code: RetCode.SUCC, host: host.info };
+  }
+
+  #pickInRotation(now: number): ChooseResult {
+    if (this.#pardoned === 0 && this.#weighted === 0 && !this.#rampingAt(now)) {
+      return this.#take(this.#idle);
+    }
+    return this.#pickWeighted(now);
+  }
+
+  /** Smooth weighted round robin (nginx's) over the hosts in rotation. */
+  #pickWeighted(now: number): ChooseResult {
+    const { slowStart } = this.options;
+    let best: HostState | undefined;
+    let total = 0;
+    const visit = (host: HostState) => {
+      const health = host.health;
+      const weight = health.weight * health.rampFactor(now, slowStart);
+      health.current += weight;
+      total += weight;
+      if (best === undefined || health.current > best.health.current) best = host;
+    };
+    for (const host of this.#idle) visit(host);
+    if (this.#pardoned > 0) {
+      for (const host of this.#overloaded) if (host.health.pardoned) visit(host);
+    }
+    const picked = best as HostState;
+    picked.health.current -= total;
+    return { code: RetCode.SUCC, host: picked.info };
+  }
+
+  /** Whether some host is still in slow start at `now`; ends finished ramps. */
+  #rampingAt(now: number): boolean {
+    if (this.#ramping === 0 || !Number.isFinite(now)) return false;
+    const { slowStart } = this.options;
+    for (const host of this.#idle) {
+      if (!Number.isNaN(host.health.rampFrom) && host.health.rampFactor(now, slowStart) === 1) {
+        this.#stopRamp(host);
+      }
+    }
+    return this.#ramping > 0;
+  }
+
+  #startRamp(host: HostState, now: number): void {
+    if (Number.isNaN(host.health.rampFrom)) this.#ramping++;
+    host.health.rampFrom = now;
+  }
+
+  #stopRamp(host: HostState): void {
+    if (Number.isNaN(host.health.rampFrom)) return;
+    host.health.rampFrom = Number.NaN;
+    this.#ramping--;
+  }
+
+  /**
+   * Applies the ejection cap: when more hosts are overloaded than
+   * `maxEjectionPercent` allows, the least-bad of them (lowest error ratio)
+   * are pardoned, that is kept in rotation.
+   */
+  #rebalancePanic(): void {
+    const allowed = ejectionAllowance(this.#hosts.size, this.options.maxEjectionPercent);
+    const excess = Math.max(0, this.#overloaded.size - allowed);
+    if (excess === 0 && this.#pardoned === 0) return;
+    const ranked = Array.from(this.#overloaded).sort((a, b) => _badness(a) - _badness(b));
+    ranked.forEach((host, i) => {
+      host.health.pardoned = i < excess;
+      if (host.health.pardoned) host.health.current = 0;
+    });
+    this.#pardoned = excess;
+  }
+
   #ringOf(host: HostState): HostRing {
     return host.overload ? this.#overloaded : this.#idle;
   }
@@ -307,20 +457,40 @@ export class LoadBalance {
   }
 
   #checkOverloadTimeout(host: HostState, now: number): void {
-    if (now - host.overloadTs >= this.options.overloadTimeout) this.#moveToIdle(host, now);
+    if (now - host.overloadTs < this.options.overloadTimeout) return;
+    if (now >= host.health.outUntil) this.#moveToIdle(host, now);
   }
 
   #moveToOverloaded(host: HostState, now: number): true {
+    const { overloadTimeout, maxOverloadTimeout } = this.options;
+    const health = host.health;
+    const calls = host.rsucc + host.rerr;
+    health.badness = calls > 0 ? host.rerr / calls : 1;
+    const repeat = maxOverloadTimeout > overloadTimeout &&
+      now - health.returnedTs < maxOverloadTimeout;
+    health.strikes = repeat ? Math.min(health.strikes + 1, MAX_STRIKES) : 0;
+    health.outUntil = now + outSeconds(health.strikes, overloadTimeout, maxOverloadTimeout);
+    health.probeAt = now + this.#probeGap(host);
+    this.#stopRamp(host);
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
+    this.#rebalancePanic();
     return true;
   }
 
   #moveToIdle(host: HostState, now: number): true {
     this.#overloaded.remove(host);
+    if (host.health.pardoned) {
+      host.health.pardoned = false;
+      this.#pardoned--;
+    }
     host.setIdle(this.options.initSuccCnt, now);
+    host.health.returnedTs = now;
+    host.health.current = 0;
+    if (this.options.slowStart > 0) this.#startRamp(host, now);
     this.#idle.push(host);
+    this.#rebalancePanic();
     return true;
   }
 }

@@ -20,6 +20,11 @@ export interface HostInfo {
   ip: number;
   /** TCP/UDP port. */
   port: number;
+  /**
+   * Relative share of picks (field 3, our addition; absent means 1). The
+   * original's agents and DNS skip it as an unknown field.
+   */
+  weight?: number;
 }
 
 /** Which hosts serve `(modid, cmdid)`; also the body of API_GetRouteRequest. */

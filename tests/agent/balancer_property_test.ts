@@ -6,7 +6,11 @@
  * Reproduce a failure with `LARS_PROPERTY_SEED=<seed> deno test --allow-all tests/agent/`.
  */
 import assert from "node:assert/strict";
-import type { LoadBalance, LoadBalanceOptions } from "../../agent/load_balance.ts";
+import {
+  type LoadBalance,
+  type LoadBalanceOptions,
+  ORIGINAL_RULES,
+} from "../../agent/load_balance.ts";
 import { RouteTable } from "../../agent/route_table.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
 
@@ -77,6 +81,7 @@ function randomOptions(random: Random): Partial<LoadBalanceOptions> {
     idleTimeout: randomInt(random, 0, 10),
     overloadTimeout: randomInt(random, 0, 10),
     updateTimeout: randomInt(random, 1, 20),
+    ...ORIGINAL_RULES,
   };
 }
 
