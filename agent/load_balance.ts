@@ -9,7 +9,8 @@
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
 import { HostRing, HostState, type HostStats } from "./host_list.ts";
-import { ejectionAllowance, type HostHealthView, hostWeight, outSeconds } from "./host_health.ts";
+import { BalanceRules } from "./balance_rules.ts";
+import type { HostHealthView } from "./host_health.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
 
 export type { HostStats } from "./host_list.ts";
@@ -49,18 +50,6 @@ function _hostKey(ip: number, port: number): HostKey {
   return `${unsignedIp}:${port}`;
 }
 
-/** Repeat ejections counted at most (the out time is capped well before). */
-const MAX_STRIKES = 30;
-
-/**
- * How bad an overloaded host is, for the ejection cap: its error ratio since
- * it was ejected once it has had a few calls, else the ratio that ejected it.
- */
-function _badness(host: HostState): number {
-  const calls = host.rsucc + host.rerr;
-  return calls >= 10 ? host.rerr / calls : host.health.badness;
-}
-
 /** `part / total`, or 0 when `total` is 0. */
 function _ratio(part: number, total: number): number {
   return total === 0 ? 0 : part / total;
@@ -94,12 +83,8 @@ export class LoadBalance {
   #status: LoadBalanceStatus = "pulling";
   #lastUpdate = 0;
   #dirty = false;
-  /** Overloaded hosts kept in rotation by the ejection cap (panic). */
-  #pardoned = 0;
-  /** Hosts whose weight is not 1. */
-  #weighted = 0;
-  /** Hosts in slow start. */
-  #ramping = 0;
+  /** Our rules beyond the original's (ejection cap, probe pacing, slow start, weights). */
+  readonly #rules: BalanceRules;
 
   /**
    * An empty balancer in state `"pulling"` (the original creates one when it
@@ -111,6 +96,7 @@ export class LoadBalance {
     this.modid = modid;
     this.cmdid = cmdid;
     this.options = resolveLoadBalanceOptions(options);
+    this.#rules = new BalanceRules(this.options);
   }
 
   /** Route state: `"pulling"` while a pull to DNS is in flight. */
@@ -138,7 +124,7 @@ export class LoadBalance {
    * of rotation: the least-bad of them are kept in.
    */
   get panic(): boolean {
-    return this.#pardoned > 0;
+    return this.#rules.pardoned > 0;
   }
 
   /** Number of hosts. */
@@ -193,8 +179,8 @@ export class LoadBalance {
    */
   choose(now: number = Number.POSITIVE_INFINITY): ChooseResult {
     if (this.#hosts.size === 0) return NO_HOST;
-    const probe = this.#overloaded.size > this.#pardoned ? this.#dueProbe(now) : undefined;
-    if (this.#idle.isEmpty() && this.#pardoned === 0) {
+    const probe = this.#rules.dueProbe(this.#overloaded, now);
+    if (this.#idle.isEmpty() && this.#rules.pardoned === 0) {
       if (probe === undefined) return OVERLOADED;
       if (this.#accessCount < this.options.probeNum) {
         this.#accessCount++;
@@ -231,7 +217,7 @@ export class LoadBalance {
     const succeeded = retcode === RetCode.SUCC;
     if (succeeded) host.countSuccess();
     else host.countFailure();
-    if (host.overload && !succeeded) host.health.probeAt = now + this.#probeGap(host);
+    if (host.overload && !succeeded) this.#rules.failedWhileOverloaded(host, now);
 
     if (!host.overload && !succeeded) {
       if (this.#failedTooOften(host)) return this.#moveToOverloaded(host, now);
@@ -256,25 +242,24 @@ export class LoadBalance {
       if (wanted.has(key)) continue;
       this.#ringOf(host).remove(host);
       this.#hosts.delete(key);
-      if (host.health.pardoned) this.#pardoned--;
-      this.#stopRamp(host);
+      this.#rules.removed(host);
     }
-    const rampNewHosts = this.#hosts.size > 0 && this.options.slowStart > 0;
-    this.#weighted = 0;
+    const loaded = this.#hosts.size > 0;
+    const routed = [];
     for (const [key, info] of wanted) {
       let host = this.#hosts.get(key);
+      const joinsLoadedRoute = host === undefined && loaded;
       if (host === undefined) {
         host = new HostState(info.ip >>> 0, info.port);
         host.setIdle(this.options.initSuccCnt, now);
         host.overloadTs = now;
         this.#hosts.set(key, host);
         this.#idle.push(host);
-        if (rampNewHosts) this.#startRamp(host, now);
       }
-      host.health.weight = hostWeight(info.weight);
-      if (host.health.weight !== 1) this.#weighted++;
+      routed.push({ host, info, joinsLoadedRoute });
     }
-    this.#rebalancePanic();
+    this.#rules.routed(routed, now);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#lastUpdate = now;
     this.#status = "new";
   }
@@ -336,24 +321,6 @@ export class LoadBalance {
     return { code: RetCode.SUCC, host: ring.rotate().info };
   }
 
-  /** The first host of the overload list that is not pardoned and may be probed at `now`. */
-  #dueProbe(now: number): HostState | undefined {
-    for (const host of this.#overloaded) {
-      const { pardoned, probeAt } = host.health;
-      if (!pardoned && now >= probeAt) return host;
-    }
-    return undefined;
-  }
-
-  /** Seconds between probes of `host`: `probeInterval * 2^strikes`, capped. */
-  #probeGap(host: HostState): number {
-    const { probeInterval, maxOverloadTimeout } = this.options;
-    const gap = probeInterval * 2 ** host.health.strikes;
-    return host.health.strikes === 0
-      ? gap
-      : Math.min(gap, Math.max(maxOverloadTimeout, probeInterval));
-  }
-
   #probe(host: HostState): ChooseResult {
     this.#overloaded.remove(host);
     this.#overloaded.push(host);
@@ -361,71 +328,9 @@ export class LoadBalance {
   }
 
   #pickInRotation(now: number): ChooseResult {
-    if (this.#pardoned === 0 && this.#weighted === 0 && !this.#rampingAt(now)) {
-      return this.#take(this.#idle);
-    }
-    return this.#pickWeighted(now);
-  }
-
-  /** Smooth weighted round robin (nginx's) over the hosts in rotation. */
-  #pickWeighted(now: number): ChooseResult {
-    const { slowStart } = this.options;
-    let best: HostState | undefined;
-    let total = 0;
-    const visit = (host: HostState) => {
-      const health = host.health;
-      const weight = health.weight * health.rampFactor(now, slowStart);
-      health.current += weight;
-      total += weight;
-      if (best === undefined || health.current > best.health.current) best = host;
-    };
-    for (const host of this.#idle) visit(host);
-    if (this.#pardoned > 0) {
-      for (const host of this.#overloaded) if (host.health.pardoned) visit(host);
-    }
-    const picked = best as HostState;
-    picked.health.current -= total;
-    return { code: RetCode.SUCC, host: picked.info };
-  }
-
-  /** Whether some host is still in slow start at `now`; ends finished ramps. */
-  #rampingAt(now: number): boolean {
-    if (this.#ramping === 0 || !Number.isFinite(now)) return false;
-    const { slowStart } = this.options;
-    for (const host of this.#idle) {
-      if (!Number.isNaN(host.health.rampFrom) && host.health.rampFactor(now, slowStart) === 1) {
-        this.#stopRamp(host);
-      }
-    }
-    return this.#ramping > 0;
-  }
-
-  #startRamp(host: HostState, now: number): void {
-    if (Number.isNaN(host.health.rampFrom)) this.#ramping++;
-    host.health.rampFrom = now;
-  }
-
-  #stopRamp(host: HostState): void {
-    if (Number.isNaN(host.health.rampFrom)) return;
-    host.health.rampFrom = Number.NaN;
-    this.#ramping--;
-  }
-
-  /**
-   * Applies the ejection cap: when more hosts are overloaded than
-   * `maxEjectionPercent` allows, the least-bad of them (lowest error ratio)
-   * are pardoned, that is kept in rotation.
-   */
-  #rebalancePanic(): void {
-    const allowed = ejectionAllowance(this.#hosts.size, this.options.maxEjectionPercent);
-    const excess = Math.max(0, this.#overloaded.size - allowed);
-    if (excess === 0 && this.#pardoned === 0) return;
-    const ranked = Array.from(this.#overloaded).sort((a, b) => _badness(a) - _badness(b));
-    ranked.forEach((host, i) => {
-      host.health.pardoned = i < excess;
-      if (host.health.pardoned) host.health.current = 0;
-    });
-    this.#pardoned = excess;
+    if (this.#rules.isPlain(this.#idle, now)) return this.#take(this.#idle);
+    const host = this.#rules.pickWeighted(this.#idle, this.#overloaded, now);
+    return { code: RetCode.SUCC, host: host.info };
   }
 
   #ringOf(host: HostState): HostRing {
@@ -458,39 +363,24 @@ export class LoadBalance {
 
   #checkOverloadTimeout(host: HostState, now: number): void {
     if (now - host.overloadTs < this.options.overloadTimeout) return;
-    if (now >= host.health.outUntil) this.#moveToIdle(host, now);
+    if (this.#rules.mayTimeOut(host, now)) this.#moveToIdle(host, now);
   }
 
   #moveToOverloaded(host: HostState, now: number): true {
-    const { overloadTimeout, maxOverloadTimeout } = this.options;
-    const health = host.health;
-    const calls = host.rsucc + host.rerr;
-    health.badness = calls > 0 ? host.rerr / calls : 1;
-    const repeat = maxOverloadTimeout > overloadTimeout &&
-      now - health.returnedTs < maxOverloadTimeout;
-    health.strikes = repeat ? Math.min(health.strikes + 1, MAX_STRIKES) : 0;
-    health.outUntil = now + outSeconds(health.strikes, overloadTimeout, maxOverloadTimeout);
-    health.probeAt = now + this.#probeGap(host);
-    this.#stopRamp(host);
+    this.#rules.ejecting(host, now);
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
-    this.#rebalancePanic();
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     return true;
   }
 
   #moveToIdle(host: HostState, now: number): true {
     this.#overloaded.remove(host);
-    if (host.health.pardoned) {
-      host.health.pardoned = false;
-      this.#pardoned--;
-    }
     host.setIdle(this.options.initSuccCnt, now);
-    host.health.returnedTs = now;
-    host.health.current = 0;
-    if (this.options.slowStart > 0) this.#startRamp(host, now);
+    this.#rules.returned(host, now);
     this.#idle.push(host);
-    this.#rebalancePanic();
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     return true;
   }
 }
