@@ -2,7 +2,7 @@
  * The DNS service: answers GetRouteRequest from its in-memory route table,
  * subscribes the asking connection to the module, and every second checks
  * `RouteVersion`; on a change it reloads the table, swaps it in and pushes
- * the changed modules to their subscribers (LARS.md, "DNS service behaviour").
+ * the changed modules to their subscribers (docs/schema.md, "Routes").
  *
  * Unlike the original, a database that is down at start or later is retried
  * with backoff while the last good table keeps serving.
@@ -12,7 +12,7 @@
 import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
-import { errorText, fmt } from "../reactor/framed_connection.ts";
+import { addrText, errorText } from "../reactor/text.ts";
 import { createLogger, type Logger } from "../reactor/log.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
@@ -155,7 +155,7 @@ export class DnsService {
     if (signal.aborted) return null;
     const addr = this.server.listen();
     this.#log.info(
-      `listening on ${fmt(addr)}: ${this.#table.moduleCount} modules, ` +
+      `listening on ${addrText(addr)}: ${this.#table.moduleCount} modules, ` +
         `${this.#table.hostCount} hosts, version ${this.#version}`,
     );
     this.#loop = this.#pollLoop();
