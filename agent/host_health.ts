@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
 
 /** Share a host starts its slow start with. */
 export const SLOW_START_FLOOR = 0.1;
@@ -79,11 +80,8 @@ export function ejectionAllowance(size: number, maxEjectionPercent: number): num
   return Math.floor(size * maxEjectionPercent / 100);
 }
 
-/** Largest weight a host may have; larger values from the wire are clamped. */
-export const MAX_WEIGHT = 10_000;
-
-/** A route's weight as the balancer uses it: absent, 0 or negative is 1; at most {@linkcode MAX_WEIGHT}. */
+/** A route's weight as the balancer uses it: absent, 0 or negative is 1; at most `MAX_HOST_WEIGHT`. */
 export function hostWeight(weight: number | undefined): number {
   if (weight === undefined || !Number.isFinite(weight) || weight < 1) return 1;
-  return Math.min(Math.floor(weight), MAX_WEIGHT);
+  return Math.min(Math.floor(weight), MAX_HOST_WEIGHT);
 }

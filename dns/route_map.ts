@@ -31,7 +31,13 @@ export class RouteMap {
       const key = moduleKey(row.modid, row.cmdid);
       let list = hosts.get(key);
       if (!list) hosts.set(key, list = []);
-      list.push({ ip: row.ip, port: row.port });
+      list.push(
+        row.weight === undefined ? { ip: row.ip, port: row.port } : {
+          ip: row.ip,
+          port: row.port,
+          weight: row.weight,
+        },
+      );
     }
     this.#hosts = hosts;
     this.hostCount = rows.length;

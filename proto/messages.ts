@@ -21,11 +21,15 @@ export interface HostInfo {
   /** TCP/UDP port. */
   port: number;
   /**
-   * Relative share of picks (field 3, our addition; absent means 1). The
-   * original's agents and DNS skip it as an unknown field.
+   * Relative share of picks (field 3, our addition; absent or 0 means 1, so a
+   * decoder leaves it out when 0). The original's agents skip it as an unknown
+   * field, and our agents take 1 when the original's DNS does not send it.
    */
   weight?: number;
 }
+
+/** Largest {@linkcode HostInfo.weight} a route may give a host; agents clamp larger ones. */
+export const MAX_HOST_WEIGHT = 10_000;
 
 /** Which hosts serve `(modid, cmdid)`; also the body of API_GetRouteRequest. */
 export interface GetRouteRequest {
@@ -160,15 +164,20 @@ function readFields(
 function encodeHostInfoTo(w: WriterT, h: HostInfo): void {
   int32Field(w, 1, h.ip | 0);
   int32Field(w, 2, h.port);
+  if (h.weight !== undefined) int32Field(w, 3, h.weight);
 }
 
 function decodeHostInfoFrom(r: ReaderT, length?: number): HostInfo {
   const h: HostInfo = { ip: 0, port: 0 };
   readFields(r, length, (no, wt) => {
-    if (no !== 1 && no !== 2) return false;
+    if (no !== 1 && no !== 2 && no !== 3) return false;
     if (wt !== VARINT) throw badWireType("HostInfo", no, wt);
     if (no === 1) h.ip = r.int32() >>> 0;
-    else h.port = r.int32();
+    else if (no === 2) h.port = r.int32();
+    else {
+      const weight = r.int32();
+      if (weight !== 0) h.weight = weight;
+    }
     return true;
   });
   return h;

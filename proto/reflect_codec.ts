@@ -29,6 +29,9 @@ type Plain = Record<string, unknown>;
 /** Fields holding IPv4 values: unsigned in our types, int32 on the wire. */
 const IP_FIELDS = new Set(["ip", "caller"]);
 
+/** Our optional additions: left out of our objects when 0 (absent on the wire). */
+const OPTIONAL_FIELDS = new Set(["weight"]);
+
 /** Our object -> protobufjs input: signed addresses, zero scalars left out (as C++ does). */
 function toWire(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toWire);
@@ -47,7 +50,7 @@ function fromWire(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   const out: Plain = {};
   for (const [k, v] of Object.entries(value as Plain)) {
-    if (v === null) continue;
+    if (v === null || (v === 0 && OPTIONAL_FIELDS.has(k))) continue;
     out[k] = IP_FIELDS.has(k) && typeof v === "number" ? v >>> 0 : fromWire(v);
   }
   return out;

@@ -24,6 +24,7 @@
  */
 
 export type {
+  AddHostArgs,
   AddHostResult,
   AuditAction,
   AuditRow,

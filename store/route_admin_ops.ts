@@ -37,6 +37,7 @@ import {
   type ModuleKey,
   readVersion,
   ROUTE_COLUMNS,
+  ROUTE_READ_COLUMNS,
   routeRowOf,
 } from "./route_ops.ts";
 import type {
@@ -78,7 +79,7 @@ function _anyOf(size: number, match: string): string {
 function* _moduleRoutes(keys: readonly ModuleKey[]): Steps<RouteRow[]> {
   const rows = (yield* queryChunked(
     keys,
-    (size) => `SELECT ${ROUTE_COLUMNS} FROM RouteData WHERE ${_anyOf(size, _MODULE_MATCH)}`,
+    (size) => `SELECT ${ROUTE_READ_COLUMNS} FROM RouteData WHERE ${_anyOf(size, _MODULE_MATCH)}`,
     _pushKeys,
     OR_CHUNK_SIZES,
   )).map(routeRowOf);
@@ -171,7 +172,7 @@ export const listRoutes = defineOperation<[filter: RouteFilter & Partial<Page>],
   },
   *steps(_dialect, filter) {
     const { where, params } = whereOf({ modid: filter.modid, cmdid: filter.cmdid });
-    let sql = `SELECT ${ROUTE_COLUMNS} FROM RouteData${where} ORDER BY ${ROUTE_COLUMNS}`;
+    let sql = `SELECT ${ROUTE_READ_COLUMNS} FROM RouteData${where} ORDER BY ${ROUTE_COLUMNS}`;
     if (filter.limit !== undefined || filter.offset !== undefined) {
       sql += " LIMIT ? OFFSET ?";
       params.push(filter.limit ?? 2 ** 31 - 1, filter.offset ?? 0);

@@ -35,6 +35,7 @@ import {
 } from "./route_ops.ts";
 import { SqliteDriver, type SqliteStoreOptions } from "./sqlite.ts";
 import type {
+  AddHostArgs,
   AddHostResult,
   AuditRow,
   HostArgs,
@@ -108,7 +109,7 @@ export class DriverRouteStore implements RouteStore {
   }
 
   /** Adds a host; see `RouteStore.addHost`. */
-  addHost(...args: HostArgs): Promise<AddHostResult> {
+  addHost(...args: AddHostArgs): Promise<AddHostResult> {
     return this.#driver.perform(addHost, ...args);
   }
 

@@ -16,6 +16,8 @@ export interface RouteRow {
   ip: number;
   /** Host port (`serverport`). */
   port: number;
+  /** Share of picks (`weight`, our column; absent means 1). */
+  weight?: number;
 }
 
 /** A module that changed at a route version: a row of `RouteChange`. */
@@ -106,6 +108,16 @@ export interface ImportOptions {
 /** Arguments of `addHost` and `removeHost`. */
 export type HostArgs = [modid: number, cmdid: number, ip: number, port: number, actor?: string];
 
+/** Arguments of `addHost`: the host, who adds it, and its weight (default 1, `1..10000`). */
+export type AddHostArgs = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  actor?: string,
+  weight?: number,
+];
+
 /** Arguments of `updateHost`: the host, where it moves, who moves it. */
 export type UpdateHostArgs = [
   modid: number,
@@ -189,15 +201,10 @@ export interface RouteStore {
    * Adds a host to a module. Writes `RouteData`, a `RouteChange` row, the new
    * `RouteVersion` (`max(now in seconds, previous + 1)`) and a `RouteAudit`
    * row in one transaction. A host that is already present is a no-op with
-   * `added: false`. `actor` says who (a web user, or `cli:<os user>`).
+   * `added: false`. `actor` says who (a web user, or `cli:<os user>`);
+   * `weight` is the host's share of picks (default 1).
    */
-  addHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    actor?: string,
-  ): Promise<AddHostResult>;
+  addHost(...args: AddHostArgs): Promise<AddHostResult>;
   /** Removes a host from a module, like `addHost`; an absent host gives `removed: false`. */
   removeHost(
     modid: number,

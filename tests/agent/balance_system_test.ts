@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ipToInt, RetCode } from "../../proto/mod.ts";
 import { waitFor } from "../support/net.ts";
+import { runTask } from "../support/process.ts";
 import { AgentSystem } from "./agent_system.ts";
 
 const A = { ip: ipToInt("10.0.0.1"), port: 8001 };
@@ -64,6 +65,68 @@ Deno.test("balance system - max_ejection_percent 100 restores the original's RET
     // probe_num = 10: ten refusals, then a probe, twice.
     const overloads = codes.filter((c) => c === RetCode.OVERLOAD).length;
     assert.equal(overloads, 20, `answers: ${codes.join(" ")}`);
+  } finally {
+    await sys.close();
+  }
+});
+
+/** Counts `n` picks of the module by host. */
+async function tally(sys: AgentSystem, modid: number, cmdid: number, n: number) {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const r = await sys.probe.getHost(modid, cmdid);
+    assert.equal(r.retcode, RetCode.SUCC);
+    counts.set(key(r.host), (counts.get(key(r.host)) ?? 0) + 1);
+  }
+  return counts;
+}
+
+Deno.test("balance system - lars route add --weight reaches the agent through DNS and its cache", async () => {
+  const sys = await AgentSystem.start();
+  try {
+    const add = (host: typeof A, ...extra: string[]) =>
+      runTask("lars", [
+        "route",
+        "add",
+        "21",
+        "1",
+        host === A ? "10.0.0.1" : "10.0.0.2",
+        String(host.port),
+        ...extra,
+        "--store",
+        sys.storeUrl,
+      ]);
+    const weighted = await add(A, "--weight", "3");
+    assert.equal(weighted.code, 0, weighted.stderr);
+    assert.match(weighted.stdout, /added 10\.0\.0\.1:8001 with weight 3 to 21\/1/);
+    assert.equal((await add(B)).code, 0);
+    const list = await runTask("lars", ["route", "list", "21", "--store", sys.storeUrl]);
+    assert.match(list.stdout, /^21\t1\t10\.0\.0\.1\t8001\t3$/m);
+    assert.match(list.stdout, /^21\t1\t10\.0\.0\.2\t8002\t1$/m);
+    const bad = await add(B, "--weight", "0");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--weight must be 1\.\.10000, got "0"/);
+
+    const deadline = Date.now() + 10_000;
+    while ((await sys.probe.getHost(21, 1)).retcode !== RetCode.SUCC) {
+      if (Date.now() > deadline) throw new Error("route of 21/1 did not arrive");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Smooth weighted round robin: any 40 picks hold exactly ten 3:1 cycles.
+    assert.deepEqual(await tally(sys, 21, 1, 40), new Map([[key(A), 30], [key(B), 10]]));
+
+    // The route cache keeps the weight: an agent restarted while DNS is down still weighs.
+    let cache = await runTask("lars", ["cache", "--config", sys.configPath]);
+    for (let i = 0; i < 50 && !/10\.0\.0\.2/.test(cache.stdout); i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the cache write is debounced
+      cache = await runTask("lars", ["cache", "--config", sys.configPath]);
+    }
+    await sys.stopAgent();
+    await sys.stopDns();
+    await sys.startAgent();
+    assert.match(sys.agent!.log, /serving 1 routes from cache/);
+    assert.deepEqual(await tally(sys, 21, 1, 40), new Map([[key(A), 30], [key(B), 10]]));
+    await sys.startDns();
   } finally {
     await sys.close();
   }

@@ -11,6 +11,7 @@ import {
   openRouteStore,
   type ReportStore,
   type RouteChangeRow,
+  type RouteRow,
   type RouteStore,
   type StatusRow,
   StoreError,
@@ -139,6 +140,26 @@ export function registerStoreContract(backend: ContractBackend): void {
       assert.equal(await routes.version(), first.version);
       assert.equal((await routes.loadRoutes()).length, 1);
       assert.equal((await routes.changesUpTo(Number.MAX_SAFE_INTEGER)).length, 1);
+    });
+  });
+
+  test("weights: addHost stores one, every read carries it, 1 is left out", async () => {
+    await withStores(async (routes) => {
+      await routes.addHost(5, 6, IP_LOW, 8080, "test", 3);
+      await routes.addHost(5, 6, IP_HIGH, 8081, "test");
+      await routes.addHost(5, 6, IP_HIGH, 8082, undefined, 1);
+      const expected = [
+        { modid: 5, cmdid: 6, ip: IP_LOW, port: 8080, weight: 3 },
+        { modid: 5, cmdid: 6, ip: IP_HIGH, port: 8081 },
+        { modid: 5, cmdid: 6, ip: IP_HIGH, port: 8082 },
+      ];
+      assert.deepEqual(await routes.listRoutes(), expected);
+      assert.deepEqual(await routes.loadModuleRoutes([{ modid: 5, cmdid: 6 }]), expected);
+      const byPort = (a: RouteRow, b: RouteRow) => a.port - b.port;
+      assert.deepEqual((await routes.loadRoutes()).sort(byPort), expected);
+      for (const bad of [0, -1, 1.5, 10_001, Number.NaN]) {
+        await assert.rejects(() => routes.addHost(5, 6, IP_LOW, 9000, "test", bad), RangeError);
+      }
     });
   });
 
