@@ -117,6 +117,19 @@ export class BalanceRules {
     this.#stopRamp(host);
   }
 
+  /**
+   * `host`, not yet called by this agent, starts in probing state at `now`
+   * because the fleet sees it overloaded: probed at once, no repeat counted.
+   */
+  hinted(host: HostState, now: number): void {
+    const health = host.health;
+    health.badness = 1;
+    health.strikes = 0;
+    health.outUntil = now;
+    health.probeAt = now;
+    this.#stopRamp(host);
+  }
+
   /** `host` came back from overload at `now`: leaves panic, starts slow start. */
   returned(host: HostState, now: number): void {
     this.#unpardon(host);

@@ -26,6 +26,8 @@ export interface HostHealthView {
   readonly rampFrom: number;
   /** Overloaded, yet kept in rotation because the module is in panic. */
   readonly pardoned: boolean;
+  /** Whether this agent has had a report of a call to the host. */
+  readonly called: boolean;
 }
 
 /** Mutable health state of one host; lives on its `HostState`. */
@@ -37,6 +39,7 @@ export class HostHealth implements HostHealthView {
   returnedTs = -Infinity;
   rampFrom = Number.NaN;
   pardoned = false;
+  called = false;
   /** Smooth weighted round robin: the running current weight. */
   current = 0;
   /** Error ratio of the window in which the host was last ejected. */
@@ -55,8 +58,8 @@ export class HostHealth implements HostHealthView {
 
   /** A detached copy. */
   view(): HostHealthView {
-    const { weight, strikes, outUntil, probeAt, returnedTs, rampFrom, pardoned } = this;
-    return { weight, strikes, outUntil, probeAt, returnedTs, rampFrom, pardoned };
+    const { weight, strikes, outUntil, probeAt, returnedTs, rampFrom, pardoned, called } = this;
+    return { weight, strikes, outUntil, probeAt, returnedTs, rampFrom, pardoned, called };
   }
 }
 

@@ -206,6 +206,7 @@ export class LoadBalance {
     const succeeded = retcode === RetCode.SUCC;
     if (succeeded) host.countSuccess();
     else host.countFailure();
+    host.health.called = true;
     if (host.overload && !succeeded) this.#rules.failedWhileOverloaded(host, now);
 
     if (!host.overload && !succeeded) {
@@ -222,7 +223,10 @@ export class LoadBalance {
    * Replaces the route with `hosts` (a non-empty DNS answer): new hosts join the
    * idle list's tail with fresh counters and `idleTs = overloadTs = now`; hosts
    * no longer listed leave whichever list they are in; known hosts keep their
-   * state. Then `lastUpdate = now` and the state is `"new"`.
+   * state. Then `lastUpdate = now` and the state is `"new"`. Ours: weights
+   * apply, a host joining a loaded route starts its slow start, and a host
+   * with `fleetOverload` that this agent has not called yet starts in the
+   * overload list (probing state) instead of idle.
    */
   update(hosts: readonly HostInfo[], now: number): void {
     const wanted = new Map<HostKey, HostInfo>();
@@ -248,6 +252,11 @@ export class LoadBalance {
       routed.push({ host, info, joinsLoadedRoute });
     }
     this.#rules.routed(routed, now);
+    for (const { host, info } of routed) {
+      if (info.fleetOverload && !host.overload && !host.health.called) {
+        this.#startProbing(host, now);
+      }
+    }
     this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#lastUpdate = now;
     this.#status = "new";
@@ -362,6 +371,14 @@ export class LoadBalance {
     this.#overloaded.push(host);
     this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     return true;
+  }
+
+  /** A host the fleet sees overloaded, not yet called here: into the overload list, probed first. */
+  #startProbing(host: HostState, now: number): void {
+    this.#rules.hinted(host, now);
+    this.#idle.remove(host);
+    host.setOverload(this.options.initErrCnt, now);
+    this.#overloaded.push(host);
   }
 
   #moveToIdle(host: HostState, now: number): true {

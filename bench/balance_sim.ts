@@ -35,7 +35,7 @@ console.log(
 const rows: { name: string; original: RunResult; ours: RunResult }[] = [];
 for (const scenario of SCENARIOS) {
   const original = runScenario(scenario, ORIGINAL_RULES, seed);
-  const ours = runScenario(scenario, {}, seed);
+  const ours = runScenario(scenario, {}, seed, true);
   rows.push({ name: scenario.name, original, ours });
 }
 console.log(resultsTable(rows));
@@ -52,7 +52,7 @@ if (values.sweep) {
       sweepTable(
         key,
         settings,
-        (value) => SCENARIOS.map((scenario) => runScenario(scenario, { [key]: value }, seed)),
+        (value) => SCENARIOS.map((scenario) => runScenario(scenario, { [key]: value }, seed, true)),
       ),
     );
   }

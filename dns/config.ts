@@ -6,6 +6,7 @@
  */
 import type { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
+import { DEFAULT_FLEET_HEALTH as F, type FleetHealthOptions } from "./fleet_health.ts";
 
 /** Settings of the DNS service. */
 export interface DnsSettings {
@@ -17,6 +18,8 @@ export interface DnsSettings {
   maxConn: number;
   /** Store URL (`[store] url`, else built from `[mysql]`). */
   storeUrl: string;
+  /** Fleet verdicts sent with routes (`[dns] fleet_health`, `fleet_*`); false when off. */
+  fleet: FleetHealthOptions | false;
 }
 
 /**
@@ -30,5 +33,18 @@ export function readDnsSettings(config: Config): DnsSettings {
     port: config.port("reactor", "port", 7778),
     maxConn: config.int("reactor", "maxConn", 1024, { min: 1 }),
     storeUrl: storeUrlFromConfig(config),
+    fleet: config.bool("dns", "fleet_health", true)
+      ? {
+        windowSeconds: config.number("dns", "fleet_window", F.windowSeconds, { min: 1 }),
+        overloadShare: config.number("dns", "fleet_overload_share", F.overloadShare, {
+          min: 0,
+          max: 1,
+        }),
+        minCallers: config.int("dns", "fleet_min_callers", F.minCallers, { min: 1 }),
+        intervalMs: 1000 * config.number("dns", "fleet_interval", F.intervalMs / 1000, {
+          min: 0.1,
+        }),
+      }
+      : false,
   };
 }

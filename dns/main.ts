@@ -46,6 +46,7 @@ const service = new DnsService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  fleet: settings.fleet,
   log,
 });
 stopOnSignals(log, async () => {

@@ -26,6 +26,12 @@ export interface HostInfo {
    * field, and our agents take 1 when the original's DNS does not send it.
    */
   weight?: number;
+  /**
+   * The fleet's verdict (field 4, our addition): true when enough of the
+   * agents calling this host reported it overloaded lately. An agent that has
+   * not called the host yet starts it in probing state. Absent means false.
+   */
+  fleetOverload?: boolean;
 }
 
 /** Largest {@linkcode HostInfo.weight} a route may give a host; agents clamp larger ones. */
@@ -165,19 +171,20 @@ function encodeHostInfoTo(w: WriterT, h: HostInfo): void {
   int32Field(w, 1, h.ip | 0);
   int32Field(w, 2, h.port);
   if (h.weight !== undefined) int32Field(w, 3, h.weight);
+  if (h.fleetOverload) w.uint32(tag(4, VARINT)).bool(true);
 }
 
 function decodeHostInfoFrom(r: ReaderT, length?: number): HostInfo {
   const h: HostInfo = { ip: 0, port: 0 };
   readFields(r, length, (no, wt) => {
-    if (no !== 1 && no !== 2 && no !== 3) return false;
+    if (no < 1 || no > 4) return false;
     if (wt !== VARINT) throw badWireType("HostInfo", no, wt);
     if (no === 1) h.ip = r.int32() >>> 0;
     else if (no === 2) h.port = r.int32();
-    else {
+    else if (no === 3) {
       const weight = r.int32();
       if (weight !== 0) h.weight = weight;
-    }
+    } else if (r.bool()) h.fleetOverload = true;
     return true;
   });
   return h;

@@ -29,6 +29,7 @@ export type {
   AuditAction,
   AuditRow,
   CommandName,
+  FleetHostRow,
   HistoryFilter,
   HistoryRow,
   HostArgs,

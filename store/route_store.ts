@@ -33,11 +33,13 @@ import {
   removeModule,
   updateHost,
 } from "./route_ops.ts";
+import { fleetHosts } from "./report_ops.ts";
 import { SqliteDriver, type SqliteStoreOptions } from "./sqlite.ts";
 import type {
   AddHostArgs,
   AddHostResult,
   AuditRow,
+  FleetHostRow,
   HostArgs,
   ImportOptions,
   ImportResult,
@@ -106,6 +108,11 @@ export class DriverRouteStore implements RouteStore {
   /** The change log, newest first. */
   listChanges(page: Page): Promise<{ total: number; changes: RouteChangeRow[] }> {
     return this.#driver.perform(listChanges, page);
+  }
+
+  /** The fleet's view of every host; see `RouteStore.fleetHosts`. */
+  fleetHosts(since: number): Promise<FleetHostRow[]> {
+    return this.#driver.perform(fleetHosts, since);
   }
 
   /** Adds a host; see `RouteStore.addHost`. */

@@ -198,6 +198,13 @@ export interface RouteStore {
   /** The change log, newest first, and how many rows it holds. */
   listChanges(page: Page): Promise<{ total: number; changes: RouteChangeRow[] }>;
   /**
+   * The fleet's view of every host from the reporter's `ServerCallStatus`
+   * (in the same database): per host, the callers that reported at or after
+   * `since` (Unix seconds) and how many of them had it overloaded.
+   * @throws {StoreError} when the table is missing (no reporter writes here)
+   */
+  fleetHosts(since: number): Promise<FleetHostRow[]>;
+  /**
    * Adds a host to a module. Writes `RouteData`, a `RouteChange` row, the new
    * `RouteVersion` (`max(now in seconds, previous + 1)`) and a `RouteAudit`
    * row in one transaction. A host that is already present is a no-op with
@@ -256,6 +263,22 @@ export interface RouteStore {
   listAudit(page: Page): Promise<{ total: number; entries: AuditRow[] }>;
   /** Releases the connection(s); the store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** How many callers of one host reported lately, and how many of them saw it overloaded. */
+export interface FleetHostRow {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+  /** Host IPv4 address, unsigned. */
+  ip: number;
+  /** Host port. */
+  port: number;
+  /** Callers (agents) with a `ServerCallStatus` row for the host since the asked time. */
+  callers: number;
+  /** Of them, those whose last report had the host overloaded. */
+  overloaded: number;
 }
 
 /** Latest call statistics of one host as seen by one caller: a `ServerCallStatus` row. */

@@ -9,7 +9,16 @@
 import { LoadBalance, type LoadBalanceOptions } from "../../agent/load_balance.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
 import { mulberry32 } from "../../tests/support/random.ts";
-import { AGENTS, callFails, CALLS_PER_AGENT, HostLoad, type Scenario } from "./model.ts";
+import {
+  AGENTS,
+  callFails,
+  CALLS_PER_AGENT,
+  FLEET_MIN_CALLERS,
+  FLEET_SHARE,
+  FRESH_WINDOW,
+  HostLoad,
+  type Scenario,
+} from "./model.ts";
 
 /** Width of one metrics bucket, in seconds. */
 export const BUCKET_SECONDS = 0.5;
@@ -38,6 +47,8 @@ export interface RunResult {
   readonly timeToBack: number;
   /** Share of all calls during the fault that went to the watched host. */
   readonly badHostShare: number;
+  /** Share of failed calls in the fresh agents' first `FRESH_WINDOW` seconds; NaN without any. */
+  readonly freshFailedShare: number;
   /** The watched host's share of calls per bucket, divided by its fair share. */
   readonly watchedSeries: readonly number[];
   /** Share of failed calls per bucket. */
@@ -52,12 +63,16 @@ export function simHost(index: number, weight = 1): HostInfo {
 
 /**
  * Runs `scenario` with every agent's balancer built from `options`, seeded by
- * `seed`. The same seed gives the same result.
+ * `seed`. The same seed gives the same result. With `fleetHints`, a fresh
+ * agent's first route carries the fleet verdict the DNS service would send:
+ * a host is marked when at least `FLEET_SHARE` of the agents already calling
+ * (and at least `FLEET_MIN_CALLERS`) have it overloaded.
  */
 export function runScenario(
   scenario: Scenario,
   options: Partial<LoadBalanceOptions>,
   seed: number,
+  fleetHints = false,
 ): RunResult {
   const random = mulberry32(seed);
   const weightOf = (i: number) => scenario.weight?.(i) ?? 1;
@@ -67,13 +82,29 @@ export function runScenario(
   const maxHosts = Math.max(scenario.hosts, ...changes.map((c) => c.hosts));
   let routeSize = scenario.hosts;
 
-  const agents = Array.from({ length: AGENTS }, () => {
+  const fresh = scenario.freshAgents;
+  const firstFresh = AGENTS - (fresh?.count ?? 0);
+  const joined = Array.from({ length: AGENTS }, (_, a) => a < firstFresh);
+  const agents = Array.from({ length: AGENTS }, (_, a) => {
     const lb = new LoadBalance(1, 1, options);
-    lb.update(routeOf(routeSize), T0);
+    if (joined[a]) lb.update(routeOf(routeSize), T0);
     return lb;
   });
+  /** The route a fresh agent gets, with the fleet's verdict when `fleetHints`. */
+  const freshRoute = () =>
+    routeOf(routeSize).map((host) => {
+      if (!fleetHints) return host;
+      const callers = agents.filter((_, a) => joined[a]);
+      const bad = callers.filter((lb) => lb.hostStats(host.ip, host.port)?.overload).length;
+      const verdict = bad >= FLEET_MIN_CALLERS && bad >= FLEET_SHARE * callers.length;
+      return verdict ? { ...host, fleetOverload: true } : host;
+    });
   const loads = Array.from({ length: maxHosts }, () => new HostLoad());
-  const next = agents.map(() => -Math.log(1 - random()) / CALLS_PER_AGENT);
+  const next = agents.map((_, a) =>
+    (joined[a] ? 0 : fresh!.at) - Math.log(1 - random()) / CALLS_PER_AGENT
+  );
+  let freshCalls = 0;
+  let freshFailed = 0;
 
   const buckets = Math.ceil(scenario.seconds / BUCKET_SECONDS);
   const total = new Float64Array(buckets);
@@ -110,20 +141,38 @@ export function runScenario(
     fairShare[bucket] += _fairShare(scenario, weightOf, routeSize);
     const now = T0 + t;
     const lb = agents[agent];
+    if (!joined[agent]) {
+      lb.update(freshRoute(), now);
+      joined[agent] = true;
+    }
+    const inFreshWindow = agent >= firstFresh && t < fresh!.at + FRESH_WINDOW;
+    if (inFreshWindow) freshCalls++;
     const picked = lb.choose(now);
     if (picked.code !== RetCode.SUCC) {
       failed[bucket]++;
       overloads++;
+      if (inFreshWindow) freshFailed++;
       continue;
     }
     const index = picked.host.ip - 0x0A000001;
     if (index === scenario.watched) watched[bucket]++;
     const fails = callFails(scenario.condition(index, t), loads[index].add(t), random);
     if (fails) failed[bucket]++;
+    if (fails && inFreshWindow) freshFailed++;
     lb.report(picked.host.ip, picked.host.port, fails ? RetCode.SYSTEM_ERROR : RetCode.SUCC, now);
   }
   sampleUntil(buckets);
-  return _summarize(scenario, { total, failed, watched, fairShare, out }, overloads);
+  return {
+    // Out and back times: over the agents that were calling when the fault began.
+    ..._summarize(scenario, {
+      total,
+      failed,
+      watched,
+      fairShare,
+      out: out.slice(0, firstFresh),
+    }, overloads),
+    freshFailedShare: freshCalls === 0 ? NaN : freshFailed / freshCalls,
+  };
 }
 
 function _fairShare(
@@ -154,7 +203,11 @@ function _median(values: number[]): number {
   return middle === Infinity ? NaN : middle;
 }
 
-function _summarize(scenario: Scenario, s: Series, overloads: number): RunResult {
+function _summarize(
+  scenario: Scenario,
+  s: Series,
+  overloads: number,
+): Omit<RunResult, "freshFailedShare"> {
   const sum = (a: Float64Array, from = 0, to = a.length) =>
     a.subarray(from, to).reduce((x, y) => x + y, 0);
   const [faultStart, faultEnd] = scenario.fault.map((t) => Math.floor(t / BUCKET_SECONDS));

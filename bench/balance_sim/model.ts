@@ -34,7 +34,16 @@ export interface Scenario {
   readonly routeChanges?: readonly { readonly at: number; readonly hosts: number }[];
   /** DNS route weight of host `index` (default 1). */
   weight?(index: number): number;
+  /** `count` of the agents start calling only at `at` seconds (fresh agents). */
+  readonly freshAgents?: { readonly at: number; readonly count: number };
 }
+
+/** Seconds of a fresh agent's first calls that the fresh-agent measure counts. */
+export const FRESH_WINDOW = 10;
+/** The fleet verdict: overloaded for at least this share of the agents calling a host... */
+export const FLEET_SHARE = 0.5;
+/** ...and at least this many of them. */
+export const FLEET_MIN_CALLERS = 2;
 
 /** Calls per second each agent makes. */
 export const CALLS_PER_AGENT = 50;

@@ -14,8 +14,8 @@ export function resultsTable(
   rows: readonly { name: string; original: RunResult; ours: RunResult }[],
 ): string {
   const lines = [
-    "| scenario | failed calls (orig → ours) | of which RET_OVERLOAD | time to take out | time to bring back | bad host's traffic |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| scenario | failed calls (orig → ours) | of which RET_OVERLOAD | time to take out | time to bring back | bad host's traffic | fresh agents' first 10 s failed |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const { name, original: o, ours: n } of rows) {
     lines.push(
@@ -24,7 +24,10 @@ export function resultsTable(
         `${sec(o.timeToOut)} → ${sec(n.timeToOut)} | ${sec(o.timeToBack)} → ${
           sec(n.timeToBack)
         } | ` +
-        `${pct(o.badHostShare)} → ${pct(n.badHostShare)} |`,
+        `${pct(o.badHostShare)} → ${pct(n.badHostShare)} | ` +
+        (Number.isNaN(o.freshFailedShare)
+          ? "- |"
+          : `${pct(o.freshFailedShare)} → ${pct(n.freshFailedShare)} |`),
     );
   }
   return lines.join("\n");

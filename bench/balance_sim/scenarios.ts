@@ -72,6 +72,16 @@ export const SCENARIOS: readonly Scenario[] = [
     condition: (i, t) => i < 6 && t >= 30 && t < 90 ? DOWN : HEALTHY,
   },
   {
+    name: "fresh-agents",
+    description: "host 0 is down from 20 s on; at 60 s ten fresh agents join the ten calling it",
+    hosts: 10,
+    seconds: 120,
+    fault: [20, 120],
+    watched: 0,
+    freshAgents: { at: 60, count: 10 },
+    condition: (i, t) => i === 0 && t >= 20 ? DOWN : HEALTHY,
+  },
+  {
     name: "host-added",
     description: "host 9 joins at 30 s with a cold cache: capacity climbs from 10% over 30 s",
     hosts: 9,

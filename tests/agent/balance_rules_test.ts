@@ -216,3 +216,31 @@ Deno.test("balance rules - overloaded weighted hosts are skipped, and time-free 
   assert.deepEqual([...counts.values()], [20, 20]);
   assert.equal(lb.choose().code, OK, "choose without a clock skips the time-based rules");
 });
+
+Deno.test("balance rules - a fleet-overloaded host this agent never called starts in probing state", () => {
+  const [a, b, c] = makeHosts(3);
+  const lb = balancer([a, { ...b, fleetOverload: true }, c], { probeNum: 4, probeInterval: 1 });
+  assert.equal(overloaded(lb, b), true, "starts in the overload list");
+  assert.equal(health(lb, b).strikes, 0);
+  // The first picks go to the others; every fifth pick probes b.
+  const picks = Array.from({ length: 10 }, () => {
+    const r = lb.choose(T0);
+    return r.code === OK ? key(r.host) : "none";
+  });
+  assert.deepEqual(picks.filter((p) => p === key(b)).length, 2);
+  // Probes that succeed bring it back (six successes against five virtual errors).
+  succeed(lb, b, T0, 6);
+  assert.equal(overloaded(lb, b), false);
+  // Once called, a later hint does not override what this agent saw itself.
+  lb.update([a, { ...b, fleetOverload: true }, { ...c, fleetOverload: true }], T0 + 1);
+  assert.equal(overloaded(lb, b), false, "b was called here: the agent's own view wins");
+  assert.equal(overloaded(lb, c), true, "c was never called here: probing");
+});
+
+Deno.test("balance rules - fleet hints on most hosts: the ejection cap still keeps some in", () => {
+  const hosts = makeHosts(4).map((h) => ({ ...h, fleetOverload: true }));
+  const lb = balancer(hosts, { maxEjectionPercent: 50 });
+  assert.equal(lb.panic, true);
+  assert.equal(lb.overloadedHosts().length, 4);
+  assert.equal(tally(lb, 20, T0).has(`code ${RetCode.OVERLOAD}`), false);
+});

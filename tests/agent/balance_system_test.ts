@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ipToInt, RetCode } from "../../proto/mod.ts";
 import { waitFor } from "../support/net.ts";
+import { openReportStore } from "../../store/url.ts";
 import { runTask } from "../support/process.ts";
 import { AgentSystem } from "./agent_system.ts";
 
@@ -128,6 +129,50 @@ Deno.test("balance system - lars route add --weight reaches the agent through DN
     assert.deepEqual(await tally(sys, 21, 1, 40), new Map([[key(A), 30], [key(B), 10]]));
     await sys.startDns();
   } finally {
+    await sys.close();
+  }
+});
+
+Deno.test("balance system - ten agents saw a host fail: a fresh agent's first calls avoid it", async () => {
+  const sys = await AgentSystem.start({
+    dnsFleet: { intervalMs: 50 },
+    loadBalance: { slow_start: 0 }, // a plain 1:1 rotation once A is back
+  });
+  const reports = await openReportStore(sys.storeUrl);
+  try {
+    // What ten agents reported (as the reporter stores it): six of them see A overloaded.
+    const now = Math.floor(Date.now() / 1000);
+    await reports.upsertStatus(Array.from({ length: 10 }, (_, i) => ({
+      modid: 31,
+      cmdid: 1,
+      ...A,
+      caller: ipToInt("10.9.0.1") + i,
+      succ: 5,
+      err: i < 6 ? 30 : 0,
+      ts: now,
+      overload: i < 6,
+    })));
+    for (const h of [A, B]) await sys.admin.addHost(31, 1, h.ip, h.port);
+    await waitFor(() => sys.dns.table.hosts(31, 1).some((h) => h.fleetOverload), "the verdict");
+    const deadline = Date.now() + 10_000;
+    let first = await sys.probe.getHost(31, 1);
+    while (first.retcode !== RetCode.SUCC) {
+      if (Date.now() > deadline) throw new Error("route of 31/1 did not arrive");
+      await new Promise((r) => setTimeout(r, 20));
+      first = await sys.probe.getHost(31, 1);
+    }
+    // The fresh agent starts A in probing state: probe_num (10) picks go to B before A's probe.
+    const picks = [key(first.host)];
+    for (let i = 0; i < 9; i++) picks.push(key((await sys.probe.getHost(31, 1)).host));
+    assert.deepEqual(picks, new Array(10).fill(key(B)), picks.join(" "));
+    assert.equal(key((await sys.probe.getHost(31, 1)).host), key(A), "then one probe of A");
+    // The probe succeeds (A is fine for this agent): a few successes bring A back.
+    for (let i = 0; i < 6; i++) sys.probe.report(31, 1, A, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await tally(sys, 31, 1, 20);
+    assert.equal(after.get(key(A)), 10, "A back in plain rotation");
+  } finally {
+    await reports.close();
     await sys.close();
   }
 });

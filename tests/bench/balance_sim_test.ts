@@ -38,3 +38,15 @@ Deno.test("balance_sim - a lost zone: the original refuses calls, the ejection c
   const svg = renderSvg([{ name: scenario.name, original, ours }], [scenario]);
   assert.match(svg, /^<svg [^>]*>.*<polyline .*<\/svg>\n$/s);
 });
+
+Deno.test("balance_sim - fresh agents with the fleet's verdict fail less in their first seconds", () => {
+  const scenario = byName("fresh-agents");
+  const without = runScenario(scenario, {}, 1, false);
+  const withHints = runScenario(scenario, {}, 1, true);
+  assert.ok(without.freshFailedShare > 0, `without: ${without.freshFailedShare}`);
+  assert.ok(
+    withHints.freshFailedShare < without.freshFailedShare * 0.75,
+    `with hints ${withHints.freshFailedShare}, without ${without.freshFailedShare}`,
+  );
+  assert.ok(Number.isNaN(runScenario(byName("hard-down"), {}, 1, true).freshFailedShare));
+});

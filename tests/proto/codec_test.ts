@@ -103,7 +103,11 @@ Deno.test("codec - HostInfo weight (field 3) is optional both ways: the original
     'syntax = "proto3"; message HostInfo { int32 ip = 1; int32 port = 2; } ' +
       "message GetRouteResponse { int32 modid = 1; int32 cmdid = 2; repeated HostInfo host = 3; }",
   ).root.lookupType("GetRouteResponse");
-  const ours = { modid: 1, cmdid: 2, host: [{ ip: 0x0A000001, port: 80, weight: 3 }] };
+  const ours = {
+    modid: 1,
+    cmdid: 2,
+    host: [{ ip: 0x0A000001, port: 80, weight: 3, fleetOverload: true }],
+  };
   const fromUs = original.toObject(original.decode(GetRouteResponseCodec.encode(ours)));
   assert.deepEqual(fromUs, { modid: 1, cmdid: 2, host: [{ ip: 0x0A000001, port: 80 }] });
   const theirs = original.encode(original.fromObject(fromUs)).finish();
@@ -141,6 +145,7 @@ Deno.test("codec - every message round-trips and agrees with reflection (random)
         ip: randomIp(random),
         port: randInt(random, 0, 65535),
         ...(random() < 0.3 ? { weight: randInt(random, 1, 10_000) } : {}),
+        ...(random() < 0.2 ? { fleetOverload: true } : {}),
       });
       const hosts = Array.from({ length: randInt(random, 0, 5) }, host);
       const modid = randomInt32(random);
