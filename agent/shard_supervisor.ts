@@ -9,12 +9,19 @@
  */
 import type { HostInfo } from "../proto/messages.ts";
 import { SHARD_COUNT, shardOf } from "../proto/shard.ts";
-import type { Logger } from "../reactor/log.ts";
+import { logFormat, type Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
 import type { WorkerChannel } from "../reactor/worker_channel.ts";
 import { WorkerPool } from "../reactor/worker_pool.ts";
 import type { AgentSettings } from "./config.ts";
-import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
+import type {
+  FromShard,
+  InspectRequest,
+  ShardInspection,
+  ShardSettings,
+  ShardStats,
+  ToShard,
+} from "./shard_protocol.ts";
 
 /** A route given back to a restarted shard. */
 export interface RestoredRoute {
@@ -56,6 +63,8 @@ export class ShardSupervisor {
   #backoff: Backoff[] = [];
   #lastRestart: number[] = [];
   #stopping = false;
+  #inspectSeq = 0;
+  #inspections = new Map<number, (index: number, inspection: ShardInspection) => void>();
 
   /** Creates the supervisor; {@linkcode start} starts the workers. */
   constructor(options: ShardSupervisorOptions) {
@@ -107,6 +116,36 @@ export class ShardSupervisor {
   }
 
   /**
+   * Asks every shard for its {@linkcode ShardInspection}; resolves within
+   * `timeoutMs` to one entry per shard, null for a shard that did not answer
+   * (restarting, or stuck).
+   */
+  inspect(request: InspectRequest, timeoutMs = 1000): Promise<(ShardInspection | null)[]> {
+    const pool = this.#pool;
+    const answers: (ShardInspection | null)[] = Array(SHARD_COUNT).fill(null);
+    if (!pool) return Promise.resolve(answers);
+    const id = ++this.#inspectSeq;
+    return new Promise((resolve) => {
+      let pending = SHARD_COUNT;
+      const done = () => {
+        clearTimeout(timer);
+        this.#inspections.delete(id);
+        resolve(answers);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#inspections.set(id, (index, inspection) => {
+        if (answers[index] === null) pending--;
+        answers[index] = inspection;
+        if (pending === 0) done();
+      });
+      for (let index = 0; index < SHARD_COUNT; index++) {
+        if (this.#starting.has(index)) continue;
+        pool.channel(index).send({ type: "inspect", id, request });
+      }
+    });
+  }
+
+  /**
    * Stops every shard; resolves to the counters of those that answered within 2 s.
    * Calling it again does nothing.
    */
@@ -145,6 +184,7 @@ export class ShardSupervisor {
       loadBalance: settings.loadBalance,
       caller,
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
+      logFormat: logFormat(),
     };
     const ready = new Promise<number>((resolve, reject) => {
       this.#starting.set(index, { resolve, reject });
@@ -157,6 +197,8 @@ export class ShardSupervisor {
           return this.#settle(index, (w) => w.reject(new Error(msg.error)));
         case "stopped":
           return this.#stopped.get(index)?.(msg.stats);
+        case "inspection":
+          return this.#inspections.get(msg.id)?.(index, msg.inspection);
         default:
           return this.#options.onMessage(msg);
       }

@@ -13,7 +13,8 @@ import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
 import { addrText, errorText } from "../reactor/text.ts";
-import { createLogger, type Logger } from "../reactor/log.ts";
+import { intToIp } from "../proto/ip.ts";
+import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
@@ -69,6 +70,26 @@ export interface DnsServiceOptions {
   log?: Logger;
 }
 
+/** A module pushed to its subscribers; see {@linkcode DnsService.addPushListener}. */
+export interface RoutePush {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+  /** Hosts in the pushed route. */
+  hosts: number;
+  /** Connections the route was written to. */
+  subscribers: number;
+  /**
+   * Seconds from the change's commit (its `RouteChange` version, a Unix time
+   * in whole seconds) to the write; `null` when the version is not a time.
+   */
+  delaySeconds: number | null;
+}
+
+/** Versions below this are not Unix times (tests and hand-made tables use small ones). */
+const MIN_TIME_VERSION = 1_000_000_000;
+
 /** Names of the DNS service's own counters. */
 export const DNS_COUNTER_NAMES = [
   "requests",
@@ -99,6 +120,9 @@ export class DnsService {
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #backoff: Backoff;
+  #pushLog: LogBudget;
+  #storeError: string | null = null;
+  #pushListeners: ((push: RoutePush) => void)[] = [];
 
   /** Creates the service; {@linkcode start} loads routes and starts listening. */
   constructor(options: DnsServiceOptions) {
@@ -106,6 +130,7 @@ export class DnsService {
     this.#log = options.log ?? createLogger("dns");
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
     this.#fleet = options.fleet === false ? null : new FleetVerdicts(options.fleet);
+    this.#pushLog = new LogBudget(this.#log, "route push lines");
     this.server = new TcpServer({
       transport: options.transport,
       hostname: options.hostname ?? "127.0.0.1",
@@ -130,6 +155,26 @@ export class DnsService {
   /** The current route table. */
   get table(): RouteMap {
     return this.#table;
+  }
+
+  /** Calls `listener` once per module pushed to at least one subscriber (for metrics). */
+  addPushListener(listener: (push: RoutePush) => void): void {
+    this.#pushListeners.push(listener);
+  }
+
+  /** True once a route table has been loaded (the service answers from it). */
+  get loaded(): boolean {
+    return this.#lastLoad > 0;
+  }
+
+  /** When the table was last loaded (ms since the epoch; 0 before the first load). */
+  get loadedAt(): number {
+    return this.#lastLoad;
+  }
+
+  /** The error of the latest database attempt, or null when it succeeded. */
+  get storeError(): string | null {
+    return this.#storeError;
   }
 
   /** Number of (connection, module) subscriptions. */
@@ -157,9 +202,11 @@ export class DnsService {
         await this.#load(version);
         await this.#options.store.deleteAllChanges();
         this.#backoff.reset();
+        this.#storeError = null;
         break;
       } catch (err) {
         this.counters.inc("dbErrors");
+        this.#storeError = errorText(err);
         const wait = this.#backoff.next();
         this.#log.warn(`cannot load routes: ${errorText(err)}; retrying in ${Math.round(wait)} ms`);
         await quietDelay(wait, signal);
@@ -192,11 +239,26 @@ export class DnsService {
       // in place and the next poll tries the whole step again.
       const rows = await store.loadRoutes();
       const changes = await store.changesUpTo(version);
+      const previous = this.#version;
       this.#swap(rows, version);
+      this.#log.info(
+        `routes reloaded: version ${previous} -> ${version}, ${this.#table.moduleCount} ` +
+          `modules, ${this.#table.hostCount} hosts, ${changes.length} changes`,
+        { version, modules: this.#table.moduleCount, hosts: this.#table.hostCount },
+      );
       this.#push(changes);
       await store.deleteChangesUpTo(version);
     } else if (Date.now() - this.#lastLoad >= (this.#options.reloadIntervalMs ?? 10_000)) {
+      const before = this.#table;
       await this.#load(version);
+      const after = this.#table;
+      if (before.moduleCount !== after.moduleCount || before.hostCount !== after.hostCount) {
+        this.#log.info(
+          `routes reloaded at version ${version}: ${after.moduleCount} modules, ` +
+            `${after.hostCount} hosts (were ${before.moduleCount} and ${before.hostCount})`,
+          { version, modules: after.moduleCount, hosts: after.hostCount },
+        );
+      }
     }
     await this.#refreshFleet();
   }
@@ -221,7 +283,8 @@ export class DnsService {
     if (changed.length === 0) return;
     this.#table = this.#buildTable(this.#rows);
     this.#log.info(`fleet health: ${fleet.size} hosts overloaded for the fleet`);
-    this.#push(changed);
+    // Version 0: not a route-table change, so no "seconds after the change" in the push log.
+    this.#push(changed.map((module) => ({ ...module, version: 0 })));
   }
 
   #buildTable(rows: readonly RouteRow[]): RouteMap {
@@ -245,22 +308,35 @@ export class DnsService {
     this.counters.inc("reloads");
   }
 
-  #push(changes: readonly { modid: number; cmdid: number }[]): void {
+  #push(changes: readonly { modid: number; cmdid: number; version: number }[]): void {
     const seen = new Set<string>();
-    for (const { modid, cmdid } of changes) {
+    // Oldest first, so the first change of a module is the one that waited longest.
+    for (const { modid, cmdid, version } of changes) {
       const key = moduleKey(modid, cmdid);
       if (seen.has(key)) continue;
       seen.add(key);
       const subscribers = this.#subs.subscribers(key);
       if (subscribers.length === 0) continue;
       const frame = this.#table.responseFrame(modid, cmdid);
+      let written = 0;
       for (const conn of subscribers) {
-        if (!conn.isClosed && conn.sendFrame(frame)) this.counters.inc("pushes");
+        if (!conn.isClosed && conn.sendFrame(frame)) written++;
       }
+      this.counters.inc("pushes", written);
       this.counters.inc("pushedModules");
-      this.#log.debug(
-        `pushed ${modid}/${cmdid} (${this.#table.hosts(modid, cmdid).length} hosts) ` +
-          `to ${subscribers.length} subscribers`,
+      const hosts = this.#table.hosts(modid, cmdid);
+      const delaySeconds = version >= MIN_TIME_VERSION
+        ? Math.max(0, Date.now() / 1000 - version)
+        : null;
+      const push = { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds };
+      for (const listener of this.#pushListeners) listener(push);
+      const shown = hosts.slice(0, 5).map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
+      const more = hosts.length > 5 ? ` and ${hosts.length - 5} more` : "";
+      this.#pushLog.info(
+        `pushed ${modid}/${cmdid} to ${written} subscribers: ` +
+          (hosts.length === 0 ? "no hosts" : `${shown}${more}`) +
+          (delaySeconds === null ? "" : `, ${delaySeconds.toFixed(1)} s after the change`),
+        { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds },
       );
     }
   }
@@ -278,9 +354,11 @@ export class DnsService {
         wait = Math.max(0, interval - (Date.now() - started));
         if (failing) this.#log.info(`database reachable again; route version ${this.#version}`);
         failing = false;
+        this.#storeError = null;
         this.#backoff.reset();
       } catch (err) {
         this.counters.inc("dbErrors");
+        this.#storeError = errorText(err);
         wait = Math.max(interval, this.#backoff.next());
         if (!failing) {
           this.#log.warn(

@@ -188,7 +188,7 @@ export class FramedConnection<Ctx = unknown> {
       case "unknown":
         this.#counters.inc("unknownMsgid");
         this.#log.warnThrottled(
-          `unknown-${msgid}`,
+          "unknown-msgid",
           `skipping frame with unknown msgid ${msgid} from ${addrText(this.remoteAddr)}`,
         );
         return;

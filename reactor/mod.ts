@@ -30,3 +30,6 @@ export * from "./counters.ts";
 export * from "./net_counters.ts";
 export * from "./log.ts";
 export * from "./text.ts";
+export * from "./admin_server.ts";
+export * from "./metrics.ts";
+export * from "./ops_settings.ts";

@@ -179,7 +179,7 @@ export class UdpEndpoint {
       case "unknown":
         this.counters.inc("unknownMsgid");
         this.#log.warnThrottled(
-          `unknown-${frame.msgid}`,
+          "unknown-msgid",
           `dropping datagram with unknown msgid ${frame.msgid} from ${addrText(from)}`,
         );
         return;

@@ -233,6 +233,24 @@ export class ReportService {
     }
   }
 
+  /**
+   * Whether the store was reachable at the last attempt (table creation, a
+   * write or a probe), and why not. With `maxAgeMs`, first probes the store
+   * when nothing was tried for that long, so an idle service notices a
+   * database that went away.
+   */
+  async storeStatus(maxAgeMs?: number): Promise<{ reachable: boolean; detail: string }> {
+    const store = this.#store;
+    if (maxAgeMs !== undefined) await store.probe(maxAgeMs);
+    if (store.isDown) {
+      const seconds = Math.round((Date.now() - store.downSince) / 1000);
+      return { reachable: false, detail: `store unreachable for ${seconds} s: ${store.lastError}` };
+    }
+    if (!store.initialized) return { reachable: false, detail: "store tables not created yet" };
+    const ago = Math.round((Date.now() - store.lastAttemptAt) / 1000);
+    return { reachable: true, detail: `store reachable ${ago} s ago` };
+  }
+
   /** Queue gauges summed over the writers. */
   queueStats(): ReportQueueStats {
     const stats: ReportQueueStats = { queued: 0, historyQueued: 0, inFlight: 0, oldestAgeMs: 0 };

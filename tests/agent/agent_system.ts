@@ -24,6 +24,8 @@ export interface SystemOptions {
   agent?: Record<string, number>;
   /** The DNS service's fleet verdict settings (default: the service's). */
   dnsFleet?: Partial<FleetHealthOptions>;
+  /** More config sections, appended to the agent's config file (e.g. `[admin]`). */
+  extraConfig?: string;
 }
 
 /** Captures what agents send to the reporter. */
@@ -81,6 +83,7 @@ export class AgentSystem {
         `[agent]\nip = 127.0.0.1\nport = ${s.agentPort}\nreport_interval = 0.2\n` +
         `cache_dir = ${s.dir.path}/cache\ncaller = 10.20.30.40` +
         Object.entries(options.agent ?? {}).map(([k, v]) => `\n${k} = ${v}`).join(""),
+        options.extraConfig ?? "",
       ].join("\n\n") + "\n",
     );
     await s.startAgent();

@@ -7,11 +7,18 @@ import { ipToInt, RetCode } from "../../proto/mod.ts";
 import { waitFor } from "../support/net.ts";
 import { openReportStore } from "../../store/url.ts";
 import { runTask } from "../support/process.ts";
+import { adminUrlIn, getJson } from "../support/admin.ts";
 import { AgentSystem } from "./agent_system.ts";
 
 const A = { ip: ipToInt("10.0.0.1"), port: 8001 };
 const B = { ip: ipToInt("10.0.0.2"), port: 8002 };
 const key = (h: { ip: number; port: number } | undefined) => `${h?.ip}:${h?.port}`;
+
+/** The part of a `/hosts` module these tests read. */
+interface ModuleJson {
+  panic: boolean;
+  hosts: { state: string; pardoned: boolean; weight: number }[];
+}
 
 /**
  * Waits until the agent hands out hosts of the module, then fails each of
@@ -42,13 +49,24 @@ async function failAll(
 }
 
 Deno.test("balance system - max_ejection_percent 50: every host failing, calls still get a host", async () => {
-  const sys = await AgentSystem.start({ loadBalance: { contin_err_limit: 3 } });
+  const sys = await AgentSystem.start({
+    loadBalance: { contin_err_limit: 3 },
+    extraConfig: "[admin]\nport = 0",
+  });
   try {
     for (const h of [A, B]) await sys.admin.addHost(11, 1, h.ip, h.port);
     await failAll(sys, 11, 1, [A, B], 3);
     const codes = [];
     for (let i = 0; i < 24; i++) codes.push((await sys.probe.getHost(11, 1)).retcode);
     assert.deepEqual(new Set(codes), new Set([RetCode.SUCC]), `answers: ${codes.join(" ")}`);
+    // The agent's /hosts says the module is in panic, and which host is kept in.
+    await sys.agent!.waitForLog(/admin endpoint on http:/);
+    const base = adminUrlIn(sys.agent!.log)!;
+    const { body } = await getJson(`${base}/hosts?modid=11&cmdid=1`);
+    const [module] = (body as { modules: ModuleJson[] }).modules;
+    assert.equal(module.panic, true);
+    assert.deepEqual(module.hosts.map((h) => h.state), ["overload", "overload"]);
+    assert.equal(module.hosts.filter((h) => h.pardoned).length, 1);
   } finally {
     await sys.close();
   }
