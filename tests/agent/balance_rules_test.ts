@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { LoadBalance, type LoadBalanceOptions, ORIGINAL_RULES } from "../../agent/load_balance.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
+import { randInt, runWithSeed, testSeeds } from "../support/random.ts";
 
 const T0 = 1_700_000_000;
 const OK = RetCode.SUCC;
@@ -243,4 +244,52 @@ Deno.test("balance rules - fleet hints on most hosts: the ejection cap still kee
   assert.equal(lb.panic, true);
   assert.equal(lb.overloadedHosts().length, 4);
   assert.equal(tally(lb, 20, T0).has(`code ${RetCode.OVERLOAD}`), false);
+});
+
+Deno.test("balance rules - property: random routes, reports and time keep the cap's invariants", () => {
+  for (const seed of testSeeds(5)) {
+    runWithSeed(seed, (random) => {
+      const pool = makeHosts(8);
+      const cap = [0, 25, 50, 75][randInt(random, 0, 3)];
+      const lb = new LoadBalance(1, 2, {
+        maxEjectionPercent: cap,
+        continErrLimit: randInt(random, 1, 4),
+        probeNum: randInt(random, 0, 5),
+        probeInterval: random() * 2,
+        slowStart: random() * 10,
+        overloadTimeout: randInt(random, 1, 20),
+        maxOverloadTimeout: randInt(random, 0, 80),
+      });
+      const route = () =>
+        pool.filter(() => random() < 0.7).map((h) => ({
+          ...h,
+          ...(random() < 0.3 ? { weight: randInt(random, 1, 5) } : {}),
+          ...(random() < 0.2 ? { fleetOverload: true } : {}),
+        }));
+      let now = T0;
+      let hosts = route();
+      if (hosts.length === 0) hosts = [pool[0]];
+      lb.update(hosts, now);
+      for (let step = 0; step < 2000; step++) {
+        const roll = random();
+        if (roll < 0.02) {
+          const next = route();
+          if (next.length > 0) lb.update(hosts = next, now);
+        } else if (roll < 0.1) {
+          now += random() * 5;
+        } else {
+          const r = lb.choose(now);
+          assert.equal(r.code, OK, `step ${step}: a cap below 100% never refuses`);
+          if (r.code !== OK) continue;
+          assert.ok(hosts.some((h) => key(h) === key(r.host)), "picked host is in the route");
+          lb.report(r.host.ip, r.host.port, random() < 0.4 ? FAIL : OK, now);
+        }
+        const overloadedCount = lb.overloadedHosts().length;
+        const allowed = Math.floor(lb.size * cap / 100);
+        const pardoned = lb.hosts().filter((h) => health(lb, h).pardoned).length;
+        assert.equal(pardoned, Math.max(0, overloadedCount - allowed), `step ${step}: pardons`);
+        assert.equal(lb.panic, pardoned > 0);
+      }
+    });
+  }
 });
