@@ -15,6 +15,8 @@ export const ROUTE_USAGE = `usage:
   lars route add MODID CMDID IP PORT [--weight N]
                                        add a host to a module; N (1..${MAX_HOST_WEIGHT}, default 1)
                                        is its share of picks relative to the module's other hosts
+  lars route weight MODID CMDID IP PORT N
+                                       set a host's weight (1..${MAX_HOST_WEIGHT})
   lars route del MODID CMDID IP PORT   remove a host from a module
   lars route del MODID CMDID           remove every host of a module
   lars route list [MODID [CMDID]]      list hosts
@@ -60,11 +62,12 @@ export function cliActor(): string {
   return `cli:${user}`.slice(0, 255);
 }
 
-/** Parses a host weight, 1..MAX_HOST_WEIGHT. */
-export function parseWeight(text: string): number {
+/** Parses a host weight, 1..MAX_HOST_WEIGHT; `name` is how the usage calls it. */
+export function parseWeight(text: string | undefined, name = "--weight"): number {
+  if (text === undefined) throw new UsageError(`missing ${name}`);
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1 || value > MAX_HOST_WEIGHT) {
-    throw new UsageError(`--weight must be 1..${MAX_HOST_WEIGHT}, got "${text}"`);
+    throw new UsageError(`${name} must be 1..${MAX_HOST_WEIGHT}, got "${text}"`);
   }
   return value;
 }
@@ -105,6 +108,31 @@ export async function runRoute(
             intToIp(ip)
           }:${port}${weighted} to ${modid}/${cmdid} (version ${result.version})`
           : `${intToIp(ip)}:${port} is already in ${modid}/${cmdid} (nothing changed)`,
+      );
+      return 0;
+    }
+    case "weight": {
+      if (rest.length !== 5) throw new UsageError("route weight takes MODID CMDID IP PORT N");
+      const [modid, cmdid, ip, port, weight] = [
+        parseId("MODID", rest[0]),
+        parseId("CMDID", rest[1]),
+        parseIp(rest[2]),
+        parsePort(rest[3]),
+        parseWeight(rest[4], "N"),
+      ];
+      await store.init();
+      const result = await store.setHostWeight(modid, cmdid, ip, port, weight, cliActor());
+      if (!result.updated) {
+        out(
+          `${intToIp(ip)}:${port} is not in ${modid}/${cmdid} or already has weight ${weight} ` +
+            "(nothing changed)",
+        );
+        return 1;
+      }
+      out(
+        `${
+          intToIp(ip)
+        }:${port} of ${modid}/${cmdid} has weight ${weight} (version ${result.version})`,
       );
       return 0;
     }

@@ -326,3 +326,45 @@ export const updateHost = defineOperation<UpdateHostArgs, UpdateHostResult>({
     return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
   },
 });
+
+/** Arguments of `setHostWeight`: the host, its new weight, who sets it. */
+export type SetWeightArgs = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  weight: number,
+  actor?: string,
+];
+
+/** Sets a host's weight; see `RouteStore.setHostWeight`. */
+export const setHostWeight = defineOperation<SetWeightArgs, UpdateHostResult>({
+  name: "setHostWeight",
+  transaction: true,
+  check(modid, cmdid, ip, port, weight, actor) {
+    _checkHost(modid, cmdid, ip, port, actor);
+    checkWeight(weight);
+  },
+  *steps(dialect, modid, cmdid, ip, port, weight, actor) {
+    const previous = yield* readVersion(dialect, true);
+    const [row] = yield* query(`SELECT weight FROM RouteData WHERE ${_HOST_WHERE}`, [
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    if (row === undefined || intOf(row, "weight") === weight) {
+      return { updated: false, version: previous };
+    }
+    yield* run(`UPDATE RouteData SET weight = ? WHERE ${_HOST_WHERE}`, [
+      weight,
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    const detail = `weight of ${hostText(ip, port)}: ${intOf(row, "weight")} -> ${weight}`;
+    yield* audit(actor, "update", { modid, cmdid }, detail);
+    return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
+  },
+});

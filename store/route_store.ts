@@ -31,6 +31,8 @@ import {
   readRouteVersion,
   removeHost,
   removeModule,
+  setHostWeight,
+  type SetWeightArgs,
   updateHost,
 } from "./route_ops.ts";
 import { fleetHosts } from "./report_ops.ts";
@@ -133,6 +135,11 @@ export class DriverRouteStore implements RouteStore {
   /** Moves a host; see `RouteStore.updateHost`. */
   updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult> {
     return this.#driver.perform(updateHost, ...args);
+  }
+
+  /** Sets a host's weight; see `RouteStore.setHostWeight`. */
+  setHostWeight(...args: SetWeightArgs): Promise<UpdateHostResult> {
+    return this.#driver.perform(setHostWeight, ...args);
   }
 
   /** Imports rows in one transaction; see `RouteStore.importRoutes`. */

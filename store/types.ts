@@ -229,9 +229,22 @@ export interface RouteStore {
    */
   updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult>;
   /**
+   * Sets a host's weight (`1..10000`), like `addHost`; `updated: false` when
+   * the host is absent or already has that weight (nothing written).
+   */
+  setHostWeight(
+    modid: number,
+    cmdid: number,
+    ip: number,
+    port: number,
+    weight: number,
+    actor?: string,
+  ): Promise<UpdateHostResult>;
+  /**
    * Imports rows in one transaction: one `RouteChange` row per module that
    * changed, one version bump, one audit row. With `replace` each module named
-   * in `rows` holds exactly those rows afterwards; without, rows are added.
+   * in `rows` holds exactly those rows afterwards (a row without `weight` has
+   * weight 1); without, rows are added and a row with a `weight` sets it.
    */
   importRoutes(rows: readonly RouteRow[], options: ImportOptions): Promise<ImportResult>;
   /** `RouteData` rows of these modules, ordered by modid, cmdid, ip, port. */

@@ -134,6 +134,28 @@ Deno.test("balance system - lars route add --weight reaches the agent through DN
     // Smooth weighted round robin: any 40 picks hold exactly ten 3:1 cycles.
     assert.deepEqual(await tally(sys, 21, 1, 40), new Map([[key(A), 30], [key(B), 10]]));
 
+    // lars route weight changes it; DNS pushes the module and the agent follows.
+    const reweigh = await runTask("lars", [
+      "route",
+      "weight",
+      "21",
+      "1",
+      "10.0.0.2",
+      "8002",
+      "3",
+      "--store",
+      sys.storeUrl,
+    ]);
+    assert.equal(reweigh.code, 0, reweigh.stderr);
+    const until = Date.now() + 10_000;
+    let even = await tally(sys, 21, 1, 40);
+    while (even.get(key(A)) !== 20) {
+      assert.ok(Date.now() < until, `weights 3:3 never applied: ${[...even.values()]}`);
+      await new Promise((r) => setTimeout(r, 50));
+      even = await tally(sys, 21, 1, 40);
+    }
+    assert.deepEqual(even, new Map([[key(A), 20], [key(B), 20]]));
+
     // The route cache keeps the weight: an agent restarted while DNS is down still weighs.
     let cache = await runTask("lars", ["cache", "--config", sys.configPath]);
     for (let i = 0; i < 50 && !/10\.0\.0\.2/.test(cache.stdout); i++) {
@@ -144,7 +166,7 @@ Deno.test("balance system - lars route add --weight reaches the agent through DN
     await sys.stopDns();
     await sys.startAgent();
     assert.match(sys.agent!.log, /serving 1 routes from cache/);
-    assert.deepEqual(await tally(sys, 21, 1, 40), new Map([[key(A), 30], [key(B), 10]]));
+    assert.deepEqual(await tally(sys, 21, 1, 40), new Map([[key(A), 20], [key(B), 20]]));
     await sys.startDns();
   } finally {
     await sys.close();
