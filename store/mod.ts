@@ -47,6 +47,7 @@ export type {
   RouteFilter,
   RouteRow,
   RouteStore,
+  SetWeightArgs,
   StatusRow,
   UpdateHostArgs,
   UpdateHostResult,

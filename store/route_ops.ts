@@ -38,6 +38,7 @@ import type {
   RemoveModuleResult,
   RouteChangeRow,
   RouteRow,
+  SetWeightArgs,
   UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
@@ -326,16 +327,6 @@ export const updateHost = defineOperation<UpdateHostArgs, UpdateHostResult>({
     return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
   },
 });
-
-/** Arguments of `setHostWeight`: the host, its new weight, who sets it. */
-export type SetWeightArgs = [
-  modid: number,
-  cmdid: number,
-  ip: number,
-  port: number,
-  weight: number,
-  actor?: string,
-];
 
 /** Sets a host's weight; see `RouteStore.setHostWeight`. */
 export const setHostWeight = defineOperation<SetWeightArgs, UpdateHostResult>({

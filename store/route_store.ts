@@ -32,7 +32,6 @@ import {
   removeHost,
   removeModule,
   setHostWeight,
-  type SetWeightArgs,
   updateHost,
 } from "./route_ops.ts";
 import { fleetHosts } from "./report_ops.ts";
@@ -54,6 +53,7 @@ import type {
   RouteFilter,
   RouteRow,
   RouteStore,
+  SetWeightArgs,
   UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";

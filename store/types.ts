@@ -118,6 +118,16 @@ export type AddHostArgs = [
   weight?: number,
 ];
 
+/** Arguments of `setHostWeight`: the host, its new weight (`1..10000`), who sets it. */
+export type SetWeightArgs = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  weight: number,
+  actor?: string,
+];
+
 /** Arguments of `updateHost`: the host, where it moves, who moves it. */
 export type UpdateHostArgs = [
   modid: number,
@@ -232,14 +242,7 @@ export interface RouteStore {
    * Sets a host's weight (`1..10000`), like `addHost`; `updated: false` when
    * the host is absent or already has that weight (nothing written).
    */
-  setHostWeight(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    weight: number,
-    actor?: string,
-  ): Promise<UpdateHostResult>;
+  setHostWeight(...args: SetWeightArgs): Promise<UpdateHostResult>;
   /**
    * Imports rows in one transaction: one `RouteChange` row per module that
    * changed, one version bump, one audit row. With `replace` each module named
