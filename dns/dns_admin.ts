@@ -65,6 +65,11 @@ export function defineDnsMetrics(registry: MetricsRegistry, service: DnsService)
     "Failed database loads and polls (retried with backoff).",
     () => c.get("dbErrors"),
   );
+  counter(
+    "lars_dns_subscriptions_refused_total",
+    "GetRouteRequests answered without subscribing: a [dns] subscription cap was reached.",
+    () => c.get("subscriptionsRefused"),
+  );
   gauge("lars_dns_modules", "Modules in the route table.", () => service.table.moduleCount);
   gauge(
     "lars_dns_hosts",

@@ -15,13 +15,14 @@ import { Counters } from "../reactor/counters.ts";
 import { addrText, errorText } from "../reactor/text.ts";
 import { intToIp } from "../proto/ip.ts";
 import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
+import type { ServerLimits } from "../reactor/server_settings.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteRow, RouteStore } from "../store/types.ts";
 import { moduleKey, RouteMap } from "./route_map.ts";
 import { type FleetHealthOptions, FleetVerdicts } from "./fleet_health.ts";
-import { Subscriptions } from "./subscriptions.ts";
+import { type SubscriptionLimits, Subscriptions } from "./subscriptions.ts";
 
 /** Options of a {@linkcode DnsService}. */
 export interface DnsServiceOptions {
@@ -44,6 +45,10 @@ export interface DnsServiceOptions {
    * @default 1024
    */
   maxConn?: number;
+  /** Per-address limit, frame deadline and allow-list (`[reactor]`); `maxConn` above wins. */
+  limits?: Partial<ServerLimits>;
+  /** Caps of subscriptions per connection (`[dns]`); past them requests are answered only. */
+  subscriptions?: SubscriptionLimits;
   /**
    * How often `RouteVersion` is read, in ms.
    * @default 1000
@@ -98,6 +103,7 @@ export const DNS_COUNTER_NAMES = [
   "reloads",
   "versionChanges",
   "dbErrors",
+  "subscriptionsRefused",
 ] as const;
 
 /** The DNS service. */
@@ -116,7 +122,7 @@ export class DnsService {
   #fleetFailing = false;
   #version = -1;
   #lastLoad = 0;
-  #subs = new Subscriptions<ServerConnection>();
+  #subs: Subscriptions<ServerConnection>;
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #backoff: Backoff;
@@ -128,6 +134,7 @@ export class DnsService {
   constructor(options: DnsServiceOptions) {
     this.#options = options;
     this.#log = options.log ?? createLogger("dns");
+    this.#subs = new Subscriptions(options.subscriptions);
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
     this.#fleet = options.fleet === false ? null : new FleetVerdicts(options.fleet);
     this.#pushLog = new LogBudget(this.#log, "route push lines");
@@ -135,16 +142,33 @@ export class DnsService {
       transport: options.transport,
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? 7778,
-      maxConn: options.maxConn,
+      ...options.limits,
+      maxConn: options.maxConn ?? options.limits?.maxConn,
       name: "dns",
       log: this.#log,
       onClose: (conn) => this.#subs.removeConnection(conn),
     });
     this.server.router.on(MessageId.GetRouteRequest, GetRouteRequestCodec, (req, { conn }) => {
       this.counters.inc("requests");
-      this.#subs.add(conn, moduleKey(req.modid, req.cmdid));
+      const known = this.#table.hosts(req.modid, req.cmdid).length > 0;
+      const added = this.#subs.add(conn, moduleKey(req.modid, req.cmdid), known);
+      if (added === "full" || added === "unknown-full") this.#refused(conn, added);
       conn.sendFrame(this.#table.responseFrame(req.modid, req.cmdid));
     });
+  }
+
+  #refused(conn: ServerConnection, why: "full" | "unknown-full"): void {
+    this.counters.inc("subscriptionsRefused");
+    const cap = why === "full"
+      ? `${this.#subs.modulesOf(conn).size} subscriptions reach max_subscriptions`
+      : `${this.#subs.unknownOf(conn)} subscriptions to unknown modules reach ` +
+        "max_unknown_subscriptions";
+    this.#log.warnThrottled(
+      `subs-${why}`,
+      `answering connection #${conn.id} from ${
+        addrText(conn.remoteAddr)
+      } without subscribing: ${cap}`,
+    );
   }
 
   /** The route version the table was loaded at (-1 before the first load). */

@@ -20,7 +20,9 @@ const USAGE = `usage: deno task dns [--config FILE]
 
 Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
 route changes to subscribed agents.
-  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql];
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
+                      frame_timeout_ms, allow; [dns] max_subscriptions,
+                      max_unknown_subscriptions; [store] url or [mysql];
                       [admin] ip, port; [log] format) (default conf/lars_dns.conf)
   -h, --help          this text`;
 
@@ -54,6 +56,8 @@ const service = new DnsService({
   port: settings.port,
   maxConn: settings.maxConn,
   fleet: settings.fleet,
+  limits: settings,
+  subscriptions: settings.subscriptions,
   log,
 });
 let adminServer;

@@ -61,13 +61,13 @@ export class RouteMap {
     const key = moduleKey(modid, cmdid);
     let frame = this.#frames.get(key);
     if (!frame) {
-      const body = GetRouteResponseCodec.encode({
-        modid,
-        cmdid,
-        host: this.#hosts.get(key) ?? [],
-      });
-      frame = encodeFrame(MessageId.GetRouteResponse, body);
-      this.#frames.set(key, frame);
+      const hosts = this.#hosts.get(key);
+      frame = encodeFrame(
+        MessageId.GetRouteResponse,
+        GetRouteResponseCodec.encode({ modid, cmdid, host: hosts ?? [] }),
+      );
+      // Only known modules are cached: peers asking for made-up ones must not grow it.
+      if (hosts) this.#frames.set(key, frame);
     }
     return frame;
   }

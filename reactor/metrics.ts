@@ -172,6 +172,22 @@ const NET_METRICS: Record<NetCounterName, { name: string; help: string }> = {
     name: "connections_rejected_total",
     help: "TCP connections refused because maxConn was reached.",
   },
+  connectionsDenied: {
+    name: "connections_denied_total",
+    help: "TCP connections closed at accept because the peer is outside [reactor] allow.",
+  },
+  connectionsOverIpLimit: {
+    name: "connections_over_ip_limit_total",
+    help: "TCP connections refused because their address reached [reactor] max_conn_per_ip.",
+  },
+  frameTimeouts: {
+    name: "frame_timeouts_total",
+    help: "TCP connections closed for leaving a frame unfinished past [reactor] frame_timeout_ms.",
+  },
+  silentEvicted: {
+    name: "silent_evicted_total",
+    help: "TCP connections that sent no complete frame, closed at maxConn to admit a new peer.",
+  },
   connectionsClosed: { name: "connections_closed_total", help: "TCP connections closed." },
   connects: { name: "connects_total", help: "Outgoing TCP connections established." },
   connectFailures: { name: "connect_failures_total", help: "Outgoing TCP connects that failed." },

@@ -33,3 +33,6 @@ export * from "./text.ts";
 export * from "./admin_server.ts";
 export * from "./metrics.ts";
 export * from "./ops_settings.ts";
+export * from "./cidr.ts";
+export * from "./drop_log.ts";
+export * from "./server_settings.ts";

@@ -23,10 +23,10 @@ const USAGE = `usage: deno task reporter [--config FILE]
 
 Lars report service: stores the call statistics agents report in
 ServerCallStatus (and per-minute sums in ServerCallHistory with history = true).
-  -c, --config FILE   lars_reporter.conf ([reactor] ip, port, maxConn;
-                      [store] url or [mysql]; [reporter] or [repoter] db_thread_cnt,
-                      history, flush_ms, batch_rows, queue_max; [admin] ip, port;
-                      [log] format)
+  -c, --config FILE   lars_reporter.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
+                      frame_timeout_ms, allow; [store] url or [mysql]; [reporter] or
+                      [repoter] db_thread_cnt, history, flush_ms, batch_rows, queue_max,
+                      max_future_skew, caller_from_peer; [admin] ip, port; [log] format)
                       (default conf/lars_reporter.conf)
   -h, --help          this text`;
 
@@ -61,6 +61,9 @@ const service = new ReportService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  limits: settings,
+  maxFutureSkew: settings.maxFutureSkew,
+  callerFromPeer: settings.callerFromPeer,
   writers,
   history: settings.history,
   flushMs: settings.flushMs,

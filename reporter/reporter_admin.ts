@@ -28,8 +28,13 @@ const COUNTERS: readonly [string, string, ReporterCounterName][] = [
   ],
   [
     "lars_reporter_clock_fixes_total",
-    "Results whose ts was 0 or far ahead and got the reporter's clock.",
+    "Results whose ts was 0 and got the reporter's clock.",
     "clockFixes",
+  ],
+  [
+    "lars_reporter_future_reports_total",
+    "Reports rejected because their ts is more than max_future_skew ahead of the clock.",
+    "futureReports",
   ],
   [
     "lars_reporter_coalesced_total",
