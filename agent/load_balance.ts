@@ -39,6 +39,8 @@ export interface HostTransition {
   readonly reason: StateReason;
   /** When, in seconds. */
   readonly at: number;
+  /** Whether the module is in panic after the change (see {@linkcode LoadBalance.panic}). */
+  readonly panic: boolean;
 }
 
 /** Told about every {@linkcode HostTransition}. */
@@ -420,6 +422,7 @@ export class LoadBalance {
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#changed(host, now, FLEET_OVERLOAD_REASON);
   }
 
@@ -445,6 +448,7 @@ export class LoadBalance {
       overload,
       reason,
       at: now,
+      panic: this.panic,
     });
   }
 }

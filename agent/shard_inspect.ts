@@ -27,6 +27,7 @@ const RULES: readonly StateReason["rule"][] = [
   "succ_rate",
   "contin_succ",
   "overload_timeout",
+  "fleet_overload",
 ];
 
 /** Counts and logs what the admin endpoint shows about one shard. */
@@ -54,16 +55,20 @@ export class ShardWatch {
   onTransition = (t: HostTransition): void => {
     this.#transitions[t.reason.rule] = (this.#transitions[t.reason.rule] ?? 0) + 1;
     const host = `${intToIp(t.ip)}:${t.port}`;
+    const panic = t.panic
+      ? "; the module is in panic (max_ejection_percent): its least-bad overloaded hosts stay in"
+      : "";
     this.#budget.info(
-      t.overload
+      (t.overload
         ? `host ${host} of ${t.modid}/${t.cmdid} overloaded, taken out: ${t.reason.text}`
-        : `host ${host} of ${t.modid}/${t.cmdid} back in rotation: ${t.reason.text}`,
+        : `host ${host} of ${t.modid}/${t.cmdid} back in rotation: ${t.reason.text}`) + panic,
       {
         modid: t.modid,
         cmdid: t.cmdid,
         host,
         state: t.overload ? "overload" : "idle",
         rule: t.reason.rule,
+        panic: t.panic,
       },
     );
   };

@@ -293,3 +293,26 @@ Deno.test("balance rules - property: random routes, reports and time keep the ca
     });
   }
 });
+
+Deno.test("balance rules - transitions say when the module is in panic, and fleet_overload is a reason", () => {
+  const seen: { host: string; overload: boolean; rule: string; panic: boolean }[] = [];
+  const lb = new LoadBalance(
+    1,
+    2,
+    { ...ORIGINAL_RULES, maxEjectionPercent: 50, continErrLimit: 1 },
+    (t) =>
+      seen.push({
+        host: `${t.ip}:${t.port}`,
+        overload: t.overload,
+        rule: t.reason.rule,
+        panic: t.panic,
+      }),
+  );
+  const [a, b, c] = makeHosts(3);
+  lb.update([a, b, { ...c, fleetOverload: true }], T0);
+  fail(lb, a, T0, 1);
+  assert.deepEqual(seen, [
+    { host: key(c), overload: true, rule: "fleet_overload", panic: false },
+    { host: key(a), overload: true, rule: "contin_err", panic: true },
+  ]);
+});
