@@ -33,6 +33,7 @@ const VALUE_FLAGS = new Set([
   "conf-dir",
   "module",
   "admin",
+  "weight",
 ]);
 /** Short spellings. */
 const ALIASES: Record<string, string> = { h: "help", c: "config" };

@@ -49,7 +49,8 @@ async function storeUrl(args: ParsedArgs): Promise<string> {
 
 async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
   const listing = command === "route" && rest[0] === "list";
-  allowFlags(args, listing ? ["store", "config", "json"] : ["store", "config"]);
+  const route = listing ? ["store", "config", "json"] : ["store", "config", "weight"];
+  allowFlags(args, command === "route" ? route : ["store", "config"]);
   if (command === "db" && (rest.length !== 1 || rest[0] !== "init")) {
     throw new UsageError("db takes one command: init");
   }
@@ -62,7 +63,8 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
       console.log(`schema ready in ${redactUrl(url)} (route version ${await store.version()})`);
       return 0;
     }
-    return await runRoute(store, rest, (line) => console.log(line), args.flags.has("json"));
+    const options = { weight: stringFlag(args, "weight"), json: args.flags.has("json") };
+    return await runRoute(store, rest, (line) => console.log(line), options);
   } finally {
     await store.close();
   }

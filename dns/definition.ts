@@ -52,6 +52,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       hostname: settings.hostname,
       port: settings.port,
       maxConn: settings.maxConn,
+      fleet: settings.fleet,
       limits: settings,
       subscriptions: settings.subscriptions,
       log,

@@ -135,7 +135,13 @@ Deno.test("lars tools - --json, --agent, --version, help, and unknown options na
     const list = await runTask("lars", ["route", "list", "23", "--json", "--store", sys.storeUrl]);
     assert.equal(list.code, 0, list.stderr);
     const listed = JSON.parse(list.stdout);
-    assert.deepEqual(listed.routes, [{ modid: 23, cmdid: 4, ip: "10.7.0.1", port: 7001 }]);
+    assert.deepEqual(listed.routes, [{
+      modid: 23,
+      cmdid: 4,
+      ip: "10.7.0.1",
+      port: 7001,
+      weight: 1,
+    }]);
     assert.equal(typeof listed.version, "number");
     const cacheFile = `${sys.dir.path}/cache/${CACHE_FILE_NAME}`;
     await waitFor(() => {
