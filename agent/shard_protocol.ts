@@ -31,6 +31,18 @@ export interface ShardSettings {
   logFormat?: LogFormat;
 }
 
+/** A route a shard starts with: from the route cache, or the main isolate's after a restart. */
+export interface RestoredRoute {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Hosts, never empty. */
+  readonly hosts: HostInfo[];
+  /** Unix time in seconds when DNS last sent them. */
+  readonly updatedAt: number;
+}
+
 /** What the admin endpoint asks every shard: counters, and optionally every host's state. */
 export interface InspectRequest {
   /** Include every module's hosts ({@linkcode ModuleView}). */
@@ -41,9 +53,9 @@ export interface InspectRequest {
 
 /** Main -> shard. */
 export type ToShard =
-  | { type: "start"; settings: ShardSettings }
+  /** Binds the shard's port once `routes` are in its table, so its first answer uses them. */
+  | { type: "start"; settings: ShardSettings; routes: RestoredRoute[] }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
-  | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
   | { type: "stop" }
   | { type: "inspect"; id: number; request: InspectRequest }
   /** Makes the worker throw an uncaught error (tests and failure drills). */

@@ -2,12 +2,13 @@
  * The agent's three shard workers, supervised: a worker that dies after
  * start-up (an uncaught error, or a batch it sent that cannot be read) is
  * replaced by a fresh one on the same UDP port, which gets its routes back
- * from the main isolate. Restarts are logged, counted and spaced out by a
+ * from the main isolate. A shard gets its routes (the cached ones at start)
+ * in its start message and binds its port only after loading them, so no
+ * request can reach it before its routes do. Restarts are logged, counted and spaced out by a
  * backoff when a shard keeps failing.
  *
  * @module
  */
-import type { HostInfo } from "../proto/messages.ts";
 import { SHARD_COUNT, shardOf } from "../proto/shard.ts";
 import { logFormat, type Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
@@ -17,23 +18,12 @@ import type { AgentSettings } from "./config.ts";
 import type {
   FromShard,
   InspectRequest,
+  RestoredRoute,
   ShardInspection,
   ShardSettings,
   ShardStats,
   ToShard,
 } from "./shard_protocol.ts";
-
-/** A route given back to a restarted shard. */
-export interface RestoredRoute {
-  /** Module id. */
-  readonly modid: number;
-  /** Command id. */
-  readonly cmdid: number;
-  /** Hosts, never empty. */
-  readonly hosts: HostInfo[];
-  /** Unix time in seconds when DNS last sent them. */
-  readonly updatedAt: number;
-}
 
 /** Options of a {@linkcode ShardSupervisor}. */
 export interface ShardSupervisorOptions {
@@ -47,9 +37,9 @@ export interface ShardSupervisorOptions {
   log: Logger;
   /** Pulls and reports from the shards. */
   onMessage: (msg: Extract<FromShard, { type: "pull" | "report" }>) => void;
-  /** Routes to restore in a restarted shard. */
+  /** Routes a shard starts with (at start and at each restart). */
   routesOf: (index: number) => Iterable<RestoredRoute>;
-  /** Called once per successful restart, after the routes were sent to the new shard. */
+  /** Called once per successful restart, once the new shard listens with its routes. */
   onRestart?: (index: number) => void;
 }
 
@@ -79,7 +69,8 @@ export class ShardSupervisor {
   }
 
   /**
-   * Starts the workers; resolves once each listens.
+   * Starts the workers; resolves once each listens, with the routes of
+   * `routesOf` already in its table.
    *
    * @throws {Error} when a shard cannot bind its port
    */
@@ -95,7 +86,7 @@ export class ShardSupervisor {
     for (let index = 0; index < SHARD_COUNT; index++) {
       this.#backoff.push(new Backoff({ initialMs: 100, maxMs: 2000 }));
       this.#lastRestart.push(0);
-      ready.push(this.#startShard(index, pool.channel(index)));
+      ready.push(this.#startShard(index, pool.channel(index)).then(({ port }) => port));
     }
     try {
       this.#ports = await Promise.all(ready);
@@ -104,7 +95,6 @@ export class ShardSupervisor {
       pool.terminate();
       throw err;
     }
-    for (let index = 0; index < SHARD_COUNT; index++) this.#restore(index);
   }
 
   /** Sends a message to the shard of `(modid, cmdid)`. */
@@ -177,7 +167,11 @@ export class ShardSupervisor {
     return stats;
   }
 
-  #startShard(index: number, channel: WorkerChannel<ToShard, FromShard>): Promise<number> {
+  /** Starts shard `index` with its routes; resolves to its port and the number of routes. */
+  #startShard(
+    index: number,
+    channel: WorkerChannel<ToShard, FromShard>,
+  ): Promise<{ port: number; routes: number }> {
     const { settings, caller } = this.#options;
     const shardSettings: ShardSettings = {
       index,
@@ -206,8 +200,9 @@ export class ShardSupervisor {
           return this.#options.onMessage(msg);
       }
     });
-    channel.send({ type: "start", settings: shardSettings });
-    return ready.catch((err) => {
+    const routes = [...this.#options.routesOf(index)];
+    channel.send({ type: "start", settings: shardSettings, routes });
+    return ready.then((port) => ({ port, routes: routes.length }), (err) => {
       throw new Error(`shard ${index} cannot start: ${err.message}`);
     });
   }
@@ -216,15 +211,6 @@ export class ShardSupervisor {
     const waiter = this.#starting.get(index);
     this.#starting.delete(index);
     if (waiter) how(waiter);
-  }
-
-  #restore(index: number): number {
-    let count = 0;
-    for (const route of this.#options.routesOf(index)) {
-      this.#pool!.channel(index).send({ type: "restore", ...route });
-      count++;
-    }
-    return count;
   }
 
   #onShardError(index: number, message: string): void {
@@ -254,8 +240,7 @@ export class ShardSupervisor {
       if (this.#stopping) return;
       const channel = pool.restart(index);
       try {
-        const port = await this.#startShard(index, channel);
-        const restored = this.#restore(index);
+        const { port, routes: restored } = await this.#startShard(index, channel);
         this.#options.onRestart?.(index);
         this.#options.log.warn(
           `shard ${index} restarted on UDP port ${port} with ${restored} routes restored`,

@@ -176,6 +176,8 @@ channel.onMessage(async (msg) => {
     case "start": {
       try {
         shard = new Shard(msg.settings);
+        // Routes first: the port answers from the moment it is bound.
+        for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
         channel.send({ type: "ready", index: msg.settings.index, port: addr.port });
       } catch (err) {
@@ -189,9 +191,6 @@ channel.onMessage(async (msg) => {
     }
     case "route":
       shard?.table.applyUpdate(msg.modid, msg.cmdid, msg.hosts, nowSeconds());
-      return;
-    case "restore":
-      shard?.table.restore(msg.modid, msg.cmdid, msg.hosts, msg.updatedAt);
       return;
     case "inspect":
       if (shard) {
