@@ -298,10 +298,14 @@ class _Managed implements TestMysql {
       `GRANT ALL PRIVILEGES ON *.* TO ${user} WITH GRANT OPTION;\n`
     ).join("");
     await Deno.writeTextFile(`${this.#dir}/init.sql`, init);
+    await Deno.mkdir(`${this.#dir}/tmp`);
     const output = await new Deno.Command(installer, {
       args: [
         "--no-defaults",
         `--datadir=${this.#dir}/data`,
+        // Passed on to the bootstrap server: its temporary tables (tmp_user_sys) go
+        // here, not to a /tmp shared with every other server on the machine.
+        `--tmpdir=${this.#dir}/tmp`,
         "--user=root",
         "--auth-root-authentication-method=socket",
         "--skip-test-db",
@@ -324,7 +328,7 @@ class _Managed implements TestMysql {
       `--pid-file=${dir}/mysqld.pid`,
       `--log-error=${dir}/error.log`,
       `--init-file=${dir}/init.sql`,
-      `--tmpdir=${dir}`,
+      `--tmpdir=${dir}/tmp`,
       `--port=${this.port}`,
       "--bind-address=127.0.0.1",
       "--user=root",
