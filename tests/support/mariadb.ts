@@ -75,6 +75,12 @@ export interface TestMysql {
 
 const READY_TIMEOUT_MS = 30_000;
 
+/**
+ * Small InnoDB files for a throwaway server (the 96 MiB default redo log is
+ * written at install, once per test file, on a machine shared with other runs).
+ */
+const _INNODB_SIZES = ["--innodb-buffer-pool-size=32M", "--innodb-log-file-size=8M"];
+
 let _instance: Promise<TestMysql | null> | undefined;
 let _unavailableReason: string | null = null;
 
@@ -306,6 +312,7 @@ class _Managed implements TestMysql {
         // Passed on to the bootstrap server: its temporary tables (tmp_user_sys) go
         // here, not to a /tmp shared with every other server on the machine.
         `--tmpdir=${this.#dir}/tmp`,
+        ..._INNODB_SIZES,
         "--user=root",
         "--auth-root-authentication-method=socket",
         "--skip-test-db",
@@ -333,7 +340,7 @@ class _Managed implements TestMysql {
       "--bind-address=127.0.0.1",
       "--user=root",
       "--skip-name-resolve",
-      "--innodb-buffer-pool-size=32M",
+      ..._INNODB_SIZES,
       "--innodb-flush-log-at-trx-commit=2",
       "--max-connections=500",
     ];
