@@ -204,6 +204,7 @@ class _Managed implements TestMysql {
   #child: Deno.ChildProcess | null = null;
   #watchdog: Deno.ChildProcess | null = null;
   #exited: Promise<Deno.CommandStatus> | null = null;
+  #stopping: () => void = () => {};
 
   private constructor(server: string, dir: string, password: string) {
     this.#server = server;
@@ -251,6 +252,7 @@ class _Managed implements TestMysql {
     const child = this.#child;
     if (!child || !this.#exited) return;
     child.ref();
+    this.#stopping();
     child.kill(options.signal ?? "SIGTERM");
     const escalate = setTimeout(() => child.kill("SIGKILL"), 20_000);
     try {
@@ -275,7 +277,19 @@ class _Managed implements TestMysql {
     const exited = child.status;
     this.#exited = exited;
     let done = false;
-    exited.then(() => done = true);
+    let stopping = false;
+    this.#stopping = () => stopping = true;
+    exited.then((status) => {
+      done = true;
+      // A server that dies on its own makes later tests fail with ECONNREFUSED:
+      // say so at once, with the server's own words.
+      if (!stopping && this.#child === child) {
+        console.error(
+          `\n!!! Test MySQL server on port ${this.port} exited on its own ` +
+            `(code ${status.code}, signal ${status.signal}); log tail:\n${this.#logTail()}\n`,
+        );
+      }
+    });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (done) {
@@ -346,6 +360,11 @@ class _Managed implements TestMysql {
     ];
   }
 
+  /**
+   * True once this server answers a query as `lars` on its TCP port. The
+   * answer must come from this server (its socket path), not from another
+   * one that took the port.
+   */
   async #accepts(): Promise<boolean> {
     try {
       const connection = await mysql.createConnection({
@@ -355,8 +374,12 @@ class _Managed implements TestMysql {
         password: this.#password,
         connectTimeout: 1000,
       });
-      await connection.end();
-      return true;
+      try {
+        const [rows] = await connection.query("SELECT @@socket AS socket");
+        return (rows as { socket: string }[])[0]?.socket === `${this.#dir}/mysqld.sock`;
+      } finally {
+        await connection.end();
+      }
     } catch {
       return false;
     }
