@@ -66,12 +66,15 @@ function hostForm(title, fixed, onSubmit) {
     fixed.modid === undefined ? [input("modid", "modid"), input("cmdid", "cmdid")] : [],
     input("ip", "IP"),
     input("port", "port"),
+    input("weight", "weight (default 1)"),
     el("button", { type: "submit" }, title),
   );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const v = numbers({ ...formValues(form), ...fixed }, ["modid", "cmdid", "port"]);
-    act(() => onSubmit(v), `added ${v.ip}:${v.port} to ${v.modid}/${v.cmdid}`);
+    const v = numbers({ ...formValues(form), ...fixed }, ["modid", "cmdid", "port", "weight"]);
+    if (v.weight === "") delete v.weight;
+    const weighted = v.weight === undefined ? "" : ` with weight ${v.weight}`;
+    act(() => onSubmit(v), `added ${v.ip}:${v.port}${weighted} to ${v.modid}/${v.cmdid}`);
   });
   return form;
 }
@@ -81,12 +84,17 @@ export async function renderModule(modid, cmdid) {
   const hosts = await api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}&limit=10000`);
   const version = await api("GET", "/api/version");
   const key = { modid, cmdid };
+  // Each host's share of picks by weight (the agents also ramp new hosts and skip overloaded ones).
+  const total = hosts.reduce((n, h) => n + h.weight, 0);
+  const share = (weight) => `${Math.round((weight / total) * 1000) / 10}%`;
   const rows = hosts.map((h) => {
     const row = el(
       "tr",
       { "data-host": `${h.ip}:${h.port}` },
       el("td", {}, h.ip),
       el("td", { class: "num" }, h.port),
+      el("td", { class: "num", "data-testid": "weight" }, h.weight),
+      el("td", { class: "num" }, share(h.weight)),
     );
     const actions = el("td", {});
     actions.append(
@@ -112,15 +120,21 @@ export async function renderModule(modid, cmdid) {
       { "data-testid": "edit-host" },
       input("newIp", "new IP", h.ip),
       input("newPort", "new port", h.port),
+      input("weight", "weight", h.weight),
       el("button", { type: "submit" }, "Save"),
     );
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const v = numbers(formValues(form), ["newPort"]);
+      const v = numbers(formValues(form), ["newPort", "weight"]);
+      const moved = v.newIp !== h.ip || v.newPort !== h.port;
+      const said = [
+        moved ? `moved ${h.ip}:${h.port} to ${v.newIp}:${v.newPort}` : `${h.ip}:${h.port}`,
+        v.weight !== h.weight ? `weight ${h.weight} -> ${v.weight}` : "",
+      ].filter(Boolean).join(", ");
       act(async () => {
         await api("PUT", "/api/routes", { ...key, ip: h.ip, port: h.port, ...v });
         await renderModule(modid, cmdid);
-      }, `moved ${h.ip}:${h.port} to ${v.newIp}:${v.newPort}`);
+      }, said);
     });
     row.lastChild.replaceChildren(form);
   };
@@ -142,7 +156,7 @@ export async function renderModule(modid, cmdid) {
         href: `/api/export?format=json&modid=${modid}&cmdid=${cmdid}`,
       }, "JSON"),
     ),
-    table(["ip", "port", ""], rows, "hosts"),
+    table(["ip", "port", "weight", "share", ""], rows, "hosts"),
     hostForm("Add host", key, async (v) => {
       await api("POST", "/api/routes", v);
       await renderModule(modid, cmdid);
