@@ -11,6 +11,7 @@ import { intToIp } from "../proto/ip.ts";
 import type { ReportStore, RouteStore } from "../store/types.ts";
 import { jsonBody } from "./api_auth.ts";
 import type { WebEnv } from "./env.ts";
+import { fleetHints } from "./fleet_hint.ts";
 import {
   parseRoutes,
   type RoutesFormat,
@@ -167,6 +168,12 @@ export function mountData(app: Hono<WebEnv>, deps: DataDeps): void {
       caller: intToIp(r.caller),
       age: Math.max(0, nowS - r.ts),
     })));
+  });
+  app.get("/api/fleet", async (c) => {
+    const q = queries(c);
+    const module = { modid: modidField(q.modid), cmdid: cmdidField(q.cmdid) };
+    const rows = await (await reports()).listStatus(module);
+    return c.json(fleetHints(rows, Math.floor(now() / 1000)));
   });
   app.get("/api/history", async (c) => {
     const q = queries(c);

@@ -403,6 +403,57 @@ Deno.test("web api - call status with age, history since a minute", async () => 
   }
 });
 
+Deno.test("web api - the fleet's verdict per host of a module, by the DNS service's rule", async () => {
+  const web = await startWeb();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const reports = await openReportStore(web.storeUrl);
+    const row = (ip: string, caller: string, overload: boolean, ts = now - 2) => ({
+      modid: 6,
+      cmdid: 1,
+      ip: ipToInt(ip),
+      port: 80,
+      caller: ipToInt(caller),
+      succ: 1,
+      err: overload ? 9 : 0,
+      ts,
+      overload,
+    });
+    await reports.upsertStatus([
+      // 2 of 3 callers see .1 overloaded: the fleet's verdict.
+      row("10.0.0.1", "10.9.0.1", true),
+      row("10.0.0.1", "10.9.0.2", true),
+      row("10.0.0.1", "10.9.0.3", false),
+      // 1 of 2: below fleet_min_callers.
+      row("10.0.0.2", "10.9.0.1", true),
+      row("10.0.0.2", "10.9.0.2", false),
+      // Reports older than the window do not count.
+      row("10.0.0.3", "10.9.0.1", true, now - 600),
+      row("10.0.0.3", "10.9.0.2", true, now - 600),
+      { ...row("10.0.0.1", "10.9.0.1", true), modid: 7 },
+    ]);
+    await reports.close();
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const fleet = await c.call("GET", "/api/fleet?modid=6&cmdid=1");
+    assert.equal(fleet.status, 200, JSON.stringify(fleet.body));
+    assert.deepEqual(fleet.body, {
+      windowSeconds: 30,
+      overloadShare: 0.5,
+      minCallers: 2,
+      hosts: [
+        { ip: "10.0.0.1", port: 80, callers: 3, overloaded: 2, fleetOverload: true },
+        { ip: "10.0.0.2", port: 80, callers: 2, overloaded: 1, fleetOverload: false },
+      ],
+    });
+    const bad = await c.call("GET", "/api/fleet?modid=6");
+    assert.equal(bad.status, 400);
+    assert.match((bad.body as { error: string }).error, /^cmdid: missing/);
+  } finally {
+    await web.close();
+  }
+});
+
 Deno.test("web api - a database that is down answers 503 while login and the page still work", async () => {
   const closed = freeTcpPort();
   const web = await startWeb(denoTransport, 3, `mysql://lars:pw@127.0.0.1:${closed}/lars_dns`);

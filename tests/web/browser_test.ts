@@ -85,6 +85,25 @@ async function seedCalls(storeUrl: string): Promise<void> {
   }
 }
 
+/** Two callers' reports of the module's host, both overloaded. */
+async function seedOverloads(storeUrl: string): Promise<void> {
+  const reports = await openReportStore(storeUrl);
+  try {
+    const ts = Math.floor(Date.now() / 1000);
+    const host = { modid: MOD, cmdid: CMD, ip: ipToInt("10.31.0.2"), port: 3200 };
+    await reports.upsertStatus(["10.20.30.41", "10.20.30.42"].map((caller) => ({
+      ...host,
+      caller: ipToInt(caller),
+      succ: 3,
+      err: 40,
+      ts,
+      overload: true,
+    })));
+  } finally {
+    await reports.close();
+  }
+}
+
 Deno.test({
   name: "web admin in Chromium - log in, add, edit, delete hosts served by the agent, status chart",
   ignore: !hasChromium(),
@@ -199,6 +218,13 @@ Deno.test({
       assert.ok(drawn > 1000, `the chart has drawn pixels (${drawn})`);
       assert.match(await page.textContent("[data-testid=status]") ?? "", /812/);
       await shot(page, "status");
+
+      // Two more callers see the host overloaded: the module page shows the fleet's verdict.
+      await seedOverloads(sys.storeUrl);
+      await page.goto(`${base}/#/module/${MOD}/${CMD}`);
+      await page.waitForSelector(
+        "[data-host='10.31.0.2:3200'] [data-testid=fleet]:has-text('overloaded (2 of 3 callers)')",
+      );
 
       // Names, change log, import/export pages.
       await page.goto(`${base}/#/names`);

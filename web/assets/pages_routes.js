@@ -79,10 +79,23 @@ function hostForm(title, fixed, onSubmit) {
   return form;
 }
 
+/** The fleet's verdict on a host: "overloaded (2 of 3 callers)", "ok (3 callers)", or "-". */
+function fleetCell(verdict) {
+  if (!verdict) return el("td", { "data-testid": "fleet" }, "-");
+  const seen = `${verdict.overloaded} of ${verdict.callers} callers`;
+  return verdict.fleetOverload
+    ? el("td", { class: "overload", "data-testid": "fleet" }, `overloaded (${seen})`)
+    : el("td", { "data-testid": "fleet" }, `ok (${seen})`);
+}
+
 /** One module's hosts with edit and delete, its route version and exports. */
 export async function renderModule(modid, cmdid) {
-  const hosts = await api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}&limit=10000`);
-  const version = await api("GET", "/api/version");
+  const [hosts, version, fleet] = await Promise.all([
+    api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}&limit=10000`),
+    api("GET", "/api/version"),
+    api("GET", `/api/fleet?modid=${modid}&cmdid=${cmdid}`),
+  ]);
+  const verdicts = new Map(fleet.hosts.map((f) => [`${f.ip}:${f.port}`, f]));
   const key = { modid, cmdid };
   // Each host's share of picks by weight (the agents also ramp new hosts and skip overloaded ones).
   const total = hosts.reduce((n, h) => n + h.weight, 0);
@@ -95,6 +108,7 @@ export async function renderModule(modid, cmdid) {
       el("td", { class: "num" }, h.port),
       el("td", { class: "num", "data-testid": "weight" }, h.weight),
       el("td", { class: "num" }, share(h.weight)),
+      fleetCell(verdicts.get(`${h.ip}:${h.port}`)),
     );
     const actions = el("td", {});
     actions.append(
@@ -156,7 +170,15 @@ export async function renderModule(modid, cmdid) {
         href: `/api/export?format=json&modid=${modid}&cmdid=${cmdid}`,
       }, "JSON"),
     ),
-    table(["ip", "port", "weight", "share", ""], rows, "hosts"),
+    table(["ip", "port", "weight", "share", "fleet", ""], rows, "hosts"),
+    el(
+      "p",
+      { class: "note" },
+      `fleet: callers whose last report in the last ${fleet.windowSeconds} s had the host ` +
+        `overloaded; "overloaded" when at least ${fleet.minCallers} and ` +
+        `${fleet.overloadShare * 100}% of them did, as DNS tells the agents (an agent that has ` +
+        "not called such a host starts it in probing).",
+    ),
     hostForm("Add host", key, async (v) => {
       await api("POST", "/api/routes", v);
       await renderModule(modid, cmdid);
