@@ -33,6 +33,7 @@ export const AGENT_COUNTER_NAMES = [
   "emptyRoutesApplied",
   "reportsSent",
   "shardRestarts",
+  "modulesRefused",
 ] as const;
 
 /** Options of an {@linkcode AgentService}. */
@@ -78,7 +79,10 @@ export class AgentService {
     this.#log = options.log ?? createLogger("agent");
     this.#routeLog = new LogBudget(this.#log, "route update lines");
     const { settings, transport } = options;
-    this.known = new KnownRoutes({ emptyRouteHoldSeconds: settings.emptyRouteHoldSeconds });
+    this.known = new KnownRoutes({
+      emptyRouteHoldSeconds: settings.emptyRouteHoldSeconds,
+      maxModules: settings.maxModules,
+    });
     this.#cache = settings.cacheDir
       ? new RouteCache(settings.cacheDir, this.#log, () => this.known.withHosts())
       : null;
@@ -218,7 +222,17 @@ export class AgentService {
    * reconnect pulls every known module once.
    */
   #pull(modid: number, cmdid: number): void {
-    this.known.pulled(modid, cmdid);
+    if (!this.known.pulled(modid, cmdid)) {
+      // Full: no pull, and the shard drops the module it created for the request.
+      this.counters.inc("modulesRefused");
+      this.#log.warnThrottled(
+        "max_modules",
+        `${this.known.size} modules known (max_modules ${this.#options.settings.maxModules}): ` +
+          `refused ${this.counters.get("modulesRefused")} pulls of new modules so far`,
+      );
+      this.#shards.send(modid, cmdid, { type: "forget", modid, cmdid });
+      return;
+    }
     if (this.dns.connected) this.#sendPull(modid, cmdid);
   }
 

@@ -27,6 +27,8 @@ export interface ShardSettings {
   reportIntervalMs: number;
   /** Log line format of the main isolate, which the worker uses too. */
   logFormat?: LogFormat;
+  /** Most modules in the shard's table (`[agent] max_modules`). */
+  maxModules: number;
 }
 
 /** What the admin endpoint asks every shard: counters, and optionally every host's state. */
@@ -42,6 +44,8 @@ export type ToShard =
   | { type: "start"; settings: ShardSettings }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
   | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
+  /** The main isolate refused the module's pull (its module cap): drop it if it has no hosts. */
+  | { type: "forget"; modid: number; cmdid: number }
   | { type: "stop" }
   | { type: "inspect"; id: number; request: InspectRequest }
   /** Makes the worker throw an uncaught error (tests and failure drills). */
@@ -65,6 +69,8 @@ export interface ShardStats {
   badDatagrams: number;
   /** Reports for unknown modules or hosts. */
   unknownReports: number;
+  /** Requests for new modules refused because the table held `maxModules`. */
+  modulesRefused: number;
 }
 
 /** One host as the shard's balancer sees it (for `/hosts`). */

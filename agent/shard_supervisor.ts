@@ -185,6 +185,7 @@ export class ShardSupervisor {
       caller,
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
       logFormat: logFormat(),
+      maxModules: settings.maxModules,
     };
     const ready = new Promise<number>((resolve, reject) => {
       this.#starting.set(index, { resolve, reject });

@@ -25,6 +25,15 @@ const A = { ip: ipToInt("10.0.0.1"), port: 8001 };
 const B = { ip: ipToInt("10.0.0.2"), port: 8002 };
 const key = (h: { ip: number; port: number } | undefined) => `${h?.ip}:${h?.port}`;
 
+/** Polls an async check until it holds (10 s at most). */
+async function waitForAsync(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A logger that keeps its lines. */
 function memoryLogger(lines: string[]): Logger {
   const push = (level: string) => (m: string) => lines.push(`${level} ${m}`);
@@ -51,7 +60,7 @@ class Harness {
   storeUrl = "";
 
   static async start(
-    options: { transport?: Transport; peerTimeoutSeconds?: number } = {},
+    options: { transport?: Transport; peerTimeoutSeconds?: number; maxModules?: number } = {},
   ): Promise<Harness> {
     const h = new Harness();
     h.dir = await repoTempDir("agent_service_");
@@ -70,6 +79,7 @@ class Harness {
       cacheDir: "",
       emptyRouteHoldSeconds: 300,
       peerTimeoutSeconds: options.peerTimeoutSeconds ?? 10,
+      maxModules: options.maxModules ?? 200_000,
     };
     h.agent = new AgentService({
       settings,
@@ -211,6 +221,61 @@ Deno.test("agent service - a DNS reconnect pulls each known module once", async 
     await h.getHostUntil(33, 1, RetCode.SUCC);
     await waitFor(() => h.lines.some((l) => /DNS connected; pulled 3 known/.test(l)), "re-pull");
     assert.equal(h.dns.counters.get("requests"), 3, "one GetRouteRequest per known module");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("agent service - max_modules bounds the modules a local flood creates; unknown ones are forgotten", async () => {
+  const max = 40;
+  const h = await Harness.start({ maxModules: max });
+  try {
+    await h.admin.addHost(50, 1, A.ip, A.port);
+    await h.getHostUntil(50, 1, RetCode.SUCC);
+    // DNS down: every new module stays pulling, the worst case for memory.
+    await h.stopDns();
+    await waitFor(() => !h.agent.dns.connected, "agent saw DNS go");
+    // 300 get_host and 100 get_route for modules nobody has: each answered, none served.
+    for (let m = 1000; m < 1400; m += 20) {
+      const batch = [];
+      for (let i = m; i < m + 20; i++) {
+        batch.push(
+          i < 1300
+            ? h.probe.getHost(i, 1).then((r) => r.retcode === RetCode.NOEXIST)
+            : h.probe.getRoute(i, 1).then((hosts) => hosts.length === 0),
+        );
+      }
+      assert.ok((await Promise.all(batch)).every(Boolean), "answered without a host");
+    }
+    const shards = async () => (await h.agent.inspectShards({ hosts: false })).map((s) => s!.stats);
+    await waitForAsync(async () => {
+      const stats = await shards();
+      return stats.every((s) => s.modules <= max) && h.agent.counters.get("modulesRefused") > 0;
+    }, "refusals counted");
+    assert.ok(h.agent.known.size <= max, `known ${h.agent.known.size} <= ${max}`);
+    // Modules the main isolate refused were dropped by their shards: together at most max.
+    await waitForAsync(
+      async () => (await shards()).reduce((n, s) => n + s.modules, 0) <= max,
+      "shards",
+    );
+    const refused = (await shards()).reduce((n, s) => n + s.modulesRefused, 0) +
+      h.agent.counters.get("modulesRefused");
+    assert.ok(refused >= 400 - max, `refused ${refused}`);
+    const refusalLines = h.lines.filter((l) => /max_modules/.test(l));
+    assert.ok(refusalLines.length > 0 && refusalLines.length < 400, `${refusalLines.length} lines`);
+    // DNS back: the reconnect pulls the known modules; the ones that do not exist are forgotten.
+    await h.startDns();
+    await waitFor(() => h.agent.known.size === 1, "only the real module stays known", 10_000);
+    await waitForAsync(
+      async () => (await shards()).reduce((n, s) => n + s.modules, 0) === 1,
+      "shards",
+    );
+    // Room again: a real module goes unknown -> pull -> RET_NOEXIST -> RET_SUCC, as the original.
+    await h.admin.addHost(51, 1, B.ip, B.port);
+    assert.equal((await h.probe.getHost(51, 1)).retcode, RetCode.NOEXIST);
+    const r = await h.getHostUntil(51, 1, RetCode.SUCC);
+    assert.equal(key(r.host), key(B));
+    assert.equal((await h.probe.getHost(50, 1)).retcode, RetCode.SUCC);
   } finally {
     await h.close();
   }
