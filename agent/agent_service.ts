@@ -114,9 +114,12 @@ export class AgentService {
       port: settings.reporter.port,
       name: "agent-report-client",
       log: createLogger("agent-report-client"),
-      // The reporter answers nothing, so no heartbeat: a connection idle this long is replaced
-      // before the next report, so reports never go into one that died without a FIN.
-      refreshIdleMs: settings.peerTimeoutSeconds * 1000,
+      // The reporter answers nothing, so no heartbeat. TCP keepalive with short timings where
+      // the transport can set them (Bun, Node); otherwise (Deno's TcpConn takes no timings) a
+      // connection idle for peer_timeout / 2 is replaced: a reporter that died without a FIN
+      // fails that connect, within 0.75 * peer_timeout + the 3 s connect timeout.
+      keepAliveMs: Math.max(1000, settings.peerTimeoutSeconds * 250),
+      refreshIdleMs: settings.peerTimeoutSeconds * 500,
     });
     this.#shards = new ShardSupervisor({
       settings,
