@@ -236,22 +236,13 @@ export class RouteTable {
    * Restores a module from the agent's route cache at start: it gets `hosts`
    * with `lastUpdate = updatedAt` and state `"new"`, so it serves at once and
    * is pulled again at its first use once `update_timeout` has passed since
-   * `updatedAt`. A module already known without hosts (asked for while a
-   * shard waited for its routes after a (re)start: its pull is in flight) gets
-   * them too. Does nothing for an empty list, a module that has hosts, or a
+   * `updatedAt`. Does nothing for an empty list, a module already known, or a
    * full table.
    *
    * @param updatedAt Unix time in seconds when the route was last confirmed
    */
   restore(modid: number, cmdid: number, hosts: readonly HostInfo[], updatedAt: number): boolean {
-    if (hosts.length === 0) return false;
-    const known = this.get(modid, cmdid);
-    if (known !== undefined) {
-      if (!known.isEmpty()) return false;
-      known.update(hosts, updatedAt);
-      known.markPulling(); // its pull is still in flight; the answer makes it "new"
-      return true;
-    }
+    if (hosts.length === 0 || this.get(modid, cmdid) !== undefined) return false;
     if (!this.#tryCreate(modid, cmdid)) return false;
     this.#modules.get(_moduleKey(modid, cmdid))!.update(hosts, updatedAt);
     return true;

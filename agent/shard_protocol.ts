@@ -39,11 +39,23 @@ export interface InspectRequest {
   module?: { modid: number; cmdid: number };
 }
 
+/** A route a (re)started shard gets from the main isolate; `hosts` is never empty. */
+export interface RestoredRoute {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Hosts. */
+  readonly hosts: HostInfo[];
+  /** Unix time in seconds when DNS last sent them. */
+  readonly updatedAt: number;
+}
+
 /** Main -> shard. */
 export type ToShard =
-  | { type: "start"; settings: ShardSettings }
+  /** Starts the shard with `routes` in its table before it binds its port. */
+  | { type: "start"; settings: ShardSettings; routes: RestoredRoute[] }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
-  | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
   /** The main isolate refused the module's pull (its module cap): drop it if it has no hosts. */
   | { type: "forget"; modid: number; cmdid: number }
   | { type: "stop" }

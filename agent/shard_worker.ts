@@ -191,6 +191,7 @@ channel.onMessage(async (msg) => {
     case "start": {
       try {
         shard = new Shard(msg.settings);
+        for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
         channel.send({ type: "ready", index: msg.settings.index, port: addr.port });
       } catch (err) {
@@ -207,9 +208,6 @@ channel.onMessage(async (msg) => {
       return;
     case "forget":
       shard?.table.forget(msg.modid, msg.cmdid);
-      return;
-    case "restore":
-      shard?.table.restore(msg.modid, msg.cmdid, msg.hosts, msg.updatedAt);
       return;
     case "inspect":
       if (shard) {

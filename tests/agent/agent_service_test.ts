@@ -280,3 +280,33 @@ Deno.test("agent service - max_modules bounds the modules a local flood creates;
     await h.close();
   }
 });
+
+Deno.test("agent service - a restarted shard has its routes before it answers: no RET_NOEXIST under load", async () => {
+  const h = await Harness.start();
+  try {
+    await h.admin.addHost(23, 1, A.ip, A.port);
+    await h.getHostUntil(23, 1, RetCode.SUCC);
+    const answers: Record<string, number> = {};
+    let running = true;
+    const loops = Array.from({ length: 8 }, async () => {
+      while (running) {
+        const r = await h.probe.getHost(23, 1, 300).catch(() => null);
+        const k = r ? String(r.retcode) : "none";
+        answers[k] = (answers[k] ?? 0) + 1;
+      }
+    });
+    for (let i = 1; i <= 8; i++) {
+      h.agent.failShard(shardOf(23, 1), "drill");
+      await waitFor(() => h.agent.counters.get("shardRestarts") === i, "restart", 10_000);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    running = false;
+    await Promise.all(loops);
+    // Requests during a restart go unanswered; once the new shard answers, it has the route
+    // (before, a request between "ready" and the routes' arrival answered RET_NOEXIST).
+    assert.equal(answers[String(RetCode.NOEXIST)] ?? 0, 0, JSON.stringify(answers));
+    assert.ok(answers[String(RetCode.SUCC)] > 0);
+  } finally {
+    await h.close();
+  }
+});

@@ -184,18 +184,3 @@ Deno.test("route_table - forget drops a module without hosts, never one with hos
   assert.equal(table.forget(3, 3), false);
   assert.equal(table.size, 1);
 });
-
-Deno.test("route_table - restore fills a module asked for before its routes came back", () => {
-  // A restarted shard answers as soon as it listens; the main isolate's routes follow.
-  const table = new RouteTable();
-  assert.deepEqual(table.getHost(1, 2, T0), { code: RetCode.NOEXIST, pull: true });
-  assert.equal(table.restore(1, 2, [A], T0 - 5), true);
-  assert.deepEqual(table.getHost(1, 2, T0), { code: RetCode.SUCC, host: A, pull: false });
-  // Its pull is still in flight: no second one; the answer ends it.
-  assert.equal(table.get(1, 2)!.status, "pulling");
-  table.applyUpdate(1, 2, [A, B], T0 + 1);
-  assert.equal(table.get(1, 2)!.status, "new");
-  // A module that has hosts keeps them.
-  assert.equal(table.restore(1, 2, [B], T0), false);
-  assert.equal(table.get(1, 2)!.size, 2);
-});
