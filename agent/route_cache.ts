@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { intToIp, ipToInt, isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { errorText } from "../reactor/text.ts";
@@ -48,10 +49,14 @@ export function parseCacheFile(text: string): CachedRoute[] {
       throw new Error(`bad route entry ${JSON.stringify(r)}`);
     }
     const hosts = r.hosts.map((text) => {
-      const [ip, port] = String(text).split(":");
+      // "a.b.c.d:port", or "a.b.c.d:port:weight" for a weight other than 1.
+      const [ip, port, weight] = String(text).split(":");
       const p = Number(port);
       if (!isPort(p)) throw new Error(`bad host "${text}"`);
-      return { ip: ipToInt(ip), port: p };
+      if (weight === undefined) return { ip: ipToInt(ip), port: p };
+      const w = Number(weight);
+      if (!Number.isInteger(w) || w < 1) throw new Error(`bad host "${text}"`);
+      return { ip: ipToInt(ip), port: p, weight: w };
     });
     return { modid: r.modid, cmdid: r.cmdid, hosts, updatedAt: Number(r.updatedAt) || 0 };
   }).filter((r) => r.hosts.length > 0);
@@ -108,9 +113,9 @@ export class RouteCache {
   async load(): Promise<CachedRoute[]> {
     let text: string;
     try {
-      text = await Deno.readTextFile(this.path);
+      text = await readFile(this.path, "utf8");
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return [];
+      if ((err as { code?: string }).code === "ENOENT") return [];
       this.#log.warn(`cannot read route cache ${this.path}: ${errorText(err)}`);
       return [];
     }
@@ -163,16 +168,18 @@ export class RouteCache {
         modid: r.modid,
         cmdid: r.cmdid,
         updatedAt: r.updatedAt,
-        hosts: r.hosts.map((h) => `${intToIp(h.ip)}:${h.port}`),
+        hosts: r.hosts.map((h) =>
+          `${intToIp(h.ip)}:${h.port}${(h.weight ?? 1) === 1 ? "" : `:${h.weight}`}`
+        ),
       })),
     };
     const tmp = `${this.path}.tmp`;
     try {
       // Only this user may read what the routes reveal (0600 file in a 0700 directory).
-      await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
-      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
-      await Deno.chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
-      await Deno.rename(tmp, this.path);
+      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+      await writeFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
+      await chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
+      await rename(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(
         "cache-write",

@@ -31,6 +31,8 @@ export interface ShardSupervisorOptions {
   settings: AgentSettings;
   /** The agent's IPv4 address (unsigned). */
   caller: number;
+  /** Name of the agent's transport (`deno`, `node`): the shards bind their UDP ports with it. */
+  transport: string;
   /** Logger. */
   log: Logger;
   /** Pulls and reports from the shards. */
@@ -175,6 +177,7 @@ export class ShardSupervisor {
       loadBalance: settings.loadBalance,
       caller,
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
+      transport: this.#options.transport,
       logFormat: logFormat(),
       maxModules: settings.maxModules,
     };

@@ -21,6 +21,7 @@ import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteRow, RouteStore } from "../store/types.ts";
 import { moduleKey, RouteMap } from "./route_map.ts";
+import { type FleetHealthOptions, FleetVerdicts } from "./fleet_health.ts";
 import { type SubscriptionLimits, Subscriptions } from "./subscriptions.ts";
 
 /** Options of a {@linkcode DnsService}. */
@@ -63,6 +64,13 @@ export interface DnsServiceOptions {
    * @default 10000
    */
   maxRetryMs?: number;
+  /**
+   * The fleet verdict sent with routes (`HostInfo.fleetOverload`), read from
+   * the reporter's `ServerCallStatus` in the same database; `false` turns it
+   * off. A missing table is logged once and read again later.
+   * @default DEFAULT_FLEET_HEALTH
+   */
+  fleet?: Partial<FleetHealthOptions> | false;
   /** Logger. */
   log?: Logger;
 }
@@ -108,6 +116,10 @@ export class DnsService {
   #options: DnsServiceOptions;
   #log: Logger;
   #table = new RouteMap([]);
+  #rows: readonly RouteRow[] = [];
+  #fleet: FleetVerdicts | null;
+  #lastFleet = 0;
+  #fleetFailing = false;
   #version = -1;
   #lastLoad = 0;
   #subs: Subscriptions<ServerConnection>;
@@ -124,6 +136,7 @@ export class DnsService {
     this.#log = options.log ?? createLogger("dns");
     this.#subs = new Subscriptions(options.subscriptions);
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
+    this.#fleet = options.fleet === false ? null : new FleetVerdicts(options.fleet);
     this.#pushLog = new LogBudget(this.#log, "route push lines");
     this.server = new TcpServer({
       transport: options.transport,
@@ -271,6 +284,40 @@ export class DnsService {
         );
       }
     }
+    await this.#refreshFleet();
+  }
+
+  /** Reads the fleet verdicts when due; pushes the modules whose verdicts changed. */
+  async #refreshFleet(): Promise<void> {
+    const fleet = this.#fleet;
+    if (fleet === null || Date.now() - this.#lastFleet < fleet.options.intervalMs) return;
+    this.#lastFleet = Date.now();
+    let rows;
+    try {
+      rows = await this.#options.store.fleetHosts(fleet.since(Date.now() / 1000));
+    } catch (err) {
+      if (!this.#fleetFailing) {
+        this.#log.info(`fleet health unavailable (routes go without it): ${errorText(err)}`);
+      }
+      this.#fleetFailing = true;
+      return;
+    }
+    this.#fleetFailing = false;
+    const changed = fleet.apply(rows);
+    if (changed.length === 0) return;
+    this.#table = this.#buildTable(this.#rows);
+    this.#log.info(`fleet health: ${fleet.size} hosts overloaded for the fleet`);
+    // Version 0: not a route-table change, so no "seconds after the change" in the push log.
+    this.#push(changed.map((module) => ({ ...module, version: 0 })));
+  }
+
+  #buildTable(rows: readonly RouteRow[]): RouteMap {
+    const fleet = this.#fleet;
+    if (fleet === null || fleet.size === 0) return new RouteMap(rows);
+    return new RouteMap(
+      rows,
+      (modid, cmdid, ip, port) => fleet.isOverloaded(modid, cmdid, ip, port),
+    );
   }
 
   async #load(version: number): Promise<void> {
@@ -278,7 +325,8 @@ export class DnsService {
   }
 
   #swap(rows: readonly RouteRow[], version: number): void {
-    this.#table = new RouteMap(rows);
+    this.#rows = rows;
+    this.#table = this.#buildTable(rows);
     this.#version = version;
     this.#lastLoad = Date.now();
     this.counters.inc("reloads");
