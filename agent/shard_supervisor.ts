@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type { HostInfo } from "../proto/messages.ts";
 import { SHARD_COUNT, shardOf } from "../proto/shard.ts";
 import { logFormat, type Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
@@ -17,23 +16,14 @@ import type { AgentSettings } from "./config.ts";
 import type {
   FromShard,
   InspectRequest,
+  RestoredRoute,
   ShardInspection,
   ShardSettings,
   ShardStats,
   ToShard,
 } from "./shard_protocol.ts";
 
-/** A route given back to a restarted shard. */
-export interface RestoredRoute {
-  /** Module id. */
-  readonly modid: number;
-  /** Command id. */
-  readonly cmdid: number;
-  /** Hosts, never empty. */
-  readonly hosts: HostInfo[];
-  /** Unix time in seconds when DNS last sent them. */
-  readonly updatedAt: number;
-}
+export type { RestoredRoute } from "./shard_protocol.ts";
 
 /** Options of a {@linkcode ShardSupervisor}. */
 export interface ShardSupervisorOptions {
@@ -64,6 +54,8 @@ export class ShardSupervisor {
   #stopped = new Map<number, (stats: ShardStats | null) => void>();
   #backoff: Backoff[] = [];
   #lastRestart: number[] = [];
+  /** Routes sent with the last start of each shard. */
+  #restored: number[] = [];
   #stopping = false;
   #inspectSeq = 0;
   #inspections = new Map<number, (index: number, inspection: ShardInspection) => void>();
@@ -104,7 +96,6 @@ export class ShardSupervisor {
       pool.terminate();
       throw err;
     }
-    for (let index = 0; index < SHARD_COUNT; index++) this.#restore(index);
   }
 
   /** Sends a message to the shard of `(modid, cmdid)`. */
@@ -188,6 +179,7 @@ export class ShardSupervisor {
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
       transport: this.#options.transport,
       logFormat: logFormat(),
+      maxModules: settings.maxModules,
     };
     const ready = new Promise<number>((resolve, reject) => {
       this.#starting.set(index, { resolve, reject });
@@ -206,7 +198,11 @@ export class ShardSupervisor {
           return this.#options.onMessage(msg);
       }
     });
-    channel.send({ type: "start", settings: shardSettings });
+    // The routes travel with "start": the worker has them before it binds its port, so no
+    // request finds the shard without its routes (which would answer RET_NOEXIST).
+    const routes = Array.from(this.#options.routesOf(index), (r) => ({ ...r }));
+    this.#restored[index] = routes.length;
+    channel.send({ type: "start", settings: shardSettings, routes });
     return ready.catch((err) => {
       throw new Error(`shard ${index} cannot start: ${err.message}`);
     });
@@ -216,15 +212,6 @@ export class ShardSupervisor {
     const waiter = this.#starting.get(index);
     this.#starting.delete(index);
     if (waiter) how(waiter);
-  }
-
-  #restore(index: number): number {
-    let count = 0;
-    for (const route of this.#options.routesOf(index)) {
-      this.#pool!.channel(index).send({ type: "restore", ...route });
-      count++;
-    }
-    return count;
   }
 
   #onShardError(index: number, message: string): void {
@@ -255,7 +242,7 @@ export class ShardSupervisor {
       const channel = pool.restart(index);
       try {
         const port = await this.#startShard(index, channel);
-        const restored = this.#restore(index);
+        const restored = this.#restored[index];
         this.#options.onRestart?.(index);
         this.#options.log.warn(
           `shard ${index} restarted on UDP port ${port} with ${restored} routes restored`,
