@@ -2,9 +2,7 @@
  * The agent's three shard workers, supervised: a worker that dies after
  * start-up (an uncaught error, or a batch it sent that cannot be read) is
  * replaced by a fresh one on the same UDP port, which gets its routes back
- * from the main isolate. A shard gets its routes (the cached ones at start)
- * in its start message and binds its port only after loading them, so no
- * request can reach it before its routes do. Restarts are logged, counted and spaced out by a
+ * from the main isolate. Restarts are logged, counted and spaced out by a
  * backoff when a shard keeps failing.
  *
  * @module
@@ -25,6 +23,8 @@ import type {
   ToShard,
 } from "./shard_protocol.ts";
 
+export type { RestoredRoute } from "./shard_protocol.ts";
+
 /** Options of a {@linkcode ShardSupervisor}. */
 export interface ShardSupervisorOptions {
   /** The agent's settings. */
@@ -37,9 +37,9 @@ export interface ShardSupervisorOptions {
   log: Logger;
   /** Pulls and reports from the shards. */
   onMessage: (msg: Extract<FromShard, { type: "pull" | "report" }>) => void;
-  /** Routes a shard starts with (at start and at each restart). */
+  /** Routes to restore in a restarted shard. */
   routesOf: (index: number) => Iterable<RestoredRoute>;
-  /** Called once per successful restart, once the new shard listens with its routes. */
+  /** Called once per successful restart, after the routes were sent to the new shard. */
   onRestart?: (index: number) => void;
 }
 
@@ -54,6 +54,8 @@ export class ShardSupervisor {
   #stopped = new Map<number, (stats: ShardStats | null) => void>();
   #backoff: Backoff[] = [];
   #lastRestart: number[] = [];
+  /** Routes sent with the last start of each shard. */
+  #restored: number[] = [];
   #stopping = false;
   #inspectSeq = 0;
   #inspections = new Map<number, (index: number, inspection: ShardInspection) => void>();
@@ -69,8 +71,7 @@ export class ShardSupervisor {
   }
 
   /**
-   * Starts the workers; resolves once each listens, with the routes of
-   * `routesOf` already in its table.
+   * Starts the workers; resolves once each listens.
    *
    * @throws {Error} when a shard cannot bind its port
    */
@@ -86,7 +87,7 @@ export class ShardSupervisor {
     for (let index = 0; index < SHARD_COUNT; index++) {
       this.#backoff.push(new Backoff({ initialMs: 100, maxMs: 2000 }));
       this.#lastRestart.push(0);
-      ready.push(this.#startShard(index, pool.channel(index)).then(({ port }) => port));
+      ready.push(this.#startShard(index, pool.channel(index)));
     }
     try {
       this.#ports = await Promise.all(ready);
@@ -167,11 +168,7 @@ export class ShardSupervisor {
     return stats;
   }
 
-  /** Starts shard `index` with its routes; resolves to its port and the number of routes. */
-  #startShard(
-    index: number,
-    channel: WorkerChannel<ToShard, FromShard>,
-  ): Promise<{ port: number; routes: number }> {
+  #startShard(index: number, channel: WorkerChannel<ToShard, FromShard>): Promise<number> {
     const { settings, caller } = this.#options;
     const shardSettings: ShardSettings = {
       index,
@@ -182,6 +179,7 @@ export class ShardSupervisor {
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
       transport: this.#options.transport,
       logFormat: logFormat(),
+      maxModules: settings.maxModules,
     };
     const ready = new Promise<number>((resolve, reject) => {
       this.#starting.set(index, { resolve, reject });
@@ -200,9 +198,12 @@ export class ShardSupervisor {
           return this.#options.onMessage(msg);
       }
     });
-    const routes = [...this.#options.routesOf(index)];
+    // The routes travel with "start": the worker has them before it binds its port, so no
+    // request finds the shard without its routes (which would answer RET_NOEXIST).
+    const routes = Array.from(this.#options.routesOf(index), (r) => ({ ...r }));
+    this.#restored[index] = routes.length;
     channel.send({ type: "start", settings: shardSettings, routes });
-    return ready.then((port) => ({ port, routes: routes.length }), (err) => {
+    return ready.catch((err) => {
       throw new Error(`shard ${index} cannot start: ${err.message}`);
     });
   }
@@ -240,7 +241,8 @@ export class ShardSupervisor {
       if (this.#stopping) return;
       const channel = pool.restart(index);
       try {
-        const { port, routes: restored } = await this.#startShard(index, channel);
+        const port = await this.#startShard(index, channel);
+        const restored = this.#restored[index];
         this.#options.onRestart?.(index);
         this.#options.log.warn(
           `shard ${index} restarted on UDP port ${port} with ${restored} routes restored`,

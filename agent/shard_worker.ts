@@ -52,7 +52,9 @@ class Shard {
     const log = createLogger(`agent-shard-${settings.index}`);
     this.#log = log;
     this.watch = new ShardWatch(settings.index, log);
-    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition);
+    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition, {
+      maxModules: settings.maxModules,
+    });
     this.stats = {
       index: settings.index,
       modules: 0,
@@ -62,6 +64,7 @@ class Shard {
       getRouteCut: 0,
       badDatagrams: 0,
       unknownReports: 0,
+      modulesRefused: 0,
     };
     this.server = new UdpServer({
       transport: transportNamed(settings.transport),
@@ -78,6 +81,15 @@ class Shard {
     channel.send({ type: "pull", modid, cmdid });
   }
 
+  /** A new module was refused (table full): one throttled line with the running count. */
+  #refused(): void {
+    this.#log.warnThrottled(
+      "max_modules",
+      `module table full (max_modules ${this.table.maxModules}): refused ${this.table.refused} ` +
+        "requests for new modules so far; they answer RET_NOEXIST without a pull",
+    );
+  }
+
   #route(): void {
     const { router } = this.server;
     router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
@@ -85,6 +97,7 @@ class Shard {
       const result = this.table.getHost(req.modid, req.cmdid, nowSeconds());
       this.watch.countGetHost(result.code);
       if (result.pull) this.#pull(req.modid, req.cmdid);
+      else if (result.refused) this.#refused();
       peer.reply(
         MessageId.GetHostResponse,
         GetHostResponseCodec.encode({
@@ -117,6 +130,7 @@ class Shard {
       this.stats.getRoute++;
       const result = this.table.getRoute(req.modid, req.cmdid, nowSeconds());
       if (result.pull) this.#pull(req.modid, req.cmdid);
+      else if (result.refused) this.#refused();
       peer.reply(
         MessageId.ApiGetRouteResponse,
         this.#routeReply(req.modid, req.cmdid, result.hosts),
@@ -159,6 +173,7 @@ class Shard {
 
   currentStats(): ShardStats {
     this.stats.modules = this.table.size;
+    this.stats.modulesRefused = this.table.refused;
     this.stats.badDatagrams = this.server.counters.get("badFrames") +
       this.server.counters.get("unknownMsgid") + this.#invalidReports;
     return { ...this.stats };
@@ -176,7 +191,6 @@ channel.onMessage(async (msg) => {
     case "start": {
       try {
         shard = new Shard(msg.settings);
-        // Routes first: the port answers from the moment it is bound.
         for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
         channel.send({ type: "ready", index: msg.settings.index, port: addr.port });
@@ -191,6 +205,9 @@ channel.onMessage(async (msg) => {
     }
     case "route":
       shard?.table.applyUpdate(msg.modid, msg.cmdid, msg.hosts, nowSeconds());
+      return;
+    case "forget":
+      shard?.table.forget(msg.modid, msg.cmdid);
       return;
     case "inspect":
       if (shard) {

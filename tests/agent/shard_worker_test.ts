@@ -43,6 +43,7 @@ Deno.test("agent shard - answers from the routes it started with, before any oth
       caller: ipToInt("10.20.30.40"),
       reportIntervalMs: 1000,
       transport: "deno",
+      maxModules: 100,
     },
     routes: [{ modid, cmdid, hosts: [host], updatedAt: Math.floor(Date.now() / 1000) }],
   });
