@@ -20,7 +20,7 @@ export {
 
 /**
  * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
- * flight, `"new"` once an answer arrived (or the pull was abandoned).
+ * flight (from creation on), `"new"` once an answer arrived.
  */
 export type LoadBalanceStatus = "new" | "pulling";
 
@@ -128,19 +128,8 @@ export class LoadBalance {
   }
 
   /**
-   * Abandons an in-flight pull (the DNS connection was lost): `"pulling"`
-   * becomes `"new"`. Answers whether the state changed.
-   */
-  resetPulling(): boolean {
-    if (this.#status !== "pulling") return false;
-    this.#status = "new";
-    return true;
-  }
-
-  /**
    * True when the route should be pulled again: the state is `"new"` and either
-   * `now - lastUpdate > updateTimeout` or the module has no host (a pull that
-   * was abandoned before any answer arrived).
+   * `now - lastUpdate > updateTimeout` or the module has no host.
    */
   needsRefresh(now: number): boolean {
     if (this.#status !== "new") return false;

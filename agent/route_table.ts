@@ -103,7 +103,8 @@ export class RouteTable {
   /**
    * `get_host`: an unknown module is created in state `"pulling"` and answers
    * `RET_NOEXIST` with `pull`; a module without hosts answers `RET_NOEXIST`
-   * (pulling again only if its pull was abandoned); otherwise the balancer
+   * while its pull is in flight (a lost pull is sent again by the main isolate
+   * when DNS reconnects); otherwise the balancer
    * chooses, and `pull` is set when the route is due for a refresh.
    */
   getHost(modid: number, cmdid: number, now: number): GetHostResult {
@@ -182,19 +183,6 @@ export class RouteTable {
     this.#create(modid, cmdid);
     this.#modules.get(_moduleKey(modid, cmdid))!.update(hosts, updatedAt);
     return true;
-  }
-
-  /**
-   * The DNS client (re)connected, so in-flight pulls are lost: every module in
-   * state `"pulling"` becomes `"new"` and pulls again at its next
-   * `getHost`/`getRoute`. Answers the modules that were reset.
-   */
-  resetPulling(): ModuleId[] {
-    const reset: ModuleId[] = [];
-    for (const lb of this.#modules.values()) {
-      if (lb.resetPulling()) reset.push({ modid: lb.modid, cmdid: lb.cmdid });
-    }
-    return reset;
   }
 
   /**

@@ -29,8 +29,9 @@ export type ToShard =
   | { type: "start"; settings: ShardSettings }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
   | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
-  | { type: "resetPulling" }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** Makes the worker throw an uncaught error (tests and failure drills). */
+  | { type: "fail"; reason: string };
 
 /** Counters a shard reports. */
 export interface ShardStats {
@@ -44,6 +45,8 @@ export interface ShardStats {
   report: number;
   /** API_GetRoute requests answered. */
   getRoute: number;
+  /** API_GetRoute replies cut to the hosts that fit one datagram. */
+  getRouteCut: number;
   /** Datagrams dropped as malformed. */
   badDatagrams: number;
   /** Reports for unknown modules or hosts. */
@@ -57,8 +60,3 @@ export type FromShard =
   | { type: "pull"; modid: number; cmdid: number }
   | { type: "report"; requests: ReportStatusRequest[] }
   | { type: "stopped"; index: number; stats: ShardStats | null };
-
-/** Shard of a module: `(modid + cmdid) % 3`, made non-negative for negative ids. */
-export function shardOf(modid: number, cmdid: number, shards = 3): number {
-  return (((modid + cmdid) % shards) + shards) % shards;
-}

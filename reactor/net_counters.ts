@@ -22,6 +22,8 @@ export const NET_COUNTER_NAMES = [
   "slowClosed",
   "sendDrops",
   "sendErrors",
+  "deadPeers",
+  "idleRefreshes",
 ] as const;
 
 /** One of {@linkcode NET_COUNTER_NAMES}. */

@@ -386,13 +386,3 @@ Deno.test("load_balance - needsRefresh after update_timeout while new", () => {
   lb.markPulling();
   assert.equal(lb.needsRefresh(T0 + 100), false);
 });
-
-Deno.test("load_balance - resetPulling turns pulling into new only", () => {
-  const lb = new LoadBalance(1, 2);
-  assert.equal(lb.resetPulling(), true);
-  assert.equal(lb.status, "new");
-  assert.equal(lb.needsRefresh(0), true, "an empty module pulls again at once");
-  assert.equal(lb.resetPulling(), false);
-  lb.update(makeHosts(1), T0);
-  assert.equal(lb.needsRefresh(T0 + 1), false);
-});
