@@ -16,13 +16,13 @@ import {
 } from "../proto/messages.ts";
 import { shardOf } from "../proto/shard.ts";
 import { Counters } from "../reactor/counters.ts";
-import { createLogger, type Logger } from "../reactor/log.ts";
+import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
 import { TcpClient } from "../reactor/tcp_client.ts";
 import type { Transport } from "../reactor/transport.ts";
 import type { AgentSettings } from "./config.ts";
 import { KnownRoutes } from "./known_routes.ts";
 import { RouteCache } from "./route_cache.ts";
-import type { FromShard, ShardStats } from "./shard_protocol.ts";
+import type { FromShard, InspectRequest, ShardInspection, ShardStats } from "./shard_protocol.ts";
 import { ShardSupervisor } from "./shard_supervisor.ts";
 
 /** Names of the agent's counters. */
@@ -70,11 +70,13 @@ export class AgentService {
   #shards: ShardSupervisor;
   #cache: RouteCache | null;
   #tick: ReturnType<typeof setInterval> | undefined;
+  #routeLog: LogBudget;
 
   /** Creates the agent; {@linkcode start} runs it. */
   constructor(options: AgentServiceOptions) {
     this.#options = options;
     this.#log = options.log ?? createLogger("agent");
+    this.#routeLog = new LogBudget(this.#log, "route update lines");
     const { settings, transport } = options;
     this.known = new KnownRoutes({ emptyRouteHoldSeconds: settings.emptyRouteHoldSeconds });
     this.#cache = settings.cacheDir
@@ -155,6 +157,11 @@ export class AgentService {
     );
   }
 
+  /** Asks every shard what it holds; null for a shard that did not answer within 1 s. */
+  inspectShards(request: InspectRequest): Promise<(ShardInspection | null)[]> {
+    return this.#shards.inspect(request);
+  }
+
   /**
    * Makes shard `index` throw an uncaught error inside its worker, as a bug
    * would; the supervisor then restarts it. For tests and failure drills.
@@ -230,8 +237,13 @@ export class AgentService {
   #onRoute(modid: number, cmdid: number, hosts: HostInfo[]): void {
     const decision = this.known.onRoute(modid, cmdid, hosts, nowSeconds());
     this.counters.inc("routeUpdates");
-    if (decision.changed) this.#cache?.changed();
-    else if (!decision.held) this.#cache?.refreshed();
+    if (decision.changed) {
+      this.#routeLog.info(
+        `route ${modid}/${cmdid} from DNS: ${decision.hosts.length} hosts`,
+        { modid, cmdid, hosts: decision.hosts.length },
+      );
+      this.#cache?.changed();
+    } else if (!decision.held) this.#cache?.refreshed();
     this.#shards.send(modid, cmdid, { type: "route", modid, cmdid, hosts: decision.hosts });
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { HostInfo } from "../proto/mod.ts";
+import { HostHealth } from "./host_health.ts";
 
 /** Read-only view of one host's counters and state, as the balancer keeps them. */
 export interface HostStats {
@@ -30,6 +31,30 @@ export interface HostStats {
   readonly idleTs: number;
   /** When the host was last declared overloaded, in seconds (the caller's clock). */
   readonly overloadTs: number;
+  /** When the host entered its current state (idle or overload), in seconds. */
+  readonly stateSince: number;
+  /** Why the host last changed state (null while it never did). */
+  readonly reason: StateReason | null;
+}
+
+/**
+ * Why a host changed state: taken out (`err_rate`, `contin_err`,
+ * `window_err_rate`; ours: `fleet_overload`, the DNS service's fleet verdict)
+ * or put back (`succ_rate`, `contin_succ`, `overload_timeout`), with the
+ * numbers that decided it.
+ */
+export interface StateReason {
+  /** The rule that fired, named after its `[loadbalance]` key. */
+  readonly rule:
+    | "err_rate"
+    | "contin_err"
+    | "window_err_rate"
+    | "succ_rate"
+    | "contin_succ"
+    | "overload_timeout"
+    | "fleet_overload";
+  /** The rule and its numbers, for people. */
+  readonly text: string;
 }
 
 /**
@@ -48,10 +73,14 @@ export class HostState implements HostStats {
   overload = false;
   idleTs = 0;
   overloadTs = 0;
+  stateSince = 0;
+  reason: StateReason | null = null;
   /** Previous host in its ring; `null` while in no ring. */
   prev: HostState | null = null;
   /** Next host in its ring; `null` while in no ring. */
   next: HostState | null = null;
+  /** Weight, repeat ejections, probe pacing, slow start (our rules). */
+  readonly health: HostHealth = new HostHealth();
 
   /** A host with zero counters, in no ring; call {@linkcode setIdle} next. */
   constructor(readonly ip: number, readonly port: number) {
@@ -91,7 +120,7 @@ export class HostState implements HostStats {
   /** A detached copy of the counters and state. */
   stats(): HostStats {
     const { ip, port, vsucc, verr, rsucc, rerr, continSucc, continErr } = this;
-    const { overload, idleTs, overloadTs } = this;
+    const { overload, idleTs, overloadTs, stateSince, reason } = this;
     return {
       ip,
       port,
@@ -104,6 +133,8 @@ export class HostState implements HostStats {
       overload,
       idleTs,
       overloadTs,
+      stateSince,
+      reason,
     };
   }
 

@@ -8,15 +8,43 @@
  * @module
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
-import { HostRing, HostState, type HostStats } from "./host_list.ts";
+import { HostRing, HostState, type HostStats, type StateReason } from "./host_list.ts";
+import { BalanceRules } from "./balance_rules.ts";
+import type { HostHealthView } from "./host_health.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
+import { overloadTimeoutRule, putBackRule, takeOutRule, windowRule } from "./state_rules.ts";
 
-export type { HostStats } from "./host_list.ts";
+export type { HostStats, StateReason } from "./host_list.ts";
+export type { HostHealthView } from "./host_health.ts";
 export {
   DEFAULT_LOAD_BALANCE_OPTIONS,
   type LoadBalanceOptions,
+  ORIGINAL_RULES,
   resolveLoadBalanceOptions,
 } from "./load_balance_options.ts";
+
+/** A host moved between the idle and overload lists; see {@linkcode LoadBalance}. */
+export interface HostTransition {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Host IPv4 address, unsigned. */
+  readonly ip: number;
+  /** Host port. */
+  readonly port: number;
+  /** True when the host was taken out (now overloaded), false when put back. */
+  readonly overload: boolean;
+  /** Why. */
+  readonly reason: StateReason;
+  /** When, in seconds. */
+  readonly at: number;
+  /** Whether the module is in panic after the change (see {@linkcode LoadBalance.panic}). */
+  readonly panic: boolean;
+}
+
+/** Told about every {@linkcode HostTransition}. */
+export type TransitionListener = (transition: HostTransition) => void;
 
 /**
  * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
@@ -36,6 +64,10 @@ export type ChooseResult =
 
 const OVERLOADED: ChooseResult = Object.freeze({ code: RetCode.OVERLOAD });
 const NO_HOST: ChooseResult = Object.freeze({ code: RetCode.NOEXIST });
+const FLEET_OVERLOAD_REASON: StateReason = Object.freeze({
+  rule: "fleet_overload",
+  text: "the fleet sees it overloaded (DNS verdict) and this agent has not called it yet",
+});
 
 /** Map key of a host: one number for valid ports, text otherwise (never collides). */
 type HostKey = number | string;
@@ -44,11 +76,6 @@ function _hostKey(ip: number, port: number): HostKey {
   const unsignedIp = ip >>> 0;
   if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
   return `${unsignedIp}:${port}`;
-}
-
-/** `part / total`, or 0 when `total` is 0. */
-function _ratio(part: number, total: number): number {
-  return total === 0 ? 0 : part / total;
 }
 
 /**
@@ -79,17 +106,28 @@ export class LoadBalance {
   #status: LoadBalanceStatus = "pulling";
   #lastUpdate = 0;
   #dirty = false;
+  readonly #onTransition: TransitionListener | undefined;
+  /** Our rules beyond the original's (ejection cap, probe pacing, slow start, weights). */
+  readonly #rules: BalanceRules;
 
   /**
    * An empty balancer in state `"pulling"` (the original creates one when it
-   * sends the first pull), with `lastUpdate = 0`.
+   * sends the first pull), with `lastUpdate = 0`. `onTransition` hears every
+   * host that is taken out or put back.
    *
    * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
    */
-  constructor(modid: number, cmdid: number, options: Partial<LoadBalanceOptions> = {}) {
+  constructor(
+    modid: number,
+    cmdid: number,
+    options: Partial<LoadBalanceOptions> = {},
+    onTransition?: TransitionListener,
+  ) {
     this.modid = modid;
     this.cmdid = cmdid;
     this.options = resolveLoadBalanceOptions(options);
+    this.#onTransition = onTransition;
+    this.#rules = new BalanceRules(this.options);
   }
 
   /** Route state: `"pulling"` while a pull to DNS is in flight. */
@@ -110,6 +148,14 @@ export class LoadBalance {
   /** Picks counted since the last probe of an overloaded host. */
   get accessCount(): number {
     return this.#accessCount;
+  }
+
+  /**
+   * True when more hosts are overloaded than `maxEjectionPercent` allows out
+   * of rotation: the least-bad of them are kept in.
+   */
+  get panic(): boolean {
+    return this.#rules.pardoned > 0;
   }
 
   /** Number of hosts. */
@@ -137,29 +183,39 @@ export class LoadBalance {
   }
 
   /**
-   * Picks a host (the original's `choice_one_host`). With idle hosts, takes the
-   * idle list's head, except every `probeNum + 1`-th pick while some host is
-   * overloaded, which probes the overload list's head. With no idle host, answers
-   * `RET_OVERLOAD` `probeNum` times, then probes. The taken host moves to its
-   * list's tail.
+   * Picks a host (the original's `choice_one_host`). The hosts in rotation are
+   * the idle ones plus, in panic, the pardoned overloaded ones. With hosts in
+   * rotation, takes the next of them, except every `probeNum + 1`-th pick
+   * while some host is due for a probe, which probes the first due host of the
+   * overload list. With none in rotation, answers `RET_OVERLOAD` `probeNum`
+   * times, then probes. A taken host moves to its list's tail.
+   *
+   * With equal weights, no slow start and no panic, "next" is the idle list's
+   * head; otherwise smooth weighted round robin over weight times slow-start
+   * share.
+   *
+   * @param now Unix time in seconds; without it the time-based rules (probe
+   * pacing, repeat ejections, slow start) are skipped for this pick
    */
-  choose(): ChooseResult {
+  choose(now: number = Number.POSITIVE_INFINITY): ChooseResult {
     if (this.#hosts.size === 0) return NO_HOST;
-    if (this.#idle.isEmpty()) {
+    const probe = this.#rules.dueProbe(this.#overloaded, now);
+    if (this.#idle.isEmpty() && this.#rules.pardoned === 0) {
+      if (probe === undefined) return OVERLOADED;
       if (this.#accessCount < this.options.probeNum) {
         this.#accessCount++;
         return OVERLOADED;
       }
       this.#accessCount = 0;
-      return this.#take(this.#overloaded);
+      return this.#probe(probe);
     }
-    if (this.#overloaded.isEmpty()) return this.#take(this.#idle);
+    if (probe === undefined) return this.#pickInRotation(now);
     if (this.#accessCount >= this.options.probeNum) {
       this.#accessCount = 0;
-      return this.#take(this.#overloaded);
+      return this.#probe(probe);
     }
     this.#accessCount++;
-    return this.#take(this.#idle);
+    return this.#pickInRotation(now);
   }
 
   /**
@@ -181,11 +237,15 @@ export class LoadBalance {
     const succeeded = retcode === RetCode.SUCC;
     if (succeeded) host.countSuccess();
     else host.countFailure();
+    host.health.called = true;
+    if (host.overload && !succeeded) this.#rules.failedWhileOverloaded(host, now);
 
     if (!host.overload && !succeeded) {
-      if (this.#failedTooOften(host)) return this.#moveToOverloaded(host, now);
+      const reason = takeOutRule(host, this.options);
+      if (reason) return this.#moveToOverloaded(host, now, reason);
     } else if (host.overload && succeeded) {
-      if (this.#recovered(host)) return this.#moveToIdle(host, now);
+      const reason = putBackRule(host, this.options);
+      if (reason) return this.#moveToIdle(host, now, reason);
     }
     if (host.overload) this.#checkOverloadTimeout(host, now);
     else this.#checkIdleWindow(host, now);
@@ -196,7 +256,10 @@ export class LoadBalance {
    * Replaces the route with `hosts` (a non-empty DNS answer): new hosts join the
    * idle list's tail with fresh counters and `idleTs = overloadTs = now`; hosts
    * no longer listed leave whichever list they are in; known hosts keep their
-   * state. Then `lastUpdate = now` and the state is `"new"`.
+   * state. Then `lastUpdate = now` and the state is `"new"`. Ours: weights
+   * apply, a host joining a loaded route starts its slow start, and a host
+   * with `fleetOverload` that this agent has not called yet starts in the
+   * overload list (probing state) instead of idle.
    */
   update(hosts: readonly HostInfo[], now: number): void {
     const wanted = new Map<HostKey, HostInfo>();
@@ -205,15 +268,30 @@ export class LoadBalance {
       if (wanted.has(key)) continue;
       this.#ringOf(host).remove(host);
       this.#hosts.delete(key);
+      this.#rules.removed(host);
     }
+    const loaded = this.#hosts.size > 0;
+    const routed = [];
     for (const [key, info] of wanted) {
-      if (this.#hosts.has(key)) continue;
-      const host = new HostState(info.ip >>> 0, info.port);
-      host.setIdle(this.options.initSuccCnt, now);
-      host.overloadTs = now;
-      this.#hosts.set(key, host);
-      this.#idle.push(host);
+      let host = this.#hosts.get(key);
+      const joinsLoadedRoute = host === undefined && loaded;
+      if (host === undefined) {
+        host = new HostState(info.ip >>> 0, info.port);
+        host.setIdle(this.options.initSuccCnt, now);
+        host.overloadTs = now;
+        host.stateSince = now;
+        this.#hosts.set(key, host);
+        this.#idle.push(host);
+      }
+      routed.push({ host, info, joinsLoadedRoute });
     }
+    this.#rules.routed(routed, now);
+    for (const { host, info } of routed) {
+      if (info.fleetOverload && !host.overload && !host.health.called) {
+        this.#startProbing(host, now);
+      }
+    }
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#lastUpdate = now;
     this.#status = "new";
   }
@@ -233,9 +311,40 @@ export class LoadBalance {
     return Array.from(this.#overloaded, (host) => host.info);
   }
 
+  /** Copies of every host's counters and state: idle hosts first, each list head first. */
+  allHostStats(): HostStats[] {
+    const out = [];
+    for (const ring of [this.#idle, this.#overloaded]) {
+      for (const host of ring) out.push(host.stats());
+    }
+    return out;
+  }
+
+  /** Number of hosts in the overload list. */
+  get overloadedCount(): number {
+    return this.#overloaded.size;
+  }
+
   /** A copy of one host's counters and state, or `undefined` for an unknown host. */
   hostStats(ip: number, port: number): HostStats | undefined {
     return this.#hosts.get(_hostKey(ip, port))?.stats();
+  }
+
+  /**
+   * The share of its weight `ip:port` takes at `now`: below 1 during slow
+   * start, else 1 (also for an unknown host).
+   */
+  slowStartShare(ip: number, port: number, now: number): number {
+    const host = this.#hosts.get(_hostKey(ip, port));
+    return host === undefined ? 1 : host.health.rampFactor(now, this.options.slowStart);
+  }
+
+  /**
+   * A copy of one host's state under our rules (weight, repeat ejections,
+   * probe pacing, slow start, panic pardon), or `undefined` for an unknown host.
+   */
+  hostHealth(ip: number, port: number): HostHealthView | undefined {
+    return this.#hosts.get(_hostKey(ip, port))?.health.view();
   }
 
   /**
@@ -267,49 +376,79 @@ export class LoadBalance {
     return { code: RetCode.SUCC, host: ring.rotate().info };
   }
 
+  #probe(host: HostState): ChooseResult {
+    this.#overloaded.remove(host);
+    this.#overloaded.push(host);
+    return { code: RetCode.SUCC, host: host.info };
+  }
+
+  #pickInRotation(now: number): ChooseResult {
+    if (this.#rules.isPlain(this.#idle, now)) return this.#take(this.#idle);
+    const host = this.#rules.pickWeighted(this.#idle, this.#overloaded, now);
+    return { code: RetCode.SUCC, host: host.info };
+  }
+
   #ringOf(host: HostState): HostRing {
     return host.overload ? this.#overloaded : this.#idle;
   }
 
-  #failedTooOften(host: HostState): boolean {
-    const { errRate, continErrLimit } = this.options;
-    return _ratio(host.verr, host.vsucc + host.verr) > errRate ||
-      host.continErr >= continErrLimit;
-  }
-
-  #recovered(host: HostState): boolean {
-    const { succRate, continSuccLimit } = this.options;
-    return _ratio(host.vsucc, host.vsucc + host.verr) > succRate ||
-      host.continSucc >= continSuccLimit;
-  }
-
-  /** The window check of the original's `check_window`: needs at least one real call. */
-  #windowTooBad(host: HostState): boolean {
-    const calls = host.rsucc + host.rerr;
-    return calls > 0 && host.rerr / calls >= this.options.windowErrRate;
-  }
-
   #checkIdleWindow(host: HostState, now: number): void {
     if (now - host.idleTs < this.options.idleTimeout) return;
-    if (this.#windowTooBad(host)) this.#moveToOverloaded(host, now);
+    const reason = windowRule(host, this.options);
+    if (reason) this.#moveToOverloaded(host, now, reason);
     else host.setIdle(this.options.initSuccCnt, now);
   }
 
   #checkOverloadTimeout(host: HostState, now: number): void {
-    if (now - host.overloadTs >= this.options.overloadTimeout) this.#moveToIdle(host, now);
+    if (now - host.overloadTs < this.options.overloadTimeout) return;
+    if (this.#rules.mayTimeOut(host, now)) {
+      this.#moveToIdle(host, now, overloadTimeoutRule(this.options));
+    }
   }
 
-  #moveToOverloaded(host: HostState, now: number): true {
+  #moveToOverloaded(host: HostState, now: number, reason: StateReason): true {
+    this.#rules.ejecting(host, now);
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
+    this.#changed(host, now, reason);
     return true;
   }
 
-  #moveToIdle(host: HostState, now: number): true {
+  /** A host the fleet sees overloaded, not yet called here: into the overload list, probed first. */
+  #startProbing(host: HostState, now: number): void {
+    this.#rules.hinted(host, now);
+    this.#idle.remove(host);
+    host.setOverload(this.options.initErrCnt, now);
+    this.#overloaded.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
+    this.#changed(host, now, FLEET_OVERLOAD_REASON);
+  }
+
+  #moveToIdle(host: HostState, now: number, reason: StateReason): true {
     this.#overloaded.remove(host);
     host.setIdle(this.options.initSuccCnt, now);
+    this.#rules.returned(host, now);
     this.#idle.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
+    this.#changed(host, now, reason);
     return true;
+  }
+
+  #changed(host: HostState, now: number, reason: StateReason): void {
+    host.stateSince = now;
+    host.reason = reason;
+    const { ip, port, overload } = host;
+    this.#onTransition?.({
+      modid: this.modid,
+      cmdid: this.cmdid,
+      ip,
+      port,
+      overload,
+      reason,
+      at: now,
+      panic: this.panic,
+    });
   }
 }

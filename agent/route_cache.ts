@@ -48,10 +48,14 @@ export function parseCacheFile(text: string): CachedRoute[] {
       throw new Error(`bad route entry ${JSON.stringify(r)}`);
     }
     const hosts = r.hosts.map((text) => {
-      const [ip, port] = String(text).split(":");
+      // "a.b.c.d:port", or "a.b.c.d:port:weight" for a weight other than 1.
+      const [ip, port, weight] = String(text).split(":");
       const p = Number(port);
       if (!isPort(p)) throw new Error(`bad host "${text}"`);
-      return { ip: ipToInt(ip), port: p };
+      if (weight === undefined) return { ip: ipToInt(ip), port: p };
+      const w = Number(weight);
+      if (!Number.isInteger(w) || w < 1) throw new Error(`bad host "${text}"`);
+      return { ip: ipToInt(ip), port: p, weight: w };
     });
     return { modid: r.modid, cmdid: r.cmdid, hosts, updatedAt: Number(r.updatedAt) || 0 };
   }).filter((r) => r.hosts.length > 0);
@@ -163,13 +167,17 @@ export class RouteCache {
         modid: r.modid,
         cmdid: r.cmdid,
         updatedAt: r.updatedAt,
-        hosts: r.hosts.map((h) => `${intToIp(h.ip)}:${h.port}`),
+        hosts: r.hosts.map((h) =>
+          `${intToIp(h.ip)}:${h.port}${(h.weight ?? 1) === 1 ? "" : `:${h.weight}`}`
+        ),
       })),
     };
     const tmp = `${this.path}.tmp`;
     try {
-      await Deno.mkdir(this.#dir, { recursive: true });
-      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1));
+      // Only this user may read what the routes reveal (0600 file in a 0700 directory).
+      await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
+      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
+      await Deno.chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
       await Deno.rename(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(

@@ -13,6 +13,7 @@ import {
   LoadBalance,
   type LoadBalanceOptions,
   resolveLoadBalanceOptions,
+  type TransitionListener,
 } from "./load_balance.ts";
 
 /** A module name: the pair `(modid, cmdid)`; also the shape of a GetRouteRequest. */
@@ -75,14 +76,21 @@ export class RouteTable {
   /** The resolved tuning every balancer of this table runs with. */
   readonly options: Readonly<LoadBalanceOptions>;
   readonly #modules = new Map<ModuleKey, LoadBalance>();
+  readonly #onTransition: TransitionListener | undefined;
 
   /**
-   * An empty table.
+   * An empty table; `onTransition` hears every host taken out or put back, in any module.
    *
    * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
    */
-  constructor(options: Partial<LoadBalanceOptions> = {}) {
+  constructor(options: Partial<LoadBalanceOptions> = {}, onTransition?: TransitionListener) {
     this.options = resolveLoadBalanceOptions(options);
+    this.#onTransition = onTransition;
+  }
+
+  /** Every balancer, in the order the modules were first asked for. */
+  balancers(): IterableIterator<LoadBalance> {
+    return this.#modules.values();
   }
 
   /** Number of known modules. */
@@ -115,7 +123,7 @@ export class RouteTable {
     }
     const pull = this.#pullIfDue(lb, now);
     if (lb.isEmpty()) return { code: RetCode.NOEXIST, pull };
-    return { ...lb.choose(), pull };
+    return { ...lb.choose(now), pull };
   }
 
   /**
@@ -201,7 +209,7 @@ export class RouteTable {
   }
 
   #create(modid: number, cmdid: number): void {
-    const lb = new LoadBalance(modid, cmdid, this.options);
+    const lb = new LoadBalance(modid, cmdid, this.options, this.#onTransition);
     lb.markPulling();
     this.#modules.set(_moduleKey(modid, cmdid), lb);
   }

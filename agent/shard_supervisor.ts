@@ -13,12 +13,19 @@
  */
 import type { HostInfo } from "../proto/messages.ts";
 import { SHARD_COUNT, shardOf } from "../proto/shard.ts";
-import type { Logger } from "../reactor/log.ts";
+import { logFormat, type Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
 import type { WorkerChannel } from "../reactor/worker_channel.ts";
 import { WorkerPool } from "../reactor/worker_pool.ts";
 import type { AgentSettings } from "./config.ts";
-import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
+import type {
+  FromShard,
+  InspectRequest,
+  ShardInspection,
+  ShardSettings,
+  ShardStats,
+  ToShard,
+} from "./shard_protocol.ts";
 
 /** A route given back to a restarted shard. */
 export interface RestoredRoute {
@@ -72,7 +79,7 @@ function shardsOf(worker: number): number[] {
 
 type Waiter = { resolve: (port: number) => void; reject: (err: Error) => void };
 
-/** Starts, restarts and stops the shard workers. */
+/** Starts, restarts and stops the shard worker(s). */
 export class ShardSupervisor {
   #options: ShardSupervisorOptions;
   #pool: WorkerPool<ToShard, FromShard> | null = null;
@@ -82,6 +89,8 @@ export class ShardSupervisor {
   #backoff: Backoff[] = [];
   #lastRestart: number[] = [];
   #stopping = false;
+  #inspectSeq = 0;
+  #inspections = new Map<number, (index: number, inspection: ShardInspection) => void>();
 
   /** Creates the supervisor; {@linkcode start} starts the workers. */
   constructor(options: ShardSupervisorOptions) {
@@ -136,6 +145,37 @@ export class ShardSupervisor {
   }
 
   /**
+   * Asks every shard for its {@linkcode ShardInspection}; resolves within
+   * `timeoutMs` to one entry per shard, null for a shard that did not answer
+   * (restarting, or stuck).
+   */
+  inspect(request: InspectRequest, timeoutMs = 1000): Promise<(ShardInspection | null)[]> {
+    const pool = this.#pool;
+    const answers: (ShardInspection | null)[] = Array(SHARD_COUNT).fill(null);
+    if (!pool) return Promise.resolve(answers);
+    const id = ++this.#inspectSeq;
+    return new Promise((resolve) => {
+      let pending = SHARD_COUNT;
+      const done = () => {
+        clearTimeout(timer);
+        this.#inspections.delete(id);
+        resolve(answers);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#inspections.set(id, (index, inspection) => {
+        if (answers[index] === null) pending--;
+        answers[index] = inspection;
+        if (pending === 0) done();
+      });
+      // One request per worker: it answers for each of its shards.
+      for (let worker = 0; worker < SHARD_WORKERS; worker++) {
+        if (shardsOf(worker).some((index) => this.#starting.has(index))) continue;
+        pool.channel(worker).send({ type: "inspect", id, request });
+      }
+    });
+  }
+
+  /**
    * Stops every shard; resolves to the counters of those that answered within 2 s.
    * Calling it again does nothing.
    */
@@ -175,6 +215,8 @@ export class ShardSupervisor {
           return this.#settle(msg.index, (w) => w.reject(new Error(msg.error)));
         case "stopped":
           return this.#stopped.get(msg.index)?.(msg.stats);
+        case "inspection":
+          return this.#inspections.get(msg.id)?.(msg.inspection.stats.index, msg.inspection);
         default:
           return this.#options.onMessage(msg);
       }
@@ -195,6 +237,7 @@ export class ShardSupervisor {
       loadBalance: settings.loadBalance,
       caller,
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
+      logFormat: logFormat(),
     };
     const ready = new Promise<number>((resolve, reject) => {
       this.#starting.set(index, { resolve, reject });

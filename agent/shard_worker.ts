@@ -3,8 +3,8 @@
  * `[agent] port + index` that answers GetHost, Report and API_GetRoute from
  * its own {@linkcode RouteTable}. The worker hosts every shard it is sent a
  * `start` for (one isolate for all of them: each further isolate would cost
- * 7-16 MiB of RSS). Each shard keeps its own socket, table and timer. Pulls and statistics go to the main isolate,
- * routes come back from it. A `get_route` reply too big for one datagram is
+ * 7-16 MiB of RSS). Each shard keeps its own socket, table and timer. Pulls
+ * and statistics go to the main isolate, routes come back from it. A `get_route` reply too big for one datagram is
  * cut to the hosts that fit ({@linkcode encodeRouteReply}) and logged once per
  * module and route.
  *
@@ -19,12 +19,13 @@ import {
 } from "../proto/messages.ts";
 import { isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
-import { createLogger, type Logger } from "../reactor/log.ts";
+import { createLogger, type Logger, setLogFormat } from "../reactor/log.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { encodeRouteReply, MAX_DATAGRAM_FRAME, type RouteReply } from "./route_reply.ts";
 import { RouteTable } from "./route_table.ts";
+import { ShardWatch } from "./shard_inspect.ts";
 import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
 import { errorText } from "../reactor/text.ts";
 import { shardOf } from "../proto/shard.ts";
@@ -45,13 +46,17 @@ class Shard {
   #timer: ReturnType<typeof setInterval>;
   #invalidReports = 0;
   #log: Logger;
+  /** GetHost results and host state changes, for the admin endpoint. */
+  readonly watch: ShardWatch;
   /** Cut replies of modules too big for a datagram, with the route update they belong to. */
   #cutReplies = new Map<string, { lastUpdate: number; reply: RouteReply }>();
 
   constructor(readonly settings: ShardSettings) {
+    if (settings.logFormat) setLogFormat(settings.logFormat);
     const log = createLogger(`agent-shard-${settings.index}`);
     this.#log = log;
-    this.table = new RouteTable(settings.loadBalance);
+    this.watch = new ShardWatch(settings.index, log);
+    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition);
     this.stats = {
       index: settings.index,
       modules: 0,
@@ -82,6 +87,7 @@ class Shard {
     router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
       this.stats.getHost++;
       const result = this.table.getHost(req.modid, req.cmdid, nowSeconds());
+      this.watch.countGetHost(result.code);
       if (result.pull) this.#pull(req.modid, req.cmdid);
       peer.reply(
         MessageId.GetHostResponse,
@@ -204,6 +210,18 @@ channel.onMessage(async (msg) => {
         msg.hosts,
         msg.updatedAt,
       );
+      return;
+    case "inspect":
+      // One answer per shard; the main isolate tells them apart by `stats.index`.
+      for (const shard of shards.values()) {
+        const inspection = shard.watch.inspect(
+          msg.request,
+          shard.table,
+          shard.currentStats(),
+          shard.server.counters.snapshot(),
+        );
+        channel.send({ type: "inspection", id: msg.id, inspection });
+      }
       return;
     case "fail":
       // Thrown outside this handler, so that it is uncaught like a bug's error.

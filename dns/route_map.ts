@@ -24,14 +24,23 @@ export class RouteMap {
   /** Number of hosts over all modules. */
   readonly hostCount: number;
 
-  /** Builds the map from `RouteData` rows. */
-  constructor(rows: readonly RouteRow[]) {
+  /**
+   * Builds the map from `RouteData` rows; hosts `fleetOverloaded` answers
+   * true for carry `fleetOverload`.
+   */
+  constructor(
+    rows: readonly RouteRow[],
+    fleetOverloaded?: (modid: number, cmdid: number, ip: number, port: number) => boolean,
+  ) {
     const hosts = new Map<string, HostInfo[]>();
     for (const row of rows) {
       const key = moduleKey(row.modid, row.cmdid);
       let list = hosts.get(key);
       if (!list) hosts.set(key, list = []);
-      list.push({ ip: row.ip, port: row.port });
+      const host: HostInfo = { ip: row.ip, port: row.port };
+      if (row.weight !== undefined) host.weight = row.weight;
+      if (fleetOverloaded?.(row.modid, row.cmdid, row.ip, row.port)) host.fleetOverload = true;
+      list.push(host);
     }
     this.#hosts = hosts;
     this.hostCount = rows.length;
@@ -52,13 +61,13 @@ export class RouteMap {
     const key = moduleKey(modid, cmdid);
     let frame = this.#frames.get(key);
     if (!frame) {
-      const body = GetRouteResponseCodec.encode({
-        modid,
-        cmdid,
-        host: this.#hosts.get(key) ?? [],
-      });
-      frame = encodeFrame(MessageId.GetRouteResponse, body);
-      this.#frames.set(key, frame);
+      const hosts = this.#hosts.get(key);
+      frame = encodeFrame(
+        MessageId.GetRouteResponse,
+        GetRouteResponseCodec.encode({ modid, cmdid, host: hosts ?? [] }),
+      );
+      // Only known modules are cached: peers asking for made-up ones must not grow it.
+      if (hosts) this.#frames.set(key, frame);
     }
     return frame;
   }

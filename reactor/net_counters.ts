@@ -9,6 +9,10 @@ import { Counters } from "./counters.ts";
 export const NET_COUNTER_NAMES = [
   "connectionsAccepted",
   "connectionsRejected",
+  "connectionsDenied",
+  "connectionsOverIpLimit",
+  "frameTimeouts",
+  "silentEvicted",
   "connectionsClosed",
   "connects",
   "connectFailures",

@@ -5,6 +5,7 @@
  * @module
  */
 import { DnsService } from "../../dns/dns_service.ts";
+import type { FleetHealthOptions } from "../../dns/fleet_health.ts";
 import { MessageId, type ReportStatusRequest, ReportStatusRequestCodec } from "../../proto/mod.ts";
 import { TcpServer } from "../../reactor/tcp_server.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
@@ -21,6 +22,10 @@ export interface SystemOptions {
   storeUrl?: string;
   /** Extra `[agent]` lines. */
   agent?: Record<string, number>;
+  /** The DNS service's fleet verdict settings (default: the service's). */
+  dnsFleet?: Partial<FleetHealthOptions>;
+  /** More config sections, appended to the agent's config file (e.g. `[admin]`). */
+  extraConfig?: string;
 }
 
 /** Captures what agents send to the reporter. */
@@ -55,11 +60,13 @@ export class AgentSystem {
   dir!: { path: string; remove(): Promise<void> };
   storeUrl = "";
   configPath = "";
+  dnsFleet: Partial<FleetHealthOptions> | undefined;
 
   static async start(options: SystemOptions = {}): Promise<AgentSystem> {
     const s = new AgentSystem();
     s.dir = await repoTempDir("agent_");
     s.storeUrl = options.storeUrl ?? `sqlite:${s.dir.path}/lars.db`;
+    s.dnsFleet = options.dnsFleet;
     s.admin = await openRouteStore(s.storeUrl);
     await s.startDns();
     s.sink = new ReportSink();
@@ -76,6 +83,7 @@ export class AgentSystem {
         `[agent]\nip = 127.0.0.1\nport = ${s.agentPort}\nreport_interval = 0.2\n` +
         `cache_dir = ${s.dir.path}/cache\ncaller = 10.20.30.40` +
         Object.entries(options.agent ?? {}).map(([k, v]) => `\n${k} = ${v}`).join(""),
+        options.extraConfig ?? "",
       ].join("\n\n") + "\n",
     );
     await s.startAgent();
@@ -92,6 +100,7 @@ export class AgentSystem {
       port: this.dnsPort,
       pollIntervalMs: 50,
       reloadIntervalMs: 1000,
+      fleet: this.dnsFleet,
     });
     const addr = await this.dns.start();
     this.dnsPort = addr!.port;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LoadBalance, type LoadBalanceOptions } from "../../agent/load_balance.ts";
+import { LoadBalance, type LoadBalanceOptions, ORIGINAL_RULES } from "../../agent/load_balance.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
 
 const T0 = 1_700_000_000;
@@ -11,13 +11,17 @@ function makeHosts(count: number): HostInfo[] {
   return Array.from({ length: count }, (_, i) => ({ ip: 0x0A000001 + i, port: 8001 + i }));
 }
 
-/** A balancer for module (1, 2) loaded with `hosts` at `now`. */
+/**
+ * A balancer for module (1, 2) loaded with `hosts` at `now`, under the
+ * original's rules (this file pins them; tests/agent/balance_rules_test.ts
+ * covers ours).
+ */
 function loaded(
   hosts: HostInfo[],
   options: Partial<LoadBalanceOptions> = {},
   now = T0,
 ): LoadBalance {
-  const lb = new LoadBalance(1, 2, options);
+  const lb = new LoadBalance(1, 2, { ...ORIGINAL_RULES, ...options });
   lb.update(hosts, now);
   return lb;
 }
@@ -64,6 +68,8 @@ Deno.test("load_balance - new hosts start idle with set_idle values and idle_ts 
     overload: false,
     idleTs: T0 + 50,
     overloadTs: T0 + 50,
+    stateSince: T0 + 50,
+    reason: null,
   });
   assert.equal(lb.status, "new");
   assert.equal(lb.lastUpdate, T0 + 50);
@@ -177,7 +183,7 @@ Deno.test("load_balance - idle and overloaded: every probe_num + 1-th pick probe
 });
 
 Deno.test("load_balance - choose on a module without hosts answers RET_NOEXIST", () => {
-  const lb = new LoadBalance(1, 2, { probeNum: 0 });
+  const lb = new LoadBalance(1, 2, { ...ORIGINAL_RULES, probeNum: 0 });
   assert.deepEqual(lb.choose(), { code: RetCode.NOEXIST });
   lb.update(makeHosts(1), T0);
   lb.update([], T0);
@@ -270,6 +276,8 @@ Deno.test("load_balance - idle window below window_err_rate resets the counters"
     overload: false,
     idleTs: T0 + 20,
     overloadTs: T0,
+    stateSince: T0,
+    reason: null,
   });
 });
 
@@ -385,4 +393,48 @@ Deno.test("load_balance - needsRefresh after update_timeout while new", () => {
   assert.equal(lb.needsRefresh(T0 + 15.5), true);
   lb.markPulling();
   assert.equal(lb.needsRefresh(T0 + 100), false);
+});
+
+Deno.test("load_balance - a host taken out and put back records the rule, since when, and tells the listener", () => {
+  const [host] = makeHosts(1);
+  const heard: string[] = [];
+  const lb = new LoadBalance(
+    1,
+    2,
+    { continErrLimit: 3, continSuccLimit: 2, errRate: 1 },
+    (t) =>
+      heard.push(`${t.modid}/${t.cmdid} ${t.ip}:${t.port} ${t.overload} ${t.reason.rule} ${t.at}`),
+  );
+  lb.update([host], T0);
+  for (let i = 0; i < 3; i++) report(lb, host, FAIL, T0 + 1);
+  const out = stats(lb, host);
+  assert.equal(out.overload, true);
+  assert.equal(out.stateSince, T0 + 1);
+  assert.equal(out.reason?.rule, "contin_err");
+  assert.match(out.reason!.text, /3 contiguous errors >= contin_err_limit 3/);
+  report(lb, host, OK, T0 + 5);
+  report(lb, host, OK, T0 + 6);
+  const back = stats(lb, host);
+  assert.equal(back.overload, false);
+  assert.equal(back.stateSince, T0 + 6);
+  assert.equal(back.reason?.rule, "contin_succ");
+  assert.deepEqual(heard, [
+    `1/2 ${host.ip}:${host.port} true contin_err ${T0 + 1}`,
+    `1/2 ${host.ip}:${host.port} false contin_succ ${T0 + 6}`,
+  ]);
+  assert.equal(lb.overloadedCount, 0);
+  assert.deepEqual(lb.allHostStats().map((h) => h.port), [host.port]);
+});
+
+Deno.test("load_balance - the window rule and the error-rate rule name their numbers", () => {
+  const [a, b] = makeHosts(2);
+  const lb = loaded([a, b], { errRate: 1, continErrLimit: 100, windowErrRate: 0.5 });
+  report(lb, a, FAIL, T0 + 1);
+  report(lb, a, FAIL, T0 + 20);
+  assert.equal(stats(lb, a).reason?.rule, "window_err_rate");
+  assert.match(stats(lb, a).reason!.text, /window error rate 1\.000 \(2 of 2 calls in 15 s\)/);
+  const strict = loaded([b], { errRate: 0.001, initSuccCnt: 10 });
+  report(strict, b, FAIL, T0 + 1);
+  assert.equal(stats(strict, b).reason?.rule, "err_rate");
+  assert.match(stats(strict, b).reason!.text, /error rate 0\.091 \(1 of 11/);
 });

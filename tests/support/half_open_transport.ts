@@ -70,6 +70,8 @@ export class HalfOpenTransport implements Transport {
 
   bindUdp: Transport["bindUdp"] = (addr) => this.inner.bindUdp(addr);
 
+  serveHttp: Transport["serveHttp"] = (addr, handler) => this.inner.serveHttp(addr, handler);
+
   async connectTcp(addr: NetAddress): Promise<TcpConn> {
     const conn = new StallableConn(await this.inner.connectTcp(addr));
     this.connections.push(conn);
