@@ -6,12 +6,11 @@
  * @module
  */
 import { Config, ConfigError } from "../reactor/config.ts";
-import { startAdminServer } from "../reactor/admin_server.ts";
+import { type AdminServer, startAdminServer } from "../reactor/admin_server.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
 import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
-import { agentAdmin } from "./agent_admin.ts";
 import { AgentService } from "./agent_service.ts";
 import { hostIpv4 } from "./caller.ts";
 import { readAgentSettings } from "./config.ts";
@@ -45,15 +44,19 @@ const agent = new AgentService({
   caller: settings.caller ?? hostIpv4(),
   log,
 });
-let adminServer;
+let adminServer: AdminServer | null = null;
 try {
   await agent.start();
-  adminServer = await startAdminServer(admin, {
-    transport: denoTransport,
-    service: "agent",
-    content: () => agentAdmin(agent),
-    log,
-  });
+  if (admin) {
+    // Loaded only when the endpoint is on: the metrics library adds about 7 MiB of RSS.
+    const { agentAdmin } = await import("./agent_admin.ts");
+    adminServer = await startAdminServer(admin, {
+      transport: denoTransport,
+      service: "agent",
+      content: () => agentAdmin(agent),
+      log,
+    });
+  }
 } catch (err) {
   log.error(err instanceof Error ? err.message : String(err));
   Deno.exit(1);

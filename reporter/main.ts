@@ -9,7 +9,7 @@
  * @module
  */
 import { Config, ConfigError } from "../reactor/config.ts";
-import { startAdminServer } from "../reactor/admin_server.ts";
+import { type AdminServer, startAdminServer } from "../reactor/admin_server.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
 import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
@@ -17,7 +17,6 @@ import { denoTransport } from "../reactor/transport_deno.ts";
 import { redactUrl } from "../store/url.ts";
 import { createReporterStore, readReporterSettings } from "./config.ts";
 import { ReportService } from "./report_service.ts";
-import { reporterAdmin } from "./reporter_admin.ts";
 
 const USAGE = `usage: deno task reporter [--config FILE]
 
@@ -71,14 +70,18 @@ const service = new ReportService({
   queueMax: settings.queueMax,
   log,
 });
-let adminServer;
+let adminServer: AdminServer | null = null;
 try {
-  adminServer = await startAdminServer(admin, {
-    transport: denoTransport,
-    service: "reporter",
-    content: () => reporterAdmin(service),
-    log,
-  });
+  if (admin) {
+    // Loaded only when the endpoint is on: the metrics library adds about 7 MiB of RSS.
+    const { reporterAdmin } = await import("./reporter_admin.ts");
+    adminServer = await startAdminServer(admin, {
+      transport: denoTransport,
+      service: "reporter",
+      content: () => reporterAdmin(service),
+      log,
+    });
+  }
 } catch (err) {
   log.error((err as Error).message);
   Deno.exit(1);
