@@ -39,7 +39,7 @@ export const AGENT_COUNTER_NAMES = [
 export interface AgentServiceOptions {
   /** Settings from the config file. */
   settings: AgentSettings;
-  /** Sockets for the DNS and report clients (workers use the Deno transport). */
+  /** Sockets for the DNS and report clients; the shard workers use the transport of this name. */
   transport: Transport;
   /** The agent's IPv4 address (unsigned), sent as `caller`. */
   caller: number;
@@ -117,6 +117,7 @@ export class AgentService {
     this.#shards = new ShardSupervisor({
       settings,
       caller: options.caller,
+      transport: options.transport.name,
       log: this.#log,
       onMessage: (msg) => this.#onShardMessage(msg),
       routesOf: (index) => this.#routesOfShard(index),

@@ -25,6 +25,8 @@ export interface ShardSettings {
   caller: number;
   /** How often statistics are committed to the reporter, in ms. */
   reportIntervalMs: number;
+  /** Name of the main isolate's transport (`deno`, `node`): the shard binds its UDP port with it. */
+  transport: string;
   /** Log line format of the main isolate, which the worker uses too. */
   logFormat?: LogFormat;
 }

@@ -45,6 +45,8 @@ export interface ShardSupervisorOptions {
   settings: AgentSettings;
   /** The agent's IPv4 address (unsigned). */
   caller: number;
+  /** Name of the agent's transport (`deno`, `node`): the shards bind their UDP ports with it. */
+  transport: string;
   /** Logger. */
   log: Logger;
   /** Pulls and reports from the shards. */
@@ -237,6 +239,7 @@ export class ShardSupervisor {
       loadBalance: settings.loadBalance,
       caller,
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
+      transport: this.#options.transport,
       logFormat: logFormat(),
     };
     const ready = new Promise<number>((resolve, reject) => {

@@ -20,7 +20,7 @@ import {
 import { isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { createLogger, type Logger, setLogFormat } from "../reactor/log.ts";
-import { denoTransport } from "../reactor/transport_deno.ts";
+import { transportNamed } from "../reactor/transport_runtime.ts";
 import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { encodeRouteReply, MAX_DATAGRAM_FRAME, type RouteReply } from "./route_reply.ts";
@@ -68,7 +68,7 @@ class Shard {
       unknownReports: 0,
     };
     this.server = new UdpServer({
-      transport: denoTransport,
+      transport: transportNamed(settings.transport),
       hostname: settings.hostname,
       port: settings.port,
       name: `agent-udp-${settings.port}`,

@@ -41,10 +41,17 @@ const modules = Number(values.modules);
 const seconds = Number(values.seconds);
 const clientCounts = values.clients!.split(",").map(Number);
 
-/** The child's own pid: `deno task` runs the service as a child of a shell-less task runner. */
+/**
+ * The service's own pid: `deno task` runs the launcher, which runs the service as its child;
+ * the service itself has no child processes (its workers are threads).
+ */
 function servicePid(parent: number): number {
-  const children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`).trim();
-  return children ? Number(children.split(/\s+/)[0]) : parent;
+  let pid = parent;
+  for (;;) {
+    const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
+    if (!children) return pid;
+    pid = Number(children.split(/\s+/)[0]);
+  }
 }
 
 /** Voluntary + involuntary context switches of every thread of `pid`, by thread name. */

@@ -37,6 +37,12 @@ export interface TcpConn {
 export interface TcpListener {
   /** The bound address (with the real port when 0 was asked). */
   readonly addr: NetAddress;
+  /**
+   * For transports that listen asynchronously (`node:net`): resolves to the
+   * bound address, rejects when listening fails (a port in use). Absent when
+   * `listenTcp` itself throws such errors.
+   */
+  readonly bound?: Promise<NetAddress>;
   /** Waits for the next connection; rejects once the listener is closed. */
   accept(): Promise<TcpConn>;
   /** Stops listening; safe to call twice. */

@@ -39,7 +39,10 @@ export function importedSpecifiers(code: string): string[] {
     /\bimport\(\s*["']([^"']+)["']\s*\)/g,
   ];
   for (const pattern of patterns) {
-    for (const match of code.matchAll(pattern)) found.add(match[1]);
+    for (const match of code.matchAll(pattern)) {
+      // Only what can be a module specifier: the patterns also hit `import` inside strings.
+      if (/^[\w@.:/+-]+$/.test(match[1])) found.add(match[1]);
+    }
   }
   return [...found].sort();
 }
