@@ -29,6 +29,8 @@ export interface ShardSettings {
   transport: string;
   /** Log line format of the main isolate, which the worker uses too. */
   logFormat?: LogFormat;
+  /** Most modules in the shard's table (`[agent] max_modules`). */
+  maxModules: number;
 }
 
 /** What the admin endpoint asks every shard: counters, and optionally every host's state. */
@@ -39,11 +41,25 @@ export interface InspectRequest {
   module?: { modid: number; cmdid: number };
 }
 
+/** A route a (re)started shard gets from the main isolate; `hosts` is never empty. */
+export interface RestoredRoute {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Hosts. */
+  readonly hosts: HostInfo[];
+  /** Unix time in seconds when DNS last sent them. */
+  readonly updatedAt: number;
+}
+
 /** Main -> shard. */
 export type ToShard =
-  | { type: "start"; settings: ShardSettings }
+  /** Starts the shard with `routes` in its table before it binds its port. */
+  | { type: "start"; settings: ShardSettings; routes: RestoredRoute[] }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
-  | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
+  /** The main isolate refused the module's pull (its module cap): drop it if it has no hosts. */
+  | { type: "forget"; modid: number; cmdid: number }
   | { type: "stop" }
   | { type: "inspect"; id: number; request: InspectRequest }
   /** Makes the worker throw an uncaught error (tests and failure drills). */
@@ -67,6 +83,8 @@ export interface ShardStats {
   badDatagrams: number;
   /** Reports for unknown modules or hosts. */
   unknownReports: number;
+  /** Requests for new modules refused because the table held `maxModules`. */
+  modulesRefused: number;
 }
 
 /** One host as the shard's balancer sees it (for `/hosts`). */

@@ -5,13 +5,13 @@
  * socket, route table and balancer state, and the worker boundary stays the
  * thread queue between the UDP servers and the DNS and report clients. A
  * worker that dies after start-up (an uncaught error, or a batch it sent that
- * cannot be read) is replaced by a fresh one whose shards bind the same UDP
- * ports and get their routes back from the main isolate. Restarts are logged,
+ * cannot be read) is replaced by a fresh one whose shards get their routes
+ * back from the main isolate in their start message, then bind the same UDP
+ * ports. Restarts are logged,
  * counted and spaced out by a backoff when a worker keeps failing.
  *
  * @module
  */
-import type { HostInfo } from "../proto/messages.ts";
 import { SHARD_COUNT, shardOf } from "../proto/shard.ts";
 import { logFormat, type Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
@@ -21,23 +21,14 @@ import type { AgentSettings } from "./config.ts";
 import type {
   FromShard,
   InspectRequest,
+  RestoredRoute,
   ShardInspection,
   ShardSettings,
   ShardStats,
   ToShard,
 } from "./shard_protocol.ts";
 
-/** A route given back to a restarted shard. */
-export interface RestoredRoute {
-  /** Module id. */
-  readonly modid: number;
-  /** Command id. */
-  readonly cmdid: number;
-  /** Hosts, never empty. */
-  readonly hosts: HostInfo[];
-  /** Unix time in seconds when DNS last sent them. */
-  readonly updatedAt: number;
-}
+export type { RestoredRoute } from "./shard_protocol.ts";
 
 /** Options of a {@linkcode ShardSupervisor}. */
 export interface ShardSupervisorOptions {
@@ -54,8 +45,7 @@ export interface ShardSupervisorOptions {
   /** Routes to restore in a restarted shard. */
   routesOf: (index: number) => Iterable<RestoredRoute>;
   /**
-   * Called once per successful restart of a worker, after the routes were sent to its new
-   * shards.
+   * Called once per successful restart of a worker, with the routes sent to its new shards.
    */
   onRestart?: (index: number) => void;
 }
@@ -90,6 +80,8 @@ export class ShardSupervisor {
   #stopped = new Map<number, (stats: ShardStats | null) => void>();
   #backoff: Backoff[] = [];
   #lastRestart: number[] = [];
+  /** Routes sent with the last start of each shard. */
+  #restored: number[] = [];
   #stopping = false;
   #inspectSeq = 0;
   #inspections = new Map<number, (index: number, inspection: ShardInspection) => void>();
@@ -130,7 +122,6 @@ export class ShardSupervisor {
       pool.terminate();
       throw err;
     }
-    for (let index = 0; index < SHARD_COUNT; index++) this.#restore(index);
   }
 
   /** Sends a message to the shard of `(modid, cmdid)`. */
@@ -241,11 +232,16 @@ export class ShardSupervisor {
       reportIntervalMs: settings.reportIntervalSeconds * 1000,
       transport: this.#options.transport,
       logFormat: logFormat(),
+      maxModules: settings.maxModules,
     };
     const ready = new Promise<number>((resolve, reject) => {
       this.#starting.set(index, { resolve, reject });
     });
-    channel.send({ type: "start", settings: shardSettings });
+    // The routes travel with "start": the worker has them before it binds its port, so no
+    // request finds the shard without its routes (which would answer RET_NOEXIST).
+    const routes = Array.from(this.#options.routesOf(index), (r) => ({ ...r }));
+    this.#restored[index] = routes.length;
+    channel.send({ type: "start", settings: shardSettings, routes });
     return ready.catch((err) => {
       throw new Error(`shard ${index} cannot start: ${err.message}`);
     });
@@ -255,16 +251,6 @@ export class ShardSupervisor {
     const waiter = this.#starting.get(index);
     this.#starting.delete(index);
     if (waiter) how(waiter);
-  }
-
-  #restore(index: number): number {
-    let count = 0;
-    const channel = this.#pool!.channel(workerOf(index));
-    for (const route of this.#options.routesOf(index)) {
-      channel.send({ type: "restore", ...route });
-      count++;
-    }
-    return count;
   }
 
   #onWorkerError(worker: number, message: string): void {
@@ -298,7 +284,7 @@ export class ShardSupervisor {
       try {
         await this.#startWorker(worker, channel);
         for (const index of shardsOf(worker)) {
-          const restored = this.#restore(index);
+          const restored = this.#restored[index];
           this.#options.log.warn(
             `shard ${index} restarted on UDP port ${this.#ports[index]} with ${restored} ` +
               `routes restored`,

@@ -56,7 +56,9 @@ class Shard {
     const log = createLogger(`agent-shard-${settings.index}`);
     this.#log = log;
     this.watch = new ShardWatch(settings.index, log);
-    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition);
+    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition, {
+      maxModules: settings.maxModules,
+    });
     this.stats = {
       index: settings.index,
       modules: 0,
@@ -66,6 +68,7 @@ class Shard {
       getRouteCut: 0,
       badDatagrams: 0,
       unknownReports: 0,
+      modulesRefused: 0,
     };
     this.server = new UdpServer({
       transport: transportNamed(settings.transport),
@@ -82,6 +85,15 @@ class Shard {
     channel.send({ type: "pull", modid, cmdid });
   }
 
+  /** A new module was refused (table full): one throttled line with the running count. */
+  #refused(): void {
+    this.#log.warnThrottled(
+      "max_modules",
+      `module table full (max_modules ${this.table.maxModules}): refused ${this.table.refused} ` +
+        "requests for new modules so far; they answer RET_NOEXIST without a pull",
+    );
+  }
+
   #route(): void {
     const { router } = this.server;
     router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
@@ -89,6 +101,7 @@ class Shard {
       const result = this.table.getHost(req.modid, req.cmdid, nowSeconds());
       this.watch.countGetHost(result.code);
       if (result.pull) this.#pull(req.modid, req.cmdid);
+      else if (result.refused) this.#refused();
       peer.reply(
         MessageId.GetHostResponse,
         GetHostResponseCodec.encode({
@@ -121,6 +134,7 @@ class Shard {
       this.stats.getRoute++;
       const result = this.table.getRoute(req.modid, req.cmdid, nowSeconds());
       if (result.pull) this.#pull(req.modid, req.cmdid);
+      else if (result.refused) this.#refused();
       peer.reply(
         MessageId.ApiGetRouteResponse,
         this.#routeReply(req.modid, req.cmdid, result.hosts),
@@ -163,6 +177,7 @@ class Shard {
 
   currentStats(): ShardStats {
     this.stats.modules = this.table.size;
+    this.stats.modulesRefused = this.table.refused;
     this.stats.badDatagrams = this.server.counters.get("badFrames") +
       this.server.counters.get("unknownMsgid") + this.#invalidReports;
     return { ...this.stats };
@@ -187,6 +202,7 @@ channel.onMessage(async (msg) => {
       try {
         if (shards.has(index)) throw new Error(`shard ${index} is already running`);
         const shard = new Shard(msg.settings);
+        for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
         shards.set(index, shard);
         channel.send({ type: "ready", index, port: addr.port });
@@ -203,13 +219,8 @@ channel.onMessage(async (msg) => {
         nowSeconds(),
       );
       return;
-    case "restore":
-      shardFor(msg.modid, msg.cmdid)?.table.restore(
-        msg.modid,
-        msg.cmdid,
-        msg.hosts,
-        msg.updatedAt,
-      );
+    case "forget":
+      shardFor(msg.modid, msg.cmdid)?.table.forget(msg.modid, msg.cmdid);
       return;
     case "inspect":
       // One answer per shard; the main isolate tells them apart by `stats.index`.

@@ -29,6 +29,16 @@ export interface TcpConn {
   writeAll(data: Uint8Array): Promise<void>;
   /** Turns Nagle's algorithm off (`true`) or on. */
   setNoDelay(noDelay: boolean): void;
+  /**
+   * Turns TCP keepalive on, asking for the first probe after `idleMs` of
+   * silence. Answers true only when the runtime also sets short probe timings
+   * (Bun and Node: probes 1 s apart, 10 of them, so the kernel fails a
+   * connection to a dead peer within `idleMs` + about 11 s). False when only
+   * `SO_KEEPALIVE` (Deno's `TcpConn`: the OS timings, 2 h idle on Linux) or the
+   * idle time alone (Deno's `node:net`: probes 75 s apart) could be set: the
+   * caller must find dead peers another way.
+   */
+  setKeepAlive(idleMs: number): boolean;
   /** Closes the connection; safe to call twice. */
   close(): void;
 }
