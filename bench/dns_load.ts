@@ -364,6 +364,14 @@ function ms(value: number): string {
   return `${Math.round(value)} ms`;
 }
 
+/** Median, p99 and max of round trips, with their count. */
+function rtt(values: readonly number[]): string {
+  const f = (v: number) => `${v.toFixed(2)} ms`;
+  return `median ${f(median(values))}, p99 ${f(percentile(values, 99))}, max ${
+    f(Math.max(...values))
+  } (${values.length} requests)`;
+}
+
 /** `bytes` in MiB with one decimal. */
 function mb(bytes: number): string {
   return `${(bytes / MB).toFixed(1)} MB`;
@@ -601,6 +609,12 @@ interface PushResult {
   firstPush: number[];
   /** Per change: first to last push to arrive, in ms. */
   fanOut: number[];
+  /** Per change: commit to the push reaching the last subscriber, in ms. */
+  lastPush: number[];
+  /** GetRoute round trips of the sampler connections during the whole push phase, in ms. */
+  getRouteAll: number[];
+  /** The same, only requests sent while a change was being pushed (commit to last push). */
+  getRouteDuringChange: number[];
   /** Per change: how long `addHost`/`removeHost` took, in ms. */
   commitMs: number[];
   /** (connection, change) pairs whose push never came. */
@@ -613,6 +627,66 @@ interface PushResult {
   rssSubscribed: Rss;
   /** DNS memory with every subscriber connected, after the last change. */
   rss: Rss;
+}
+
+/** Ping-pong connections measuring GetRoute round trips during the push phase. */
+const GETROUTE_SAMPLERS = 4;
+
+/** One GetRoute round trip of a sampler connection. */
+interface Sample {
+  /** `performance.now()` when the request was written. */
+  sent: number;
+  /** Round trip in ms. */
+  ms: number;
+}
+
+/**
+ * Starts `count` connections that each ask for random known modules (never
+ * `exclude`, whose pushes would be mistaken for answers), one request in
+ * flight, until `stop()`; resolves `stop()` to every round trip.
+ */
+async function startGetRouteSampler(
+  port: number,
+  o: Options,
+  exclude: { modid: number; cmdid: number },
+  count: number,
+): Promise<{ stop(): Promise<Sample[]> }> {
+  const conns = await connectAll(port, count);
+  const samples: Sample[] = [];
+  let stopping = false;
+  const drive = async (conn: TcpConn) => {
+    const buf = new Uint8Array(65536);
+    const decoder = new FrameDecoder();
+    while (!stopping) {
+      let m = moduleAt(Math.floor(Math.random() * o.modules));
+      if (m.modid === exclude.modid && m.cmdid === exclude.cmdid) m = moduleAt(0);
+      const sent = performance.now();
+      await conn.writeAll(
+        encodeFrame(MessageId.GetRouteRequest, GetRouteRequestCodec.encode(m)),
+      );
+      let answered = false;
+      while (!answered) {
+        const n = await conn.read(buf);
+        if (n === null) return;
+        decoder.push(buf.subarray(0, n), (msgid, body) => {
+          if (msgid !== MessageId.GetRouteResponse) return;
+          const r = GetRouteResponseCodec.decode(body);
+          if (r.modid === m.modid && r.cmdid === m.cmdid) answered = true;
+        });
+      }
+      samples.push({ sent, ms: performance.now() - sent });
+      await sleep(1); // a steady sample, not a load test
+    }
+  };
+  const drivers = Promise.all(conns.map(drive));
+  return {
+    async stop() {
+      stopping = true;
+      await drivers;
+      conns.forEach(closeQuietly);
+      return samples;
+    },
+  };
 }
 
 /** A host list as a comparable key. */
@@ -684,6 +758,7 @@ async function measurePush(
   const stateIndex = new Map<string, number>([[hostKey(present), 0]]);
   const commitAt: number[] = [NaN];
   const commitMs: number[] = [];
+  const sampler = await startGetRouteSampler(port, o, target, GETROUTE_SAMPLERS);
   for (let k = 1; k <= o.changes; k++) {
     await sleep(1000 + Math.random() * 500);
     const t0 = performance.now();
@@ -718,6 +793,7 @@ async function measurePush(
     });
   }
   const rss = readRss(dnsPid);
+  const samples = await sampler.stop();
   conns.forEach(closeQuietly);
   await Promise.all(readers);
 
@@ -745,10 +821,14 @@ async function measurePush(
   }
   const firstPush: number[] = [];
   const fanOut: number[] = [];
+  const lastPush: number[] = [];
+  const changing: [number, number][] = [];
   for (let k = 1; k <= o.changes; k++) {
     if (!Number.isFinite(first[k])) continue;
     firstPush.push(first[k] - commitAt[k]);
     fanOut.push(last[k] - first[k]);
+    lastPush.push(last[k] - commitAt[k]);
+    changing.push([commitAt[k], last[k]]);
     console.log(
       `  change ${k}: commit ${ms(commitMs[k - 1])}, first push after ${
         ms(first[k] - commitAt[k])
@@ -761,6 +841,11 @@ async function measurePush(
     latencies,
     firstPush,
     fanOut,
+    lastPush,
+    getRouteAll: samples.map((s) => s.ms),
+    getRouteDuringChange: samples
+      .filter((s) => changing.some(([from, to]) => s.sent >= from && s.sent <= to))
+      .map((s) => s.ms),
     commitMs,
     missing,
     unexpected,
@@ -911,6 +996,20 @@ async function main(): Promise<number> {
           ms(Math.max(...l))
         } (${l.length} pushes, ${push.missing} missing, ` +
         `${push.unexpected} unexpected)`,
+      ],
+      [
+        `push: commit to the last of ${push.subscribers} subscribers, per change`,
+        `median ${ms(median(push.lastPush))}, p99 ${ms(percentile(push.lastPush, 99))}, max ${
+          ms(Math.max(...push.lastPush))
+        }`,
+      ],
+      [
+        `GetRoute round trip during the push phase (${GETROUTE_SAMPLERS} ping-pong connections)`,
+        rtt(push.getRouteAll),
+      ],
+      [
+        "GetRoute round trip, requests sent while a change was pushed",
+        rtt(push.getRouteDuringChange),
       ],
       [
         "push: commit to first push, per change",
