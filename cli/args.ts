@@ -16,7 +16,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value. */
-const SWITCHES = new Set(["help", "h", "json"]);
+const SWITCHES = new Set(["help", "h", "json", "yes"]);
 /** Short spellings. */
 const ALIASES: Record<string, string> = { h: "help", c: "config" };
 

@@ -34,7 +34,7 @@ async function storeUrl(args: ParsedArgs): Promise<string> {
 }
 
 async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
-  allowFlags(args, ["store", "config"]);
+  allowFlags(args, command === "route" ? ["store", "config", "yes"] : ["store", "config"]);
   if (command === "db" && (rest.length !== 1 || rest[0] !== "init")) {
     throw new UsageError("db takes one command: init");
   }
@@ -45,7 +45,9 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
       console.log(`schema ready in ${redactUrl(url)} (route version ${await store.version()})`);
       return 0;
     }
-    return await runRoute(store, rest, (line) => console.log(line));
+    return await runRoute(store, rest, (line) => console.log(line), {
+      yes: args.flags.get("yes") === true,
+    });
   } finally {
     await store.close();
   }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { MAX_BODY_SIZE, responseBodySize } from "../dns/frame_budget.ts";
 import { intToIp, ipToInt } from "../proto/ip.ts";
 import type { RouteStore } from "../store/types.ts";
 import { UsageError } from "./usage.ts";
@@ -13,13 +14,16 @@ import { UsageError } from "./usage.ts";
 export const ROUTE_USAGE = `usage:
   lars route add MODID CMDID IP PORT   add a host to a module
   lars route del MODID CMDID IP PORT   remove a host from a module
-  lars route del MODID CMDID           remove every host of a module
+  lars route del MODID CMDID --yes     remove every host of a module
   lars route list [MODID [CMDID]]      list hosts
   lars db init                         create the tables when missing
 
 store options (one of):
   --store URL     sqlite:PATH or mysql://user:pass@host:port/db
-  --config FILE   a service config: [store] url, else [mysql] (default conf/lars_dns.conf)`;
+  --config FILE   a service config: [store] url, else [mysql] (default conf/lars_dns.conf)
+
+route add refuses a host that would make the module's answer larger than one
+frame (65,535 bytes): DNS could serve only part of such a module.`;
 
 /** Parses a module or command id: an int32. */
 export function parseId(name: string, text: string | undefined): number {
@@ -51,11 +55,39 @@ export function parseIp(text: string | undefined): number {
   }
 }
 
+/** Options of {@linkcode runRoute}. */
+export interface RouteOptions {
+  /** `--yes`: confirms removing every host of a module. */
+  yes?: boolean;
+}
+
+/**
+ * Why adding `ip:port` to a module would make its DNS answer too big for one
+ * frame, or null when it fits (or the host is already there).
+ */
+export async function moduleGrowthProblem(
+  store: RouteStore,
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+): Promise<string | null> {
+  const hosts = await store.listRoutes({ modid, cmdid });
+  if (hosts.some((h) => h.ip === ip && h.port === port)) return null;
+  const bytes = responseBodySize(modid, cmdid, [...hosts, { ip, port }]);
+  if (bytes <= MAX_BODY_SIZE) return null;
+  return `refusing to add ${intToIp(ip)}:${port} to ${modid}/${cmdid}: the module has ` +
+    `${hosts.length} hosts, and with this one its route answer would be ${bytes} bytes, over ` +
+    `the ${MAX_BODY_SIZE}-byte limit of one frame (DNS would serve only part of the module). ` +
+    `Spread the hosts over more modules (another cmdid) instead.`;
+}
+
 /** Runs `route ...`; prints to `out`; returns the exit code. */
 export async function runRoute(
   store: RouteStore,
   args: string[],
   out: (line: string) => void,
+  options: RouteOptions = {},
 ): Promise<number> {
   const [verb, ...rest] = args;
   switch (verb) {
@@ -68,6 +100,11 @@ export async function runRoute(
         parsePort(rest[3]),
       ];
       await store.init();
+      const problem = await moduleGrowthProblem(store, modid, cmdid, ip, port);
+      if (problem) {
+        out(problem);
+        return 1;
+      }
       const result = await store.addHost(modid, cmdid, ip, port);
       out(
         result.added
@@ -84,6 +121,19 @@ export async function runRoute(
       const cmdid = parseId("CMDID", rest[1]);
       await store.init();
       if (rest.length === 2) {
+        if (!options.yes) {
+          const hosts = (await store.listRoutes({ modid, cmdid })).length;
+          if (hosts === 0) {
+            out(`${modid}/${cmdid} has no hosts (nothing changed)`);
+            return 1;
+          }
+          out(
+            `route del ${modid} ${cmdid} removes all ${hosts} hosts of ${modid}/${cmdid}, ` +
+              `leaving its callers with no host; nothing changed. ` +
+              `Run it again with --yes to confirm.`,
+          );
+          return 1;
+        }
         const result = await store.removeModule(modid, cmdid);
         if (result.removed === 0) {
           out(`${modid}/${cmdid} has no hosts (nothing changed)`);
