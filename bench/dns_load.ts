@@ -629,21 +629,26 @@ interface PushResult {
   rss: Rss;
 }
 
-/** Ping-pong connections measuring GetRoute round trips during the push phase. */
+/** Connections measuring GetRoute round trips during the push phase. */
 const GETROUTE_SAMPLERS = 4;
+/** Each sampler connection sends one request per this many ms, answered or not. */
+const GETROUTE_SAMPLE_MS = 4;
 
 /** One GetRoute round trip of a sampler connection. */
 interface Sample {
-  /** `performance.now()` when the request was written. */
+  /** `performance.now()` when the request was due. */
   sent: number;
-  /** Round trip in ms. */
+  /** Due time to answer, in ms. */
   ms: number;
 }
 
 /**
- * Starts `count` connections that each ask for random known modules (never
- * `exclude`, whose pushes would be mistaken for answers), one request in
- * flight, until `stop()`; resolves `stop()` to every round trip.
+ * Starts `count` connections that each send a GetRouteRequest for a random
+ * known module (never `exclude`, whose pushes would be mistaken for answers)
+ * every {@linkcode GETROUTE_SAMPLE_MS} ms on a fixed schedule, whether or not
+ * the previous one was answered, until `stop()`. A stalled service therefore
+ * shows as many slow answers, not one. `stop()` resolves to every round trip,
+ * measured from the time each request was due.
  */
 async function startGetRouteSampler(
   port: number,
@@ -655,35 +660,44 @@ async function startGetRouteSampler(
   const samples: Sample[] = [];
   let stopping = false;
   const drive = async (conn: TcpConn) => {
-    const buf = new Uint8Array(65536);
-    const decoder = new FrameDecoder();
-    while (!stopping) {
+    const pending: { due: number; key: string }[] = [];
+    const reader = (async () => {
+      const buf = new Uint8Array(65536);
+      const decoder = new FrameDecoder();
+      for (;;) {
+        const n = await conn.read(buf).catch(() => null);
+        if (n === null) return;
+        const t = performance.now();
+        decoder.push(buf.subarray(0, n), (msgid, body) => {
+          if (msgid !== MessageId.GetRouteResponse || pending.length === 0) return;
+          const r = GetRouteResponseCodec.decode(body);
+          if (`${r.modid},${r.cmdid}` !== pending[0].key) return;
+          const { due } = pending.shift()!;
+          samples.push({ sent: due, ms: t - due });
+        });
+        if (stopping && pending.length === 0) return;
+      }
+    })();
+    const t0 = performance.now();
+    for (let i = 0; !stopping; i++) {
+      const due = t0 + i * GETROUTE_SAMPLE_MS;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
       let m = moduleAt(Math.floor(Math.random() * o.modules));
       if (m.modid === exclude.modid && m.cmdid === exclude.cmdid) m = moduleAt(0);
-      const sent = performance.now();
-      await conn.writeAll(
-        encodeFrame(MessageId.GetRouteRequest, GetRouteRequestCodec.encode(m)),
-      );
-      let answered = false;
-      while (!answered) {
-        const n = await conn.read(buf);
-        if (n === null) return;
-        decoder.push(buf.subarray(0, n), (msgid, body) => {
-          if (msgid !== MessageId.GetRouteResponse) return;
-          const r = GetRouteResponseCodec.decode(body);
-          if (r.modid === m.modid && r.cmdid === m.cmdid) answered = true;
-        });
-      }
-      samples.push({ sent, ms: performance.now() - sent });
-      await sleep(1); // a steady sample, not a load test
+      pending.push({ due, key: `${m.modid},${m.cmdid}` });
+      await conn.writeAll(encodeFrame(MessageId.GetRouteRequest, GetRouteRequestCodec.encode(m)));
     }
+    const deadline = performance.now() + 5000;
+    while (pending.length > 0 && performance.now() < deadline) await sleep(10);
+    closeQuietly(conn);
+    await reader;
   };
   const drivers = Promise.all(conns.map(drive));
   return {
     async stop() {
       stopping = true;
       await drivers;
-      conns.forEach(closeQuietly);
       return samples;
     },
   };
@@ -1004,7 +1018,7 @@ async function main(): Promise<number> {
         }`,
       ],
       [
-        `GetRoute round trip during the push phase (${GETROUTE_SAMPLERS} ping-pong connections)`,
+        `GetRoute round trip during the push phase (${GETROUTE_SAMPLERS} connections, one request each per ${GETROUTE_SAMPLE_MS} ms)`,
         rtt(push.getRouteAll),
       ],
       [

@@ -88,6 +88,11 @@ export class ChangeTracker {
     return this.#version;
   }
 
+  /** How many versions below the newest seen each read starts. */
+  get overlap(): number {
+    return this.#overlap;
+  }
+
   /** The newest change version seen. */
   get watermark(): number {
     return this.#watermark;

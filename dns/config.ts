@@ -1,6 +1,7 @@
 /**
  * Reads the DNS service's settings from `lars_dns.conf`: the original's
- * `[reactor]` and `[mysql]` sections, plus our `[store] url`.
+ * `[reactor]` and `[mysql]` sections, plus our `[store] url` and `[dns]`
+ * keys (poll and reload periods, change retention).
  *
  * @module
  */
@@ -17,6 +18,12 @@ export interface DnsSettings {
   maxConn: number;
   /** Store URL (`[store] url`, else built from `[mysql]`). */
   storeUrl: string;
+  /** How often `RouteVersion` is read, in ms (`[dns] poll_interval_ms`). */
+  pollIntervalMs: number;
+  /** Whole-table reload period, in ms (`[dns] reload_interval`, in seconds). */
+  reloadIntervalMs: number;
+  /** Seconds `RouteChange` rows are kept (`[dns] change_retention`). */
+  changeRetentionS: number;
 }
 
 /**
@@ -30,5 +37,8 @@ export function readDnsSettings(config: Config): DnsSettings {
     port: config.port("reactor", "port", 7778),
     maxConn: config.int("reactor", "maxConn", 1024, { min: 1 }),
     storeUrl: storeUrlFromConfig(config),
+    pollIntervalMs: config.int("dns", "poll_interval_ms", 100, { min: 10, max: 60_000 }),
+    reloadIntervalMs: config.number("dns", "reload_interval", 60, { min: 1, max: 86_400 }) * 1000,
+    changeRetentionS: config.int("dns", "change_retention", 600, { min: 60, max: 30 * 86_400 }),
   };
 }

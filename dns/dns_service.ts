@@ -1,11 +1,19 @@
 /**
  * The DNS service: answers GetRouteRequest from its in-memory route table,
- * subscribes the asking connection to the module, and every second checks
- * `RouteVersion`; on a change it reloads the table, swaps it in and pushes
- * the changed modules to their subscribers (LARS.md, "DNS service behaviour").
+ * subscribes the asking connection to the module, and pushes every change of
+ * a module to its subscribers.
  *
- * Unlike the original, a database that is down at start or later is retried
- * with backoff while the last good table keeps serving.
+ * Unlike the original:
+ * - Every 100 ms it reads `RouteVersion`; on a change it reloads only the
+ *   modules named in new `RouteChange` rows and pushes them
+ *   ({@linkcode RouteSync}). The whole table is reloaded as a safety net.
+ * - Any number of instances may share one store: none deletes change rows at
+ *   start, and rows older than the retention window are deleted only by a
+ *   serving instance, so each instance pushes every change.
+ * - A database that is down at start or later is retried with backoff while
+ *   the last good table keeps serving.
+ * - Invalid rows are never served; a module too big for a frame is served a
+ *   subset that fits.
  *
  * @module
  */
@@ -17,8 +25,9 @@ import { createLogger, type Logger } from "../reactor/log.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
-import type { RouteRow, RouteStore } from "../store/types.ts";
-import { moduleKey, RouteMap } from "./route_map.ts";
+import type { RouteStore } from "../store/types.ts";
+import { moduleKey, parseModuleKey, type RouteMap } from "./route_map.ts";
+import { RouteSync } from "./route_sync.ts";
 import { Subscriptions } from "./subscriptions.ts";
 
 /** Options of a {@linkcode DnsService}. */
@@ -44,14 +53,29 @@ export interface DnsServiceOptions {
   maxConn?: number;
   /**
    * How often `RouteVersion` is read, in ms.
-   * @default 1000
+   * @default 100
    */
   pollIntervalMs?: number;
   /**
-   * Reload the whole table after this many ms without a version change.
-   * @default 10000
+   * Reload the whole table at least this often, in ms (a safety net; changes
+   * reload only their modules).
+   * @default 60000
    */
   reloadIntervalMs?: number;
+  /**
+   * Delete `RouteChange` rows older than this many seconds (by version, which
+   * is a time in seconds). Other instances on the same store read the rows
+   * too, so keep it longer than any instance may be unable to read.
+   * @default 600
+   */
+  changeRetentionS?: number;
+  /**
+   * How often the retention clean-up runs, in ms.
+   * @default 60000
+   */
+  cleanupIntervalMs?: number;
+  /** Called after each module push (for metrics). */
+  onPush?: (event: PushEvent) => void;
   /**
    * Longest wait between retries while the database is down, in ms.
    * @default 10000
@@ -61,13 +85,41 @@ export interface DnsServiceOptions {
   log?: Logger;
 }
 
-/** Names of the DNS service's own counters. */
+/** One module pushed to its subscribers. */
+export interface PushEvent {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+  /** Connections the answer was queued on. */
+  sent: number;
+  /** Route version read by the poll that found the change. */
+  version: number;
+  /** When the poll that found the change started (`Date.now()` ms). */
+  pollStartedMs: number;
+  /** When the answer was queued on the last subscriber (`Date.now()` ms). */
+  pushedMs: number;
+}
+
+/**
+ * Names of the DNS service's own counters: requests; pushes (frames) and
+ * pushed modules; whole-table reloads and per-module reloads; version
+ * changes, change rows read and gaps (whole reloads forced by a version no
+ * change row explains); invalid rows and oversized modules (each counted
+ * once); change rows deleted by retention; database errors.
+ */
 export const DNS_COUNTER_NAMES = [
   "requests",
   "pushes",
   "pushedModules",
   "reloads",
+  "moduleReloads",
   "versionChanges",
+  "changesRead",
+  "gaps",
+  "invalidRows",
+  "oversizedModules",
+  "changesDeleted",
   "dbErrors",
 ] as const;
 
@@ -80,9 +132,8 @@ export class DnsService {
 
   #options: DnsServiceOptions;
   #log: Logger;
-  #table = new RouteMap([]);
-  #version = -1;
-  #lastLoad = 0;
+  #sync: RouteSync;
+  #lastCleanup = 0;
   #subs = new Subscriptions<ServerConnection>();
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
@@ -93,6 +144,12 @@ export class DnsService {
     this.#options = options;
     this.#log = options.log ?? createLogger("dns");
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
+    this.#sync = new RouteSync({
+      store: options.store,
+      log: this.#log,
+      count: (name, by) => this.counters.inc(name, by),
+      reloadIntervalMs: options.reloadIntervalMs,
+    });
     this.server = new TcpServer({
       transport: options.transport,
       hostname: options.hostname ?? "127.0.0.1",
@@ -105,18 +162,18 @@ export class DnsService {
     this.server.router.on(MessageId.GetRouteRequest, GetRouteRequestCodec, (req, { conn }) => {
       this.counters.inc("requests");
       this.#subs.add(conn, moduleKey(req.modid, req.cmdid));
-      conn.sendFrame(this.#table.responseFrame(req.modid, req.cmdid));
+      conn.sendFrame(this.#sync.table.responseFrame(req.modid, req.cmdid));
     });
   }
 
   /** The route version the table was loaded at (-1 before the first load). */
   get version(): number {
-    return this.#version;
+    return this.#sync.version;
   }
 
   /** The current route table. */
   get table(): RouteMap {
-    return this.#table;
+    return this.#sync.table;
   }
 
   /** Number of (connection, module) subscriptions. */
@@ -130,23 +187,24 @@ export class DnsService {
   }
 
   /**
-   * Creates the schema when missing, loads the routes (retrying with backoff
-   * while the database is unreachable), clears `RouteChange`, then listens
-   * and starts the version poll. Resolves to the listen address, or to null
-   * when {@linkcode stop} came first; rejects when the address cannot be bound.
+   * Creates the schema when missing and loads the routes (retrying with
+   * backoff while the database is unreachable), then listens and starts the
+   * version poll. Deletes nothing: other instances may share the store, and
+   * an instance that fails to bind must not disturb them. Resolves to the
+   * listen address, or to null when {@linkcode stop} came first; rejects when
+   * the address cannot be bound.
    */
   async start(): Promise<NetAddress | null> {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       try {
         await this.#options.store.init();
-        const version = await this.#options.store.version();
-        await this.#load(version);
-        await this.#options.store.deleteAllChanges();
+        await this.#sync.poll();
         this.#backoff.reset();
         break;
       } catch (err) {
         this.counters.inc("dbErrors");
+        this.#sync.markGap();
         const wait = this.#backoff.next();
         this.#log.warn(`cannot load routes: ${errorText(err)}; retrying in ${Math.round(wait)} ms`);
         await quietDelay(wait, signal);
@@ -154,10 +212,14 @@ export class DnsService {
     }
     if (signal.aborted) return null;
     const addr = this.server.listen();
+    const table = this.#sync.table;
     this.#log.info(
-      `listening on ${fmt(addr)}: ${this.#table.moduleCount} modules, ` +
-        `${this.#table.hostCount} hosts, version ${this.#version}`,
+      `listening on ${fmt(addr)}: ${table.moduleCount} modules, ` +
+        `${table.hostCount} hosts, version ${this.version}`,
     );
+    // The first clean-up waits a whole interval: a replica that just started
+    // (or restarted in a loop) does not delete anything at once.
+    this.#lastCleanup = Date.now();
     this.#loop = this.#pollLoop();
     return addr;
   }
@@ -169,58 +231,56 @@ export class DnsService {
     if (this.#loop) await this.server.close({ graceful: true });
   }
 
-  /** One poll step: reload and push when the version changed; exposed for tests. */
+  /**
+   * One poll step: reads the version and changes, reloads what changed and
+   * pushes it; now and then deletes change rows past the retention window.
+   * Exposed for tests; throws on a store error (the next step reloads all).
+   */
   async poll(): Promise<void> {
-    const store = this.#options.store;
-    const version = await store.version();
-    if (version !== this.#version) {
-      this.counters.inc("versionChanges");
-      // Read everything before swapping, so a failure leaves the old version
-      // in place and the next poll tries the whole step again.
-      const rows = await store.loadRoutes();
-      const changes = await store.changesUpTo(version);
-      this.#swap(rows, version);
-      this.#push(changes);
-      await store.deleteChangesUpTo(version);
-    } else if (Date.now() - this.#lastLoad >= (this.#options.reloadIntervalMs ?? 10_000)) {
-      await this.#load(version);
+    const started = Date.now();
+    let result;
+    try {
+      result = await this.#sync.poll();
+    } catch (err) {
+      this.#sync.markGap();
+      throw err;
+    }
+    this.#push(result.changed, result.version, started);
+    const cleanupMs = this.#options.cleanupIntervalMs ?? 60_000;
+    if (Date.now() - this.#lastCleanup >= cleanupMs) {
+      this.#lastCleanup = Date.now();
+      const retentionS = this.#options.changeRetentionS ?? 600;
+      const before = Math.floor(Date.now() / 1000) - retentionS;
+      const deleted = await this.#options.store.deleteChangesBefore(before);
+      this.counters.inc("changesDeleted", deleted);
+      if (deleted > 0) this.#log.debug(`deleted ${deleted} change rows older than ${retentionS} s`);
     }
   }
 
-  async #load(version: number): Promise<void> {
-    this.#swap(await this.#options.store.loadRoutes(), version);
-  }
-
-  #swap(rows: readonly RouteRow[], version: number): void {
-    this.#table = new RouteMap(rows);
-    this.#version = version;
-    this.#lastLoad = Date.now();
-    this.counters.inc("reloads");
-  }
-
-  #push(changes: readonly { modid: number; cmdid: number }[]): void {
-    const seen = new Set<string>();
-    for (const { modid, cmdid } of changes) {
-      const key = moduleKey(modid, cmdid);
-      if (seen.has(key)) continue;
-      seen.add(key);
+  #push(keys: readonly string[], version: number, pollStartedMs: number): void {
+    const table = this.#sync.table;
+    for (const key of keys) {
       const subscribers = this.#subs.subscribers(key);
       if (subscribers.length === 0) continue;
-      const frame = this.#table.responseFrame(modid, cmdid);
+      const { modid, cmdid } = parseModuleKey(key);
+      const frame = table.responseFrame(modid, cmdid);
+      let sent = 0;
       for (const conn of subscribers) {
-        if (!conn.isClosed && conn.sendFrame(frame)) this.counters.inc("pushes");
+        if (!conn.isClosed && conn.sendFrame(frame)) sent++;
       }
+      this.counters.inc("pushes", sent);
       this.counters.inc("pushedModules");
+      this.#options.onPush?.({ modid, cmdid, sent, version, pollStartedMs, pushedMs: Date.now() });
       this.#log.debug(
-        `pushed ${modid}/${cmdid} (${this.#table.hosts(modid, cmdid).length} hosts) ` +
-          `to ${subscribers.length} subscribers`,
+        `pushed ${modid}/${cmdid} (${table.hosts(modid, cmdid).length} hosts) ` +
+          `to ${sent} of ${subscribers.length} subscribers`,
       );
     }
   }
 
   async #pollLoop(): Promise<void> {
     const signal = this.#stop.signal;
-    const interval = this.#options.pollIntervalMs ?? 1000;
+    const interval = this.#options.pollIntervalMs ?? 100;
     let failing = false;
     while (!signal.aborted) {
       const started = Date.now();
@@ -229,7 +289,7 @@ export class DnsService {
         await this.poll();
         // Fixed rate: a slow reload does not stretch the period.
         wait = Math.max(0, interval - (Date.now() - started));
-        if (failing) this.#log.info(`database reachable again; route version ${this.#version}`);
+        if (failing) this.#log.info(`database reachable again; route version ${this.version}`);
         failing = false;
         this.#backoff.reset();
       } catch (err) {
@@ -238,7 +298,7 @@ export class DnsService {
         if (!failing) {
           this.#log.warn(
             `route poll failed: ${errorText(err)}; serving the last table ` +
-              `(version ${this.#version}) and retrying with backoff`,
+              `(version ${this.version}) and retrying with backoff`,
           );
         }
         failing = true;

@@ -17,7 +17,8 @@ const USAGE = `usage: deno task dns [--config FILE]
 
 Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
 route changes to subscribed agents.
-  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql])
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql];
+                      [dns] poll_interval_ms, reload_interval, change_retention)
                       (default conf/lars_dns.conf)
   -h, --help          this text`;
 
@@ -46,6 +47,9 @@ const service = new DnsService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  pollIntervalMs: settings.pollIntervalMs,
+  reloadIntervalMs: settings.reloadIntervalMs,
+  changeRetentionS: settings.changeRetentionS,
   log,
 });
 stopOnSignals(log, async () => {

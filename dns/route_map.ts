@@ -99,6 +99,11 @@ export class RouteMap {
     return this.#hosts.size;
   }
 
+  /** Keys ({@linkcode moduleKey}) of every module. */
+  keys(): IterableIterator<string> {
+    return this.#hosts.keys();
+  }
+
   /** Hosts of a module, sorted by address and port; empty when unknown. */
   hosts(modid: number, cmdid: number): readonly HostInfo[] {
     return this.#hosts.get(moduleKey(modid, cmdid)) ?? NO_HOSTS;

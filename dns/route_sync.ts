@@ -1,0 +1,194 @@
+/**
+ * Keeps the DNS service's route table in step with the store, and says which
+ * modules to push:
+ *
+ * - Every poll reads `RouteVersion` (one row). When it moved, or for a short
+ *   while after it last moved, the `RouteChange` rows from just below the
+ *   newest version seen are read ({@linkcode ChangeTracker}); only the modules
+ *   named in rows not seen before are reloaded (`loadModuleRoutes`) and pushed.
+ * - The whole table is reloaded as a safety net every `reloadIntervalMs`, and
+ *   at once after a gap (a version no change row explains) or a failed poll.
+ *   A whole reload pushes the modules whose hosts differ from the old table.
+ * - Rows are never deleted here: other DNS instances on the same store may
+ *   not have read them yet (see `DnsService` for the retention clean-up).
+ * - Invalid rows are skipped ({@linkcode InvalidRowLog}); a module too big for
+ *   a frame is served a subset and reported once per size.
+ *
+ * @module
+ */
+import type { Logger } from "../reactor/log.ts";
+import type { RouteChangeRow, RouteRow, RouteStore } from "../store/types.ts";
+import { ChangeTracker, type ChangeTrackerOptions } from "./change_tracker.ts";
+import { MAX_BODY_SIZE } from "./frame_budget.ts";
+import { moduleKey, type OversizedModule, RouteMap } from "./route_map.ts";
+import { InvalidRowLog } from "./route_rows.ts";
+
+/** Counters a {@linkcode RouteSync} moves. */
+export type RouteSyncCounter =
+  | "reloads"
+  | "moduleReloads"
+  | "versionChanges"
+  | "changesRead"
+  | "gaps"
+  | "invalidRows"
+  | "oversizedModules";
+
+/** Options of a {@linkcode RouteSync}. */
+export interface RouteSyncOptions extends ChangeTrackerOptions {
+  /** Where routes are read from. */
+  store: RouteStore;
+  /** Logger. */
+  log: Logger;
+  /** Counts events. */
+  count: (name: RouteSyncCounter, by?: number) => void;
+  /**
+   * Reload the whole table at least this often, in ms.
+   * @default 60000
+   */
+  reloadIntervalMs?: number;
+}
+
+/** What one poll found: the modules to push, and when their change was read. */
+export interface SyncResult {
+  /** Keys ({@linkcode moduleKey}) of modules whose answer may have changed. */
+  changed: string[];
+  /** The route version after the poll. */
+  version: number;
+}
+
+/** Modules whose hosts differ between two tables. */
+function changedModules(before: RouteMap, after: RouteMap): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  return [...keys].filter((key) => !after.sameModule(before, key));
+}
+
+/** The route table and how it follows the store. */
+export class RouteSync {
+  #store: RouteStore;
+  #log: Logger;
+  #count: (name: RouteSyncCounter, by?: number) => void;
+  #reloadIntervalMs: number;
+  #clock: () => number;
+  #tracker: ChangeTracker;
+  #invalid: InvalidRowLog;
+  #oversized = new Map<string, number>();
+  #table: RouteMap;
+  #lastFull = -Infinity;
+  #needFull = true;
+
+  /** Creates the sync with an empty table; {@linkcode poll} loads it. */
+  constructor(options: RouteSyncOptions) {
+    this.#store = options.store;
+    this.#log = options.log;
+    this.#count = options.count;
+    this.#reloadIntervalMs = options.reloadIntervalMs ?? 60_000;
+    this.#clock = options.clock ?? Date.now;
+    this.#tracker = new ChangeTracker(options);
+    this.#invalid = new InvalidRowLog({
+      report: (line) => {
+        this.#count("invalidRows");
+        this.#log.warn(line);
+      },
+    });
+    this.#table = this.#newMap([]);
+  }
+
+  /** The current table. */
+  get table(): RouteMap {
+    return this.#table;
+  }
+
+  /** The route version the table reflects (-1 before the first load). */
+  get version(): number {
+    return this.#tracker.version ?? -1;
+  }
+
+  /** True until the first whole load succeeded. */
+  get loaded(): boolean {
+    return this.#tracker.version !== null;
+  }
+
+  /** Makes the next poll reload the whole table (call after a failed poll). */
+  markGap(): void {
+    this.#needFull = true;
+  }
+
+  /**
+   * One step: reads the version and, as needed, the change rows and routes.
+   * Throws on a store error; the table is then unchanged or partly updated,
+   * so call {@linkcode markGap} and poll again.
+   */
+  async poll(): Promise<SyncResult> {
+    const store = this.#store;
+    const version = await store.version();
+    if (this.#needFull) return { changed: await this.#reloadAll(version, true), version };
+    const tracker = this.#tracker;
+    if (tracker.shouldRead(version)) {
+      const rows = await store.changesSince(tracker.since());
+      if (version !== tracker.version) this.#count("versionChanges");
+      const { fresh, gap } = tracker.accept(version, rows);
+      this.#count("changesRead", fresh.length);
+      if (gap) {
+        this.#count("gaps");
+        this.#log.info(
+          `route version ${version} has no change rows this instance has not seen; ` +
+            `reloading every module`,
+        );
+        return { changed: await this.#reloadAll(version, true), version };
+      }
+      if (fresh.length > 0) return { changed: await this.#reloadModules(fresh), version };
+      return { changed: [], version };
+    }
+    if (this.#clock() - this.#lastFull >= this.#reloadIntervalMs) {
+      return { changed: await this.#reloadAll(version, false), version };
+    }
+    return { changed: [], version };
+  }
+
+  /** Reloads the modules named in `changes`; resolves to their keys. */
+  async #reloadModules(changes: readonly RouteChangeRow[]): Promise<string[]> {
+    const keys = new Map<string, { modid: number; cmdid: number }>();
+    for (const { modid, cmdid } of changes) keys.set(moduleKey(modid, cmdid), { modid, cmdid });
+    const rows = await this.#store.loadModuleRoutes([...keys.values()]);
+    this.#table.replaceModules(keys.keys(), this.#invalid.filter(rows));
+    this.#count("moduleReloads", keys.size);
+    return [...keys.keys()];
+  }
+
+  /**
+   * Reloads every module and swaps the new table in; resolves to the modules
+   * whose hosts changed. With `restart`, the change tracker starts over at
+   * `version` (after a gap or a failure), else it keeps its place.
+   */
+  async #reloadAll(version: number, restart: boolean): Promise<string[]> {
+    let seen: RouteChangeRow[] = [];
+    if (restart) {
+      seen = await this.#store.changesSince(Math.max(0, version - this.#tracker.overlap));
+    }
+    const rows = await this.#store.loadRoutes();
+    const table = this.#newMap(this.#invalid.filter(rows));
+    if (restart) this.#tracker.begin(version, seen);
+    const changed = this.#lastFull === -Infinity ? [] : changedModules(this.#table, table);
+    this.#table = table;
+    this.#lastFull = this.#clock();
+    this.#needFull = false;
+    this.#count("reloads");
+    return changed;
+  }
+
+  #newMap(rows: readonly RouteRow[]): RouteMap {
+    return new RouteMap(rows, { onOversized: (m) => this.#noteOversized(m) });
+  }
+
+  #noteOversized(m: OversizedModule): void {
+    const key = moduleKey(m.modid, m.cmdid);
+    if (this.#oversized.get(key) === m.hosts) return;
+    this.#oversized.set(key, m.hosts);
+    this.#count("oversizedModules");
+    this.#log.warn(
+      `module ${m.modid}/${m.cmdid} has ${m.hosts} hosts: its answer would be ${m.bytes} bytes, ` +
+        `over the ${MAX_BODY_SIZE}-byte frame limit; serving the first ${m.served} ` +
+        `(lowest address and port)`,
+    );
+  }
+}
