@@ -21,8 +21,8 @@ import { fileURLToPath } from "node:url";
 import { createLogger } from "../reactor/log.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { ReportService } from "../reporter/report_service.ts";
-import type { WriteMode } from "../reporter/report_writer.ts";
 import { createReportStore } from "../store/url.ts";
+import { createReportStore as createOneByOneStore } from "./one_by_one_store.ts";
 import { WorkerReportStore } from "../reporter/worker_store.ts";
 import type { ReportStore } from "../store/types.ts";
 import { getTestMysql, type TestMysql } from "../tests/support/mariadb.ts";
@@ -53,6 +53,9 @@ const MODES = values.modes.split(",") as WriteMode[];
 const PLACEMENTS = values.placement.split(",") as ("worker" | "inline")[];
 const AGENTS_SCRIPT = fileURLToPath(new URL("./reporter_agents.ts", import.meta.url));
 const MB = 1024 * 1024;
+/** `multi-row`: the service's writes; `one-by-one`: the original's, from `one_by_one_store.ts`. */
+type WriteMode = "multi-row" | "one-by-one";
+const ONE_BY_ONE_MODULE = new URL("./one_by_one_store.ts", import.meta.url).href;
 
 interface RunResult {
   store: string;
@@ -83,6 +86,7 @@ async function freshStore(
   kind: "sqlite" | "mysql",
   writers: number,
   placement: "worker" | "inline",
+  mode: WriteMode,
 ): Promise<ReportStore> {
   runNo++;
   let url = `sqlite:${tempDir}/bench-${runNo}.db`;
@@ -91,8 +95,12 @@ async function freshStore(
     if (!mysql) throw new Error("No MySQL/MariaDB server (install mariadb-server)");
     url = await mysql.createDatabase(`lars_bench_${runNo}`);
   }
+  const oneByOne = mode === "one-by-one";
   const open = { url, history: false, connectionLimit: writers };
-  return placement === "worker" ? new WorkerReportStore(open) : createReportStore(url, open);
+  if (placement === "worker") {
+    return new WorkerReportStore(oneByOne ? { ...open, storeModule: ONE_BY_ONE_MODULE } : open);
+  }
+  return oneByOne ? createOneByOneStore(url, open) : createReportStore(url, open);
 }
 
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
@@ -115,14 +123,13 @@ async function run(
   placement: "worker" | "inline",
 ): Promise<RunResult> {
   const writers = kind === "sqlite" && placement === "inline" ? 1 : WRITERS;
-  const store = await freshStore(kind, writers, placement);
+  const store = await freshStore(kind, writers, placement, mode);
   await store.init();
   const service = new ReportService({
     store,
     transport: denoTransport,
     port: 0,
     writers,
-    writeMode: mode,
     log: createLogger("bench-reporter"),
   });
   const { port } = service.start();

@@ -22,7 +22,7 @@ import type { ReportStore } from "../store/types.ts";
 import { createReporterCounters, type ReporterCounters } from "./counters.ts";
 import { HistoryTracker } from "./history.ts";
 import { toStatusRows } from "./ingest.ts";
-import { ReportWriter, type WriteMode } from "./report_writer.ts";
+import { ReportWriter } from "./report_writer.ts";
 import { StoreLink } from "./store_link.ts";
 import { shardOf, statusKey, WriteQueue } from "./write_queue.ts";
 
@@ -76,11 +76,6 @@ export interface ReportServiceOptions {
    * @default 100000
    */
   queueMax?: number;
-  /**
-   * How status rows are written; `"one-by-one"` is the benchmark baseline.
-   * @default "multi-row"
-   */
-  writeMode?: WriteMode;
   /**
    * Longest retry delay in ms while the database is down.
    * @default 5000
@@ -168,7 +163,6 @@ export class ReportService {
           log: this.#log,
           flushMs: options.flushMs,
           batchRows: options.batchRows,
-          writeMode: options.writeMode,
           retryMaxMs: options.retryMaxMs,
         }),
       );

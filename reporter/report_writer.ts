@@ -22,13 +22,6 @@ import type { ReporterCounters } from "./counters.ts";
 import type { StoreLink } from "./store_link.ts";
 import type { WriteQueue } from "./write_queue.ts";
 
-/**
- * How status rows are written: `"multi-row"` (multi-row upserts in one
- * transaction) or `"one-by-one"` (one autocommitted statement per row, the
- * original's way; the benchmark baseline).
- */
-export type WriteMode = "multi-row" | "one-by-one";
-
 /** Options of a {@linkcode ReportWriter}. */
 export interface ReportWriterOptions {
   /** The queue this writer drains (and alone drains). */
@@ -49,11 +42,6 @@ export interface ReportWriterOptions {
    * @default 1000
    */
   batchRows?: number;
-  /**
-   * How status rows are written.
-   * @default "multi-row"
-   */
-  writeMode?: WriteMode;
   /**
    * First retry delay in ms after a failed write (doubles, with full jitter);
    * at most `retryMaxMs`.
@@ -82,7 +70,6 @@ export class ReportWriter {
   readonly #log: Logger;
   readonly #flushMs: number;
   readonly #batchRows: number;
-  readonly #writeMode: WriteMode;
   readonly #backoff: Backoff;
   #loop: Promise<void> | null = null;
   #ended = false;
@@ -103,7 +90,6 @@ export class ReportWriter {
     this.#log = options.log;
     this.#flushMs = options.flushMs ?? 50;
     this.#batchRows = options.batchRows ?? 1000;
-    this.#writeMode = options.writeMode ?? "multi-row";
     if (!Number.isFinite(this.#flushMs) || this.#flushMs < 0) {
       throw new RangeError(
         `Cannot create report writer: flushMs must be >= 0, got ${this.#flushMs}`,
@@ -211,8 +197,7 @@ export class ReportWriter {
     const store = this.#link.store;
     this.#inFlight = rows.length;
     try {
-      if (this.#writeMode === "one-by-one") await store.upsertStatusOneByOne(rows);
-      else await store.upsertStatus(rows);
+      await store.upsertStatus(rows);
       this.#counters.inc("rowsWritten", rows.length);
       this.#counters.inc("batches");
       this.#succeeded();

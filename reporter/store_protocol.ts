@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { HistoryRow, RouteFilter, StatusRow } from "../store/types.ts";
+import type { HistoryFilter, HistoryRow, StatusRow } from "../store/types.ts";
 
 /** How the worker opens its store (the options of `WorkerReportStore`). */
 export interface StoreWorkerOpen {
@@ -29,14 +29,19 @@ export interface StoreWorkerOpen {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * URL of a module whose `createReportStore(url, options)` builds the store
+   * instead of `store/url.ts`'s (the benchmark's one-statement-per-row baseline).
+   */
+  storeModule?: string;
 }
 
 /** A request from the main isolate. */
 export type StoreRequest =
   | { id: number; op: "open"; open: StoreWorkerOpen }
   | { id: number; op: "init" | "close" }
-  | { id: number; op: "upsertStatus" | "upsertStatusOneByOne" | "addHistory"; rows: Float64Array }
-  | { id: number; op: "listStatus" | "listHistory"; filter: RouteFilter };
+  | { id: number; op: "upsertStatus" | "addHistory"; rows: Float64Array }
+  | { id: number; op: "listStatus" | "listHistory"; filter: HistoryFilter };
 
 /** An error as it crosses to the main isolate. */
 export interface StoreErrorData {

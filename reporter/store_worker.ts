@@ -27,9 +27,14 @@ let options: StoreWorkerOpen | null = null;
 let store: ReportStore | null = null;
 
 /** The store, opened on first use (again after a failed open, e.g. an unreadable file). */
-function opened(): ReportStore {
+async function opened(): Promise<ReportStore> {
   if (options === null) throw new Error("Store worker: no store is open");
-  store ??= createReportStore(options.url, options);
+  if (store === null) {
+    const create: typeof createReportStore = options.storeModule
+      ? (await import(options.storeModule)).createReportStore
+      : createReportStore;
+    store = create(options.url, options);
+  }
   return store;
 }
 
@@ -39,22 +44,20 @@ async function run(request: StoreRequest): Promise<Float64Array | undefined> {
       options = request.open;
       return undefined;
     case "init":
-      return void await opened().init();
+      return void await (await opened()).init();
     case "close":
       await store?.close();
       store = null;
       options = null;
       return undefined;
     case "upsertStatus":
-      return void await opened().upsertStatus(unpackStatus(request.rows));
-    case "upsertStatusOneByOne":
-      return void await opened().upsertStatusOneByOne(unpackStatus(request.rows));
+      return void await (await opened()).upsertStatus(unpackStatus(request.rows));
     case "addHistory":
-      return void await opened().addHistory(unpackHistory(request.rows));
+      return void await (await opened()).addHistory(unpackHistory(request.rows));
     case "listStatus":
-      return packStatus(await opened().listStatus(request.filter));
+      return packStatus(await (await opened()).listStatus(request.filter));
     case "listHistory":
-      return packHistory(await opened().listHistory(request.filter));
+      return packHistory(await (await opened()).listHistory(request.filter));
   }
 }
 

@@ -15,7 +15,13 @@
  */
 import { WorkerChannel } from "../reactor/worker_channel.ts";
 import { StoreError } from "../store/types.ts";
-import type { HistoryRow, ReportStore, RouteFilter, StatusRow } from "../store/types.ts";
+import type {
+  HistoryFilter,
+  HistoryRow,
+  ReportStore,
+  RouteFilter,
+  StatusRow,
+} from "../store/types.ts";
 import {
   packHistory,
   packStatus,
@@ -89,11 +95,6 @@ export class WorkerReportStore implements ReportStore {
     await this.#call({ op: "upsertStatus", rows: packStatus(rows) });
   }
 
-  /** Upserts `rows` one statement each (in the worker). */
-  async upsertStatusOneByOne(rows: readonly StatusRow[]): Promise<void> {
-    await this.#call({ op: "upsertStatusOneByOne", rows: packStatus(rows) });
-  }
-
   /** Adds `rows` to the per-minute sums (in the worker). */
   async addHistory(rows: readonly HistoryRow[]): Promise<void> {
     await this.#call({ op: "addHistory", rows: packHistory(rows) });
@@ -105,7 +106,7 @@ export class WorkerReportStore implements ReportStore {
   }
 
   /** `ServerCallHistory` rows ordered by key and minute. */
-  async listHistory(filter: RouteFilter = {}): Promise<HistoryRow[]> {
+  async listHistory(filter: HistoryFilter = {}): Promise<HistoryRow[]> {
     return unpackHistory((await this.#call({ op: "listHistory", filter }))!);
   }
 

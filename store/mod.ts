@@ -25,10 +25,17 @@
 
 export type {
   AddHostResult,
+  AuditAction,
+  AuditRow,
   CommandName,
+  HistoryFilter,
   HistoryRow,
+  ImportOptions,
+  ImportResult,
   ModuleName,
+  ModuleSummary,
   NameList,
+  Page,
   RemoveHostResult,
   RemoveModuleResult,
   ReportStore,
@@ -38,12 +45,14 @@ export type {
   RouteRow,
   RouteStore,
   StatusRow,
+  UpdateHostResult,
 } from "./types.ts";
-export { nextVersion, StoreError } from "./types.ts";
-export { SqliteReportStore, SqliteRouteStore } from "./sqlite.ts";
-export type { SqliteStoreOptions } from "./sqlite_db.ts";
-export { MysqlReportStore, MysqlRouteStore } from "./mysql.ts";
-export type { MysqlConnectionConfig, MysqlStoreOptions } from "./mysql_db.ts";
+export { StoreError } from "./types.ts";
+export { MAX_PAGE, nextVersion } from "./checks.ts";
+export { DriverRouteStore, MysqlRouteStore, SqliteRouteStore } from "./route_store.ts";
+export { DriverReportStore, MysqlReportStore, SqliteReportStore } from "./report_store.ts";
+export { type SqliteStoreOptions } from "./sqlite.ts";
+export { type MysqlConnectionConfig, type MysqlStoreOptions } from "./mysql.ts";
 export {
   type MysqlConfigSection,
   mysqlUrlFromConfig,

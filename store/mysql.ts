@@ -1,271 +1,221 @@
 /**
- * Production stores on MySQL or MariaDB through a mysql2 pool: prepared
- * statements only, route edits and status batches in one transaction each,
- * every failure a `StoreError` (see `mysql_db.ts`). Works on a database made by
- * the original Lars SQL script as it is.
+ * The MySQL/MariaDB driver: runs store operations with `await` on a mysql2
+ * pool. Prepared statements only (`execute` with `?` placeholders), a
+ * transaction on one pooled connection, and every failure wrapped in a
+ * StoreError that names the operation and the server but never the password.
+ * Works on a database made by the original Lars SQL script as it is.
+ *
+ * The pool heals by itself: a connection that fails fatally is destroyed, the
+ * next call opens a new one, so the first call after a database restart works.
  *
  * @module
  */
 
+// Versioned npm: specifiers on purpose: a module imported by URL gets no import map.
+import mysql from "npm:mysql2@3.24.6/promise";
+import type * as Mysql from "npm:mysql2@3.24.6/promise";
 import {
-  type MysqlConnectionConfig,
-  MysqlDb,
-  type MysqlExecutor,
-  type MysqlRow,
-  type MysqlStoreOptions,
-} from "./mysql_db.ts";
-import { listRoutesQuery, ROUTE_SCHEMA } from "./schema.ts";
-import {
-  type AddHostResult,
-  checkName,
-  checkRouteFilter,
-  checkRouteHost,
-  checkRouteKey,
-  type NameList,
-  nextVersion,
-  type RemoveHostResult,
-  type RemoveModuleResult,
-  type RouteChangeRow,
-  type RouteFilter,
-  type RouteRow,
-  type RouteStore,
-} from "./types.ts";
+  driveAsync,
+  type Driver,
+  type Operation,
+  type SqlParam,
+  type SqlRow,
+  type Statement,
+} from "./operation.ts";
+import { StoreError } from "./types.ts";
 
-export type { MysqlConnectionConfig, MysqlStoreOptions };
-export { MysqlReportStore } from "./mysql_report.ts";
-
-interface _VersionRow extends MysqlRow {
-  version: number;
+/** Where and as whom to connect. */
+export interface MysqlConnectionConfig {
+  /** Server host name or address. */
+  host: string;
+  /**
+   * Server TCP port.
+   * @default 3306
+   */
+  port?: number;
+  /** User name. */
+  user: string;
+  /** Password; never logged nor put in error messages. */
+  password: string;
+  /** Database name, e.g. `lars_dns`. */
+  database: string;
 }
 
-interface _RouteDataRow extends MysqlRow {
-  modid: number;
-  cmdid: number;
-  serverip: number;
-  serverport: number;
+/** Options of the MySQL stores. */
+export interface MysqlStoreOptions {
+  /**
+   * How long opening one connection may take, in milliseconds.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Most connections the pool opens at once.
+   * @default 4
+   */
+  connectionLimit?: number;
 }
 
-interface _ChangeRow extends MysqlRow {
-  modid: number;
-  cmdid: number;
-  version: number;
+/** mysql2 marks errors after which the connection is unusable with `fatal`. */
+function _isFatal(error: unknown): boolean {
+  return error instanceof Error && (error as Error & { fatal?: boolean }).fatal === true;
 }
 
-interface _IdRow extends MysqlRow {
-  id: number;
+/** Sends one statement on `connection` (prepared, except DDL). */
+async function _send(connection: Mysql.PoolConnection, statement: Statement) {
+  if (statement.kind === "exec") {
+    await connection.query(statement.sql);
+    return 0;
+  }
+  const params = statement.params as SqlParam[];
+  if (statement.kind === "query") {
+    const [rows] = await connection.execute<Mysql.RowDataPacket[]>(statement.sql, params);
+    return rows as SqlRow[];
+  }
+  const [header] = await connection.execute<Mysql.ResultSetHeader>(statement.sql, params);
+  return header.affectedRows;
 }
 
-interface _ModNameRow extends MysqlRow {
-  modid: number;
-  content: string;
-}
+/** Runs operations on a mysql2 pool. */
+export class MysqlDriver implements Driver {
+  /** Always `"mysql"`. */
+  readonly dialect = "mysql" as const;
+  readonly #pool: Mysql.Pool;
+  readonly #server: string;
 
-interface _CmdNameRow extends MysqlRow {
-  cmdid: number;
-  content: string;
-}
-
-function _routeRow(row: _RouteDataRow): RouteRow {
-  return {
-    modid: Number(row.modid),
-    cmdid: Number(row.cmdid),
-    ip: Number(row.serverip),
-    port: Number(row.serverport),
-  };
-}
-
-/** `RouteStore` on MySQL/MariaDB. */
-export class MysqlRouteStore implements RouteStore {
-  readonly #db: MysqlDb;
-
-  /** Creates the pool (no connection yet); call `init()` before use. */
+  /**
+   * Creates the pool; no connection is opened until the first call.
+   * @throws {RangeError} when an option is out of range
+   */
   constructor(config: MysqlConnectionConfig, options: MysqlStoreOptions = {}) {
-    this.#db = new MysqlDb(config, options);
-  }
-
-  /** Creates missing route tables and the `RouteVersion` row. */
-  init(): Promise<void> {
-    return this.#db.exec("init", ROUTE_SCHEMA.mysql);
-  }
-
-  /** The current route version. */
-  version(): Promise<number> {
-    return this.#db.call("version", (db) => _readVersion(db, false));
-  }
-
-  /** Every `RouteData` row. */
-  loadRoutes(): Promise<RouteRow[]> {
-    return this.#db.call("loadRoutes", async (db) =>
-      (await db.rows<_RouteDataRow>(
-        "SELECT modid, cmdid, serverip, serverport FROM RouteData",
-      )).map(_routeRow));
-  }
-
-  /** `RouteChange` rows with `version <= upTo`, oldest first. */
-  changesUpTo(upTo: number): Promise<RouteChangeRow[]> {
-    return this.#db.call("changesUpTo", async (db) =>
-      (await db.rows<_ChangeRow>(
-        "SELECT modid, cmdid, version FROM RouteChange WHERE version <= ? ORDER BY id",
-        [upTo],
-      )).map((row) => ({
-        modid: Number(row.modid),
-        cmdid: Number(row.cmdid),
-        version: Number(row.version),
-      })));
-  }
-
-  /** Deletes `RouteChange` rows with `version <= upTo`. */
-  deleteChangesUpTo(upTo: number): Promise<number> {
-    return this.#db.call(
-      "deleteChangesUpTo",
-      (db) => db.run("DELETE FROM RouteChange WHERE version <= ?", [upTo]),
-    );
-  }
-
-  /** Deletes every `RouteChange` row. */
-  deleteAllChanges(): Promise<number> {
-    return this.#db.call("deleteAllChanges", (db) => db.run("DELETE FROM RouteChange"));
-  }
-
-  /** Adds a host; see `RouteStore.addHost`. */
-  async addHost(modid: number, cmdid: number, ip: number, port: number): Promise<AddHostResult> {
-    checkRouteHost(modid, cmdid, ip, port);
-    return await this.#db.transaction("addHost", async (tx) => {
-      const previous = await _readVersion(tx, true);
-      const found = await tx.rows<_IdRow>(
-        "SELECT id FROM RouteData " +
-          "WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ? LIMIT 1",
-        [modid, cmdid, ip, port],
-      );
-      if (found.length > 0) return { added: false, version: previous };
-      await tx.run(
-        "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (?, ?, ?, ?)",
-        [modid, cmdid, ip, port],
-      );
-      return { added: true, version: await _bumpVersion(tx, modid, cmdid, previous) };
+    const connectTimeout = options.connectTimeoutMs ?? 5000;
+    const connectionLimit = options.connectionLimit ?? 4;
+    if (!Number.isInteger(connectTimeout) || connectTimeout <= 0) {
+      throw new RangeError(`Invalid connectTimeoutMs: ${connectTimeout}`);
+    }
+    if (!Number.isInteger(connectionLimit) || connectionLimit <= 0) {
+      throw new RangeError(`Invalid connectionLimit: ${connectionLimit}`);
+    }
+    const port = config.port ?? 3306;
+    this.#server = `${config.user}@${config.host}:${port}/${config.database}`;
+    this.#pool = mysql.createPool({
+      host: config.host,
+      port,
+      user: config.user,
+      password: config.password,
+      database: config.database,
+      connectTimeout,
+      connectionLimit,
+      maxIdle: connectionLimit,
+      waitForConnections: true,
+      queueLimit: 0,
+      enableKeepAlive: true,
+      charset: "utf8mb4",
     });
   }
 
-  /** Removes a host; see `RouteStore.removeHost`. */
-  async removeHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-  ): Promise<RemoveHostResult> {
-    checkRouteHost(modid, cmdid, ip, port);
-    return await this.#db.transaction("removeHost", async (tx) => {
-      const previous = await _readVersion(tx, true);
-      const deleted = await tx.run(
-        "DELETE FROM RouteData WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?",
-        [modid, cmdid, ip, port],
+  /**
+   * Checks the arguments, then runs `operation` on one pooled connection: in
+   * one transaction if it writes (begun at its first statement), else each
+   * statement committed on its own.
+   */
+  async perform<A extends unknown[], T>(operation: Operation<A, T>, ...args: A): Promise<T> {
+    operation.check(...args);
+    const steps = operation.steps(this.dialect, ...args);
+    if (!operation.transaction) {
+      return await this.#onConnection(
+        operation.name,
+        (connection) => driveAsync(steps, (statement) => _send(connection, statement)),
       );
-      if (deleted === 0) return { removed: false, version: previous };
-      return { removed: true, version: await _bumpVersion(tx, modid, cmdid, previous) };
+    }
+    let connection: Mysql.PoolConnection | null = null;
+    let fatal = false;
+    try {
+      return await driveAsync(steps, async (statement) => {
+        connection ??= await this.#begin(operation.name);
+        return await _send(connection, statement);
+      }).then(async (result) => {
+        if (connection) await (connection as Mysql.PoolConnection).commit();
+        return result;
+      });
+    } catch (error) {
+      fatal = _isFatal(error);
+      if (connection && !fatal) {
+        try {
+          await (connection as Mysql.PoolConnection).rollback();
+        } catch {
+          fatal = true;
+        }
+      }
+      throw this.#wrap(operation.name, error);
+    } finally {
+      const used = connection as Mysql.PoolConnection | null;
+      if (used && fatal) used.destroy();
+      else used?.release();
+    }
+  }
+
+  /**
+   * A connection with a transaction begun. A pooled connection found dead at
+   * `BEGIN` is replaced once (nothing was sent yet, so retrying is safe).
+   */
+  async #begin(operation: string): Promise<Mysql.PoolConnection> {
+    let connection = await this.#connect(operation);
+    try {
+      await connection.beginTransaction();
+      return connection;
+    } catch (error) {
+      connection.destroy();
+      if (!_isFatal(error)) throw this.#wrap(operation, error);
+    }
+    connection = await this.#connect(operation);
+    try {
+      await connection.beginTransaction();
+      return connection;
+    } catch (error) {
+      connection.destroy();
+      throw this.#wrap(operation, error);
+    }
+  }
+
+  /** Ends the pool; later calls fail with a StoreError. */
+  async close(): Promise<void> {
+    try {
+      await this.#pool.end();
+    } catch (error) {
+      throw this.#wrap("close", error);
+    }
+  }
+
+  async #onConnection<T>(
+    operation: string,
+    fn: (connection: Mysql.PoolConnection) => Promise<T>,
+  ): Promise<T> {
+    const connection = await this.#connect(operation);
+    let fatal = false;
+    try {
+      return await fn(connection);
+    } catch (error) {
+      fatal = _isFatal(error);
+      throw this.#wrap(operation, error);
+    } finally {
+      if (fatal) connection.destroy();
+      else connection.release();
+    }
+  }
+
+  async #connect(operation: string): Promise<Mysql.PoolConnection> {
+    try {
+      return await this.#pool.getConnection();
+    } catch (error) {
+      throw this.#wrap(operation, error);
+    }
+  }
+
+  #wrap(operation: string, error: unknown): Error {
+    if (error instanceof StoreError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${message}`, {
+      cause: error,
     });
   }
-
-  /** Removes every host of a module; see `RouteStore.removeModule`. */
-  async removeModule(modid: number, cmdid: number): Promise<RemoveModuleResult> {
-    checkRouteKey(modid, cmdid);
-    return await this.#db.transaction("removeModule", async (tx) => {
-      const previous = await _readVersion(tx, true);
-      const removed = await tx.run("DELETE FROM RouteData WHERE modid = ? AND cmdid = ?", [
-        modid,
-        cmdid,
-      ]);
-      if (removed === 0) return { removed, version: previous };
-      return { removed, version: await _bumpVersion(tx, modid, cmdid, previous) };
-    });
-  }
-
-  /** `RouteData` rows ordered by modid, cmdid, ip, port, optionally filtered. */
-  async listRoutes(filter: RouteFilter = {}): Promise<RouteRow[]> {
-    checkRouteFilter(filter);
-    const { sql, params } = listRoutesQuery(filter);
-    return await this.#db.call(
-      "listRoutes",
-      async (db) => (await db.rows<_RouteDataRow>(sql, params)).map(_routeRow),
-    );
-  }
-
-  /** Sets the name of a module id. */
-  async setModName(modid: number, name: string): Promise<void> {
-    checkRouteKey(modid, 0);
-    checkName(name);
-    await this.#db.transaction("setModName", (tx) => _setName(tx, "mod", modid, name));
-  }
-
-  /** Sets the name of a command id. */
-  async setCmdName(cmdid: number, name: string): Promise<void> {
-    checkRouteKey(0, cmdid);
-    checkName(name);
-    await this.#db.transaction("setCmdName", (tx) => _setName(tx, "cmd", cmdid, name));
-  }
-
-  /** All module and command names. */
-  listNames(): Promise<NameList> {
-    return this.#db.call("listNames", async (db) => ({
-      modules: (await db.rows<_ModNameRow>(
-        "SELECT modid, content FROM ModIDConfig ORDER BY modid, id",
-      )).map((row) => ({ modid: Number(row.modid), name: row.content })),
-      commands: (await db.rows<_CmdNameRow>(
-        "SELECT cmdid, content FROM CmdIDConfig ORDER BY cmdid, id",
-      )).map((row) => ({ cmdid: Number(row.cmdid), name: row.content })),
-    }));
-  }
-
-  /** Ends the pool. */
-  close(): Promise<void> {
-    return this.#db.close();
-  }
-}
-
-/** Reads `RouteVersion` id 1 (0 when the row is missing), locking it inside a transaction. */
-async function _readVersion(db: MysqlExecutor, forUpdate: boolean): Promise<number> {
-  const rows = await db.rows<_VersionRow>(
-    forUpdate
-      ? "SELECT version FROM RouteVersion WHERE id = 1 FOR UPDATE"
-      : "SELECT version FROM RouteVersion WHERE id = 1",
-  );
-  return rows.length > 0 ? Number(rows[0].version) : 0;
-}
-
-async function _bumpVersion(
-  tx: MysqlExecutor,
-  modid: number,
-  cmdid: number,
-  previous: number,
-): Promise<number> {
-  const version = nextVersion(previous);
-  await tx.run("INSERT INTO RouteChange (modid, cmdid, version) VALUES (?, ?, ?)", [
-    modid,
-    cmdid,
-    version,
-  ]);
-  await tx.run(
-    "INSERT INTO RouteVersion (id, version) VALUES (1, ?) " +
-      "ON DUPLICATE KEY UPDATE version = VALUES(version)",
-    [version],
-  );
-  return version;
-}
-
-const _NAME_SQL = {
-  mod: {
-    find: "SELECT id FROM ModIDConfig WHERE modid = ? FOR UPDATE",
-    update: "UPDATE ModIDConfig SET content = ? WHERE modid = ?",
-    insert: "INSERT INTO ModIDConfig (content, modid) VALUES (?, ?)",
-  },
-  cmd: {
-    find: "SELECT id FROM CmdIDConfig WHERE cmdid = ? FOR UPDATE",
-    update: "UPDATE CmdIDConfig SET content = ? WHERE cmdid = ?",
-    insert: "INSERT INTO CmdIDConfig (content, cmdid) VALUES (?, ?)",
-  },
-} as const;
-
-async function _setName(tx: MysqlExecutor, kind: "mod" | "cmd", id: number, name: string) {
-  const sql = _NAME_SQL[kind];
-  const found = await tx.rows<_IdRow>(sql.find, [id]);
-  await tx.run(found.length > 0 ? sql.update : sql.insert, [name, id]);
 }

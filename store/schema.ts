@@ -10,14 +10,14 @@
  * @module
  */
 
-import type { HistoryRow, RouteFilter, StatusRow } from "./types.ts";
-
-/** The SQL dialects the stores speak. */
-export type Dialect = "mysql" | "sqlite";
+import type { Dialect } from "./operation.ts";
 
 const MYSQL_TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 
-/** DDL of the route tables (`RouteData`, `RouteVersion`, `RouteChange`, name tables). */
+/**
+ * DDL of the route tables (`RouteData`, `RouteVersion`, `RouteChange`, name
+ * tables, and our `RouteAudit`); indexes are in {@linkcode ROUTE_INDEXES}.
+ */
 export const ROUTE_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
   mysql: [
     `CREATE TABLE IF NOT EXISTS RouteData (
@@ -53,6 +53,16 @@ export const ROUTE_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
       content char(255) NOT NULL,
       PRIMARY KEY (id)
     ) ${MYSQL_TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS RouteAudit (
+      id bigint unsigned NOT NULL AUTO_INCREMENT,
+      ts bigint NOT NULL,
+      actor varchar(255) NOT NULL,
+      action varchar(32) NOT NULL,
+      modid int unsigned NOT NULL,
+      cmdid int unsigned NOT NULL,
+      detail varchar(1024) NOT NULL,
+      PRIMARY KEY (id)
+    ) ${MYSQL_TABLE_OPTIONS}`,
     "INSERT IGNORE INTO RouteVersion (id, version) VALUES (1, 0)",
   ],
   sqlite: [
@@ -63,7 +73,6 @@ export const ROUTE_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
       serverip INTEGER NOT NULL,
       serverport INTEGER NOT NULL
     )`,
-    "CREATE INDEX IF NOT EXISTS RouteData_module_index ON RouteData (modid, cmdid)",
     `CREATE TABLE IF NOT EXISTS RouteVersion (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       version INTEGER NOT NULL
@@ -83,6 +92,15 @@ export const ROUTE_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       cmdid INTEGER NOT NULL,
       content TEXT NOT NULL
+    )`,
+    `CREATE TABLE IF NOT EXISTS RouteAudit (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      ts INTEGER NOT NULL,
+      actor TEXT NOT NULL,
+      action TEXT NOT NULL,
+      modid INTEGER NOT NULL,
+      cmdid INTEGER NOT NULL,
+      detail TEXT NOT NULL
     )`,
     "INSERT OR IGNORE INTO RouteVersion (id, version) VALUES (1, 0)",
   ],
@@ -150,162 +168,34 @@ export const HISTORY_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
   ],
 };
 
-/** Columns of a multi-row `ServerCallStatus` insert, in placeholder order. */
-export const STATUS_COLUMNS = "modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload";
-/** Columns of a multi-row `ServerCallHistory` insert, in placeholder order. */
-export const HISTORY_COLUMNS = "modid, cmdid, ip, port, caller, minute, succ_sum, err_sum";
-
-/**
- * Rows per multi-row statement, largest first. A batch is cut into chunks of
- * these sizes only, so each connection caches at most this many prepared
- * statements per table; 1000 rows x 9 values stays far below the 65535
- * placeholder limit of MySQL, SQLite's 32766 and any `max_allowed_packet`.
- */
-export const CHUNK_SIZES: readonly number[] = [1000, 100, 10, 1];
-
-/** Cuts `count` rows into chunk sizes from `CHUNK_SIZES` (greedy, largest first). */
-export function chunkSizes(count: number): number[] {
-  const sizes: number[] = [];
-  let left = count;
-  for (const size of CHUNK_SIZES) {
-    while (left >= size) {
-      sizes.push(size);
-      left -= size;
-    }
-  }
-  return sizes;
+/** An index `init()` adds when missing (a database made by the original script lacks it). */
+export interface IndexDefinition {
+  /** Table. */
+  table: string;
+  /** Index name per dialect (SQLite index names are global, so they carry the table name). */
+  name: Readonly<Record<Dialect, string>>;
+  /** Column list, e.g. `modid, cmdid`. */
+  columns: string;
 }
 
-/** `(?, ?, ...), (?, ...)`: the placeholder list for `rows` rows of `columns` values. */
-export function placeholderRows(rows: number, columns: number): string {
-  const one = `(${new Array(columns).fill("?").join(", ")})`;
-  return new Array(rows).fill(one).join(", ");
-}
+/** Indexes of the route tables: `listModules` and per-module reads walk `(modid, cmdid)`. */
+export const ROUTE_INDEXES: readonly IndexDefinition[] = [
+  {
+    table: "RouteData",
+    name: { mysql: "module_index", sqlite: "RouteData_module_index" },
+    columns: "modid, cmdid",
+  },
+];
 
-function _filteredQuery(
-  select: string,
-  filter: RouteFilter,
-  orderBy: string,
-): { sql: string; params: number[] } {
-  const conditions: string[] = [];
-  const params: number[] = [];
-  if (filter.modid !== undefined) {
-    conditions.push("modid = ?");
-    params.push(filter.modid);
-  }
-  if (filter.cmdid !== undefined) {
-    conditions.push("cmdid = ?");
-    params.push(filter.cmdid);
-  }
-  const where = conditions.length ? ` WHERE ${conditions.join(" AND ")}` : "";
-  return { sql: `${select}${where} ORDER BY ${orderBy}`, params };
-}
+/** The query telling whether index `name` exists on `table` (one row if it does). */
+export const INDEX_EXISTS_SQL: Readonly<Record<Dialect, string>> = {
+  mysql: "SELECT 1 AS found FROM information_schema.STATISTICS " +
+    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? LIMIT 1",
+  sqlite: "SELECT 1 AS found FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name = ?",
+};
 
-/** The query of `listRoutes` for `filter`: one of four fixed texts, and its values. */
-export function listRoutesQuery(filter: RouteFilter): { sql: string; params: number[] } {
-  return _filteredQuery(
-    "SELECT modid, cmdid, serverip, serverport FROM RouteData",
-    filter,
-    "modid, cmdid, serverip, serverport",
-  );
-}
-
-/** The query of `listStatus` for `filter`: one of four fixed texts, and its values. */
-export function listStatusQuery(filter: RouteFilter): { sql: string; params: number[] } {
-  return _filteredQuery(
-    `SELECT ${STATUS_COLUMNS} FROM ServerCallStatus`,
-    filter,
-    "modid, cmdid, ip, port, caller",
-  );
-}
-
-/** The query of `listHistory` for `filter`: one of four fixed texts, and its values. */
-export function listHistoryQuery(filter: RouteFilter): { sql: string; params: number[] } {
-  return _filteredQuery(
-    `SELECT ${HISTORY_COLUMNS} FROM ServerCallHistory`,
-    filter,
-    "modid, cmdid, ip, port, caller, minute",
-  );
-}
-
-/** Appends the placeholder values of `rows` to `params`, in `STATUS_COLUMNS` order. */
-export function pushStatusParams(
-  params: (number | string | null)[],
-  rows: readonly StatusRow[],
-): void {
-  for (const r of rows) {
-    params.push(
-      r.modid,
-      r.cmdid,
-      r.ip,
-      r.port,
-      r.caller,
-      r.succ,
-      r.err,
-      r.ts,
-      r.overload ? "1" : "0",
-    );
-  }
-}
-
-/** Appends the placeholder values of `rows` to `params`, in `HISTORY_COLUMNS` order. */
-export function pushHistoryParams(
-  params: (number | string | null)[],
-  rows: readonly HistoryRow[],
-): void {
-  for (const r of rows) {
-    params.push(r.modid, r.cmdid, r.ip, r.port, r.caller, r.minute, r.succ, r.err);
-  }
-}
-
-/** The multi-row upsert of `ServerCallStatus`: newest `ts` wins, later row on a tie. */
-export function statusUpsertSql(dialect: Dialect, rows: number): string {
-  const values = placeholderRows(rows, 9);
-  if (dialect === "mysql") {
-    // Assignments run left to right: `ts` must come last so the guards see the old value.
-    const newer = "VALUES(ts) >= ts";
-    return `INSERT INTO ServerCallStatus (${STATUS_COLUMNS}) VALUES ${values}
-      ON DUPLICATE KEY UPDATE
-        succ_cnt = IF(${newer}, VALUES(succ_cnt), succ_cnt),
-        err_cnt = IF(${newer}, VALUES(err_cnt), err_cnt),
-        overload = IF(${newer}, VALUES(overload), overload),
-        ts = GREATEST(ts, VALUES(ts))`;
-  }
-  return `INSERT INTO ServerCallStatus (${STATUS_COLUMNS}) VALUES ${values}
-    ON CONFLICT (modid, cmdid, ip, port, caller) DO UPDATE SET
-      succ_cnt = excluded.succ_cnt, err_cnt = excluded.err_cnt,
-      overload = excluded.overload, ts = excluded.ts
-    WHERE excluded.ts >= ServerCallStatus.ts`;
-}
-
-/** The multi-row insert of `ServerCallHistory` that adds to existing sums. */
-export function historyAddSql(dialect: Dialect, rows: number): string {
-  const values = placeholderRows(rows, 8);
-  if (dialect === "mysql") {
-    return `INSERT INTO ServerCallHistory (${HISTORY_COLUMNS}) VALUES ${values}
-      ON DUPLICATE KEY UPDATE
-        succ_sum = succ_sum + VALUES(succ_sum), err_sum = err_sum + VALUES(err_sum)`;
-  }
-  return `INSERT INTO ServerCallHistory (${HISTORY_COLUMNS}) VALUES ${values}
-    ON CONFLICT (modid, cmdid, ip, port, caller, minute) DO UPDATE SET
-      succ_sum = succ_sum + excluded.succ_sum, err_sum = err_sum + excluded.err_sum`;
-}
-
-/**
- * The statements that write `rows` in fixed-size chunks (see
- * {@linkcode chunkSizes}): for each, the SQL for its size and its parameters.
- * Both stores run them, SQLite synchronously and MySQL inside a transaction.
- */
-export function* chunkedStatements<T>(
-  rows: readonly T[],
-  sqlFor: (size: number) => string,
-  push: (params: (number | string | null)[], chunk: readonly T[]) => void,
-): Generator<{ sql: string; params: (number | string | null)[] }> {
-  let offset = 0;
-  for (const size of chunkSizes(rows.length)) {
-    const params: (number | string | null)[] = [];
-    push(params, rows.slice(offset, offset + size));
-    yield { sql: sqlFor(size), params };
-    offset += size;
-  }
+/** The DDL creating `index` (names and columns are constants, never input). */
+export function createIndexSql(dialect: Dialect, index: IndexDefinition): string {
+  const ifMissing = dialect === "sqlite" ? "IF NOT EXISTS " : "";
+  return `CREATE INDEX ${ifMissing}${index.name[dialect]} ON ${index.table} (${index.columns})`;
 }

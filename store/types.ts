@@ -6,8 +6,6 @@
  * @module
  */
 
-import { isPort, isUint32 } from "../proto/ip.ts";
-
 /** One host of a module: a row of `RouteData`. */
 export interface RouteRow {
   /** Module id (business area). */
@@ -22,6 +20,8 @@ export interface RouteRow {
 
 /** A module that changed at a route version: a row of `RouteChange`. */
 export interface RouteChangeRow {
+  /** `RouteChange.id` (auto-increment): the order of changes within one version. */
+  id: number;
   /** Module id. */
   modid: number;
   /** Command id. */
@@ -36,6 +36,71 @@ export interface RouteFilter {
   modid?: number;
   /** Only rows with this command id. */
   cmdid?: number;
+}
+
+/** A page of a listing: at most `limit` items after skipping `offset`. */
+export interface Page {
+  /** Most items returned, `1 ..= 100000`. */
+  limit: number;
+  /** Items skipped, `0 ..= 2^31-1`. */
+  offset: number;
+}
+
+/** What an audit row records. */
+export type AuditAction = "add" | "remove" | "update" | "remove-module" | "import" | "name";
+
+/** One route or name edit: a row of `RouteAudit` *(ours)*. */
+export interface AuditRow {
+  /** `RouteAudit.id` (auto-increment). */
+  id: number;
+  /** When, in unix seconds. */
+  ts: number;
+  /** Who (the `actor` of the write; empty when none was given). */
+  user: string;
+  /** What kind of edit. */
+  action: AuditAction;
+  /** The module id edited (0 for an import or a command name). */
+  modid: number;
+  /** The command id edited (0 for an import or a module name). */
+  cmdid: number;
+  /** What changed, in words (hosts as `a.b.c.d:port`). */
+  detail: string;
+}
+
+/** One module of `listModules`: a key with its number of hosts. */
+export interface ModuleSummary {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+  /** `RouteData` rows of the module. */
+  hosts: number;
+}
+
+/** Result of `RouteStore.updateHost`. */
+export interface UpdateHostResult {
+  /** False when the old host is absent or the new one exists already (nothing written). */
+  updated: boolean;
+  /** The route version after the call. */
+  version: number;
+}
+
+/** Result of `RouteStore.importRoutes`. */
+export interface ImportResult {
+  /** Hosts added. */
+  added: number;
+  /** Hosts removed (only with `replace`). */
+  removed: number;
+  /** The route version after the call (unchanged when nothing changed). */
+  version: number;
+}
+
+/** Options of `RouteStore.importRoutes`. */
+export interface ImportOptions {
+  /** True: each module named in the rows holds exactly those rows afterwards. */
+  replace: boolean;
+  /** Who imports (recorded in `RouteAudit`). */
+  actor?: string;
 }
 
 /** Result of `RouteStore.addHost`. */
@@ -100,24 +165,81 @@ export interface RouteStore {
   deleteChangesUpTo(upTo: number): Promise<number>;
   /** Deletes every `RouteChange` row; resolves to how many. */
   deleteAllChanges(): Promise<number>;
+  /** `RouteChange` rows with `version >= version`, ordered by version then id. */
+  changesSince(version: number): Promise<RouteChangeRow[]>;
+  /** Deletes `RouteChange` rows with `version < version` (retention); resolves to how many. */
+  deleteChangesBefore(version: number): Promise<number>;
+  /** The change log, newest first, and how many rows it holds. */
+  listChanges(page: Page): Promise<{ total: number; changes: RouteChangeRow[] }>;
   /**
-   * Adds a host to a module. Writes `RouteData`, a `RouteChange` row and the new
-   * `RouteVersion` (`max(now in seconds, previous + 1)`) in one transaction.
-   * A host that is already present is a no-op with `added: false`.
+   * Adds a host to a module. Writes `RouteData`, a `RouteChange` row, the new
+   * `RouteVersion` (`max(now in seconds, previous + 1)`) and a `RouteAudit`
+   * row in one transaction. A host that is already present is a no-op with
+   * `added: false`. `actor` says who (a web user, or `cli:<os user>`).
    */
-  addHost(modid: number, cmdid: number, ip: number, port: number): Promise<AddHostResult>;
+  addHost(
+    modid: number,
+    cmdid: number,
+    ip: number,
+    port: number,
+    actor?: string,
+  ): Promise<AddHostResult>;
   /** Removes a host from a module, like `addHost`; an absent host gives `removed: false`. */
-  removeHost(modid: number, cmdid: number, ip: number, port: number): Promise<RemoveHostResult>;
+  removeHost(
+    modid: number,
+    cmdid: number,
+    ip: number,
+    port: number,
+    actor?: string,
+  ): Promise<RemoveHostResult>;
   /** Removes every host of a module, like `addHost`; no hosts gives `removed: 0`. */
-  removeModule(modid: number, cmdid: number): Promise<RemoveModuleResult>;
-  /** `RouteData` rows ordered by modid, cmdid, ip, port; optionally filtered. */
-  listRoutes(filter?: RouteFilter): Promise<RouteRow[]>;
+  removeModule(modid: number, cmdid: number, actor?: string): Promise<RemoveModuleResult>;
+  /**
+   * Moves a host to `newIp:newPort`, like `addHost`; `updated: false` when the
+   * old host is absent or the new one exists already.
+   */
+  updateHost(
+    modid: number,
+    cmdid: number,
+    ip: number,
+    port: number,
+    newIp: number,
+    newPort: number,
+    actor?: string,
+  ): Promise<UpdateHostResult>;
+  /**
+   * Imports rows in one transaction: one `RouteChange` row per module that
+   * changed, one version bump, one audit row. With `replace` each module named
+   * in `rows` holds exactly those rows afterwards; without, rows are added.
+   */
+  importRoutes(rows: readonly RouteRow[], options: ImportOptions): Promise<ImportResult>;
+  /** `RouteData` rows of these modules, ordered by modid, cmdid, ip, port. */
+  loadModuleRoutes(keys: readonly { modid: number; cmdid: number }[]): Promise<RouteRow[]>;
+  /**
+   * `RouteData` rows ordered by modid, cmdid, ip, port; optionally filtered and
+   * paged (`offset` without `limit` skips rows and returns the rest).
+   */
+  listRoutes(filter?: RouteFilter & Partial<Page>): Promise<RouteRow[]>;
+  /**
+   * Modules (keys with at least one host) with their host counts, ordered by
+   * modid, cmdid. `search` matches a module or command id given as a number,
+   * or a substring of a module or command name.
+   */
+  listModules(
+    query: Page & { search?: string },
+  ): Promise<{ total: number; modules: ModuleSummary[] }>;
   /** Sets (inserts or replaces) the name of a module id. */
-  setModName(modid: number, name: string): Promise<void>;
+  setModName(modid: number, name: string, actor?: string): Promise<void>;
   /** Sets (inserts or replaces) the name of a command id. */
-  setCmdName(cmdid: number, name: string): Promise<void>;
+  setCmdName(cmdid: number, name: string, actor?: string): Promise<void>;
+  /** Removes the name of a module id; false when it had none. */
+  removeModName(modid: number, actor?: string): Promise<boolean>;
+  /** Removes the name of a command id; false when it had none. */
+  removeCmdName(cmdid: number, actor?: string): Promise<boolean>;
   /** All module and command names. */
   listNames(): Promise<NameList>;
+  /** The audit log, newest first, and how many rows it holds. */
+  listAudit(page: Page): Promise<{ total: number; entries: AuditRow[] }>;
   /** Releases the connection(s); the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -164,6 +286,12 @@ export interface HistoryRow {
   err: number;
 }
 
+/** Narrows `listHistory` to a key and to minutes from `since` on. */
+export interface HistoryFilter extends RouteFilter {
+  /** Only rows with `minute >= since` (unix seconds). */
+  since?: number;
+}
+
 /** Options of a report store. */
 export interface ReportStoreOptions {
   /**
@@ -182,8 +310,6 @@ export interface ReportStore {
    * the row with the newest `ts` wins; on equal `ts` the later row wins.
    */
   upsertStatus(rows: readonly StatusRow[]): Promise<void>;
-  /** Same result as `upsertStatus`, one autocommitted statement per row (the original's way). */
-  upsertStatusOneByOne(rows: readonly StatusRow[]): Promise<void>;
   /**
    * Adds calls to the per-minute sums in one transaction.
    * @throws {TypeError} when the store was opened without `history: true`
@@ -192,10 +318,11 @@ export interface ReportStore {
   /** `ServerCallStatus` rows ordered by key, optionally for one module id and/or command id. */
   listStatus(filter?: RouteFilter): Promise<StatusRow[]>;
   /**
-   * `ServerCallHistory` rows ordered by key and minute, optionally filtered.
+   * `ServerCallHistory` rows ordered by key and minute, optionally filtered by
+   * key and by `since` (unix seconds: rows with `minute >= since`).
    * @throws {TypeError} when the store was opened without `history: true`
    */
-  listHistory(filter?: RouteFilter): Promise<HistoryRow[]>;
+  listHistory(filter?: HistoryFilter): Promise<HistoryRow[]>;
   /** Releases the connection(s); the store is unusable afterwards. */
   close(): Promise<void>;
 }
@@ -211,107 +338,4 @@ export class StoreError extends Error {
     super(message, options);
     this.name = "StoreError";
   }
-}
-
-const INT32_MIN = -0x80000000;
-const INT32_MAX = 0x7FFFFFFF;
-
-function _checkInt(what: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`Invalid ${what}: ${value} is not an integer in ${min} ..= ${max}`);
-  }
-}
-
-/**
- * Checks a route key: module and command ids are `0 ..= 2^31-1` (positive
- * `int32` on the wire, `int unsigned` in the original schema).
- * @throws {RangeError} when an id is out of range
- */
-export function checkRouteKey(modid: number, cmdid: number): void {
-  _checkInt("modid", modid, 0, INT32_MAX);
-  _checkInt("cmdid", cmdid, 0, INT32_MAX);
-}
-
-/**
- * Checks the ids of a `listRoutes` filter.
- * @throws {RangeError} when an id is out of range
- */
-export function checkRouteFilter(filter: RouteFilter): void {
-  if (filter.modid !== undefined) _checkInt("modid", filter.modid, 0, INT32_MAX);
-  if (filter.cmdid !== undefined) _checkInt("cmdid", filter.cmdid, 0, INT32_MAX);
-}
-
-/**
- * Checks the ids of a `listStatus`/`listHistory` filter (signed 32-bit ids).
- * @throws {RangeError} when an id is out of range
- */
-export function checkCallFilter(filter: RouteFilter): void {
-  if (filter.modid !== undefined) _checkInt("modid", filter.modid, INT32_MIN, INT32_MAX);
-  if (filter.cmdid !== undefined) _checkInt("cmdid", filter.cmdid, INT32_MIN, INT32_MAX);
-}
-
-/**
- * Checks a route key and a host.
- * @throws {RangeError} when a value is out of range
- */
-export function checkRouteHost(modid: number, cmdid: number, ip: number, port: number): void {
-  checkRouteKey(modid, cmdid);
-  if (!isUint32(ip)) throw new RangeError(`Invalid ip: ${ip} is not an unsigned 32-bit integer`);
-  if (!isPort(port)) throw new RangeError(`Invalid port: ${port} is not in 1 ..= 65535`);
-}
-
-function _checkCallKey(row: StatusRow | HistoryRow): void {
-  _checkInt("modid", row.modid, INT32_MIN, INT32_MAX);
-  _checkInt("cmdid", row.cmdid, INT32_MIN, INT32_MAX);
-  if (!isUint32(row.ip)) throw new RangeError(`Invalid ip: ${row.ip} is not unsigned 32-bit`);
-  if (!isPort(row.port)) throw new RangeError(`Invalid port: ${row.port} is not in 1 ..= 65535`);
-  if (!isUint32(row.caller)) {
-    throw new RangeError(`Invalid caller: ${row.caller} is not unsigned 32-bit`);
-  }
-}
-
-/**
- * Checks a status row before it is written.
- * @throws {RangeError} when a value does not fit its column
- * @throws {TypeError} when `overload` is not a boolean
- */
-export function checkStatusRow(row: StatusRow): void {
-  _checkCallKey(row);
-  _checkInt("succ", row.succ, 0, INT32_MAX);
-  _checkInt("err", row.err, 0, INT32_MAX);
-  _checkInt("ts", row.ts, 0, Number.MAX_SAFE_INTEGER);
-  if (typeof row.overload !== "boolean") {
-    throw new TypeError(`Invalid overload: expected a boolean, got ${typeof row.overload}`);
-  }
-}
-
-/**
- * Checks a history row before it is written.
- * @throws {RangeError} when a value does not fit its column or `minute` is not a multiple of 60
- */
-export function checkHistoryRow(row: HistoryRow): void {
-  _checkCallKey(row);
-  _checkInt("succ", row.succ, 0, Number.MAX_SAFE_INTEGER);
-  _checkInt("err", row.err, 0, Number.MAX_SAFE_INTEGER);
-  _checkInt("minute", row.minute, 0, Number.MAX_SAFE_INTEGER);
-  if (row.minute % 60 !== 0) {
-    throw new RangeError(`Invalid minute: ${row.minute} is not a multiple of 60 seconds`);
-  }
-}
-
-/**
- * Checks a module or command name (`char(255)`).
- * @throws {TypeError} when it is not a string
- * @throws {RangeError} when it is longer than 255 characters
- */
-export function checkName(name: string): void {
-  if (typeof name !== "string") throw new TypeError("Invalid name: expected a string");
-  if ([...name].length > 255) {
-    throw new RangeError(`Invalid name: ${[...name].length} characters exceed 255`);
-  }
-}
-
-/** The next route version: `max(now in seconds, previous + 1)`, so every edit changes it. */
-export function nextVersion(previous: number, nowMs: number = Date.now()): number {
-  return Math.max(Math.floor(nowMs / 1000), previous + 1);
 }

@@ -17,10 +17,10 @@
  */
 
 import { resolve } from "node:path";
-import { type MysqlConnectionConfig, MysqlReportStore, MysqlRouteStore } from "./mysql.ts";
-import type { MysqlStoreOptions } from "./mysql_db.ts";
-import { SqliteReportStore, SqliteRouteStore } from "./sqlite.ts";
-import type { SqliteStoreOptions } from "./sqlite_db.ts";
+import type { MysqlConnectionConfig, MysqlStoreOptions } from "./mysql.ts";
+import { MysqlReportStore, SqliteReportStore } from "./report_store.ts";
+import { MysqlRouteStore, SqliteRouteStore } from "./route_store.ts";
+import type { SqliteStoreOptions } from "./sqlite.ts";
 import type { ReportStore, ReportStoreOptions, RouteStore } from "./types.ts";
 
 /** Options of `openRouteStore`; each store kind reads its own. */

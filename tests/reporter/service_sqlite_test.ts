@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { SqliteReportStore } from "../../store/sqlite.ts";
+import { SqliteReportStore } from "../../store/report_store.ts";
 import { waitFor } from "../support/net.ts";
 import { memoryLogger, registerServiceSuite, report, withService } from "./service_suite.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";

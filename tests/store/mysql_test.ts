@@ -133,7 +133,14 @@ Deno.test({
       await reports.close();
       await routes.close();
     }
-    assert.deepEqual(await showCreate(url), before);
+    // The only change: the index listModules needs, added to RouteData (and our RouteAudit table).
+    const after = await showCreate(url);
+    assert.match(after[0], /KEY `module_index` \(`modid`,`cmdid`\)/);
+    assert.deepEqual(
+      after.map((ddl) => ddl.replace(/,\n\s*KEY `module_index` [^\n]*/, "")),
+      before,
+    );
+    await rawQuery(url, "SELECT COUNT(*) FROM RouteAudit");
   },
 });
 

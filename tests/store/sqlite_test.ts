@@ -10,7 +10,7 @@ import {
   SqliteRouteStore,
   StoreError,
 } from "../../store/mod.ts";
-import { chunkSizes } from "../../store/schema.ts";
+import { chunkSizes } from "../../store/operation.ts";
 import { registerStoreContract } from "./contract.ts";
 
 const tempDir = Deno.makeTempDirSync({ prefix: "lars-sqlite-test-" });

@@ -1,0 +1,312 @@
+/**
+ * Route operations, each written once for both drivers: schema, version,
+ * change log and the host edits. Every edit writes `RouteData`, one
+ * `RouteChange` row per module it changed, the new `RouteVersion` and a
+ * `RouteAudit` row in one transaction, or nothing at all. Listings, names
+ * and imports are in `route_admin_ops.ts`.
+ *
+ * @module
+ */
+
+import { intToIp } from "../proto/ip.ts";
+import { checkActor, checkRouteHost, checkRouteKey, nextVersion } from "./checks.ts";
+import {
+  defineOperation,
+  type Dialect,
+  exec,
+  intOf,
+  query,
+  run,
+  type SqlRow,
+  type Steps,
+} from "./operation.ts";
+import { createIndexSql, INDEX_EXISTS_SQL, ROUTE_INDEXES, ROUTE_SCHEMA } from "./schema.ts";
+import type {
+  AddHostResult,
+  AuditAction,
+  RemoveHostResult,
+  RemoveModuleResult,
+  RouteChangeRow,
+  RouteRow,
+  UpdateHostResult,
+} from "./types.ts";
+
+/** A module key. */
+export interface ModuleKey {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+}
+
+/** `RouteData` columns in `RouteRow` order. */
+export const ROUTE_COLUMNS = "modid, cmdid, serverip, serverport";
+
+/** A `RouteData` result row as a `RouteRow`. */
+export function routeRowOf(row: SqlRow): RouteRow {
+  return {
+    modid: intOf(row, "modid"),
+    cmdid: intOf(row, "cmdid"),
+    ip: intOf(row, "serverip"),
+    port: intOf(row, "serverport"),
+  };
+}
+
+/** A `RouteChange` result row. */
+export function changeRowOf(row: SqlRow): RouteChangeRow {
+  return {
+    id: intOf(row, "id"),
+    modid: intOf(row, "modid"),
+    cmdid: intOf(row, "cmdid"),
+    version: intOf(row, "version"),
+  };
+}
+
+/** `a.b.c.d:port`, for audit details. */
+export function hostText(ip: number, port: number): string {
+  return `${intToIp(ip)}:${port}`;
+}
+
+/** Step: the route version, locked until commit on MySQL when `forUpdate`. */
+export function* readVersion(dialect: Dialect, forUpdate: boolean): Steps<number> {
+  const lock = forUpdate && dialect === "mysql" ? " FOR UPDATE" : "";
+  const [row] = yield* query(`SELECT version FROM RouteVersion WHERE id = 1${lock}`);
+  return row ? intOf(row, "version") : 0;
+}
+
+const _SET_VERSION: Record<Dialect, string> = {
+  mysql: "INSERT INTO RouteVersion (id, version) VALUES (1, ?) " +
+    "ON DUPLICATE KEY UPDATE version = VALUES(version)",
+  sqlite: "INSERT INTO RouteVersion (id, version) VALUES (1, ?) " +
+    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+};
+
+/**
+ * Step: writes one `RouteChange` row per module of `changed` and the next
+ * route version after `previous`; the new version.
+ */
+export function* bumpVersion(
+  dialect: Dialect,
+  changed: readonly ModuleKey[],
+  previous: number,
+): Steps<number> {
+  const version = nextVersion(previous);
+  for (const { modid, cmdid } of changed) {
+    yield* run("INSERT INTO RouteChange (modid, cmdid, version) VALUES (?, ?, ?)", [
+      modid,
+      cmdid,
+      version,
+    ]);
+  }
+  yield* run(_SET_VERSION[dialect], [version]);
+  return version;
+}
+
+/** Step: writes one `RouteAudit` row, now. */
+export function* audit(
+  actor: string | undefined,
+  action: AuditAction,
+  key: ModuleKey,
+  detail: string,
+): Steps<void> {
+  yield* run(
+    "INSERT INTO RouteAudit (ts, actor, action, modid, cmdid, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    [Math.floor(Date.now() / 1000), actor ?? "", action, key.modid, key.cmdid, detail],
+  );
+}
+
+/** Creates missing route tables and indexes, and the `RouteVersion` row `id = 1`. */
+export const initRoutes = defineOperation({
+  name: "init",
+  transaction: false,
+  *steps(dialect: Dialect) {
+    for (const sql of ROUTE_SCHEMA[dialect]) yield* exec(sql);
+    for (const index of ROUTE_INDEXES) {
+      const found = yield* query(INDEX_EXISTS_SQL[dialect], [index.table, index.name[dialect]]);
+      if (found.length === 0) yield* exec(createIndexSql(dialect, index));
+    }
+  },
+});
+
+/** The current route version. */
+export const readRouteVersion = defineOperation({
+  name: "version",
+  transaction: false,
+  steps: (dialect: Dialect) => readVersion(dialect, false),
+});
+
+/** Every `RouteData` row. */
+export const loadRoutes = defineOperation({
+  name: "loadRoutes",
+  transaction: false,
+  *steps() {
+    return (yield* query(`SELECT ${ROUTE_COLUMNS} FROM RouteData`)).map(routeRowOf);
+  },
+});
+
+const _CHANGE_COLUMNS = "id, modid, cmdid, version";
+
+function _checkVersion(version: number): void {
+  if (!Number.isSafeInteger(version)) {
+    throw new RangeError(`Invalid version: ${version} is not an integer`);
+  }
+}
+
+/** `RouteChange` rows with `version <= upTo`, oldest first. */
+export const changesUpTo = defineOperation({
+  name: "changesUpTo",
+  transaction: false,
+  check: _checkVersion,
+  *steps(_dialect: Dialect, upTo: number) {
+    const sql = `SELECT ${_CHANGE_COLUMNS} FROM RouteChange WHERE version <= ? ORDER BY id`;
+    return (yield* query(sql, [upTo])).map(changeRowOf);
+  },
+});
+
+/** `RouteChange` rows with `version >= since`, ordered by version then id. */
+export const changesSince = defineOperation({
+  name: "changesSince",
+  transaction: false,
+  check: _checkVersion,
+  *steps(_dialect: Dialect, since: number) {
+    const sql =
+      `SELECT ${_CHANGE_COLUMNS} FROM RouteChange WHERE version >= ? ORDER BY version, id`;
+    return (yield* query(sql, [since])).map(changeRowOf);
+  },
+});
+
+/** Deletes `RouteChange` rows with `version <= upTo`. */
+export const deleteChangesUpTo = defineOperation({
+  name: "deleteChangesUpTo",
+  transaction: false,
+  check: _checkVersion,
+  steps: (_dialect: Dialect, upTo: number) =>
+    run("DELETE FROM RouteChange WHERE version <= ?", [upTo]),
+});
+
+/** Deletes `RouteChange` rows with `version < before`. */
+export const deleteChangesBefore = defineOperation({
+  name: "deleteChangesBefore",
+  transaction: false,
+  check: _checkVersion,
+  steps: (_dialect: Dialect, before: number) =>
+    run("DELETE FROM RouteChange WHERE version < ?", [before]),
+});
+
+/** Deletes every `RouteChange` row. */
+export const deleteAllChanges = defineOperation({
+  name: "deleteAllChanges",
+  transaction: false,
+  steps: () => run("DELETE FROM RouteChange"),
+});
+
+const _HOST_WHERE = "modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?";
+
+/** Step: whether the module has the host. */
+export function* hasHost(modid: number, cmdid: number, ip: number, port: number): Steps<boolean> {
+  const sql = `SELECT 1 AS found FROM RouteData WHERE ${_HOST_WHERE} LIMIT 1`;
+  return (yield* query(sql, [modid, cmdid, ip, port])).length > 0;
+}
+
+type _HostArgs = [modid: number, cmdid: number, ip: number, port: number, actor?: string];
+
+function _checkHost(modid: number, cmdid: number, ip: number, port: number, actor?: string) {
+  checkRouteHost(modid, cmdid, ip, port);
+  checkActor(actor);
+}
+
+/** Adds a host; see `RouteStore.addHost`. */
+export const addHost = defineOperation<_HostArgs, AddHostResult>({
+  name: "addHost",
+  transaction: true,
+  check: _checkHost,
+  *steps(dialect, modid, cmdid, ip, port, actor) {
+    const previous = yield* readVersion(dialect, true);
+    if (yield* hasHost(modid, cmdid, ip, port)) return { added: false, version: previous };
+    yield* run(`INSERT INTO RouteData (${ROUTE_COLUMNS}) VALUES (?, ?, ?, ?)`, [
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    yield* audit(actor, "add", { modid, cmdid }, `added ${hostText(ip, port)}`);
+    return { added: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
+  },
+});
+
+/** Removes a host; see `RouteStore.removeHost`. */
+export const removeHost = defineOperation<_HostArgs, RemoveHostResult>({
+  name: "removeHost",
+  transaction: true,
+  check: _checkHost,
+  *steps(dialect, modid, cmdid, ip, port, actor) {
+    const previous = yield* readVersion(dialect, true);
+    const deleted = yield* run(`DELETE FROM RouteData WHERE ${_HOST_WHERE}`, [
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    if (deleted === 0) return { removed: false, version: previous };
+    yield* audit(actor, "remove", { modid, cmdid }, `removed ${hostText(ip, port)}`);
+    return { removed: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
+  },
+});
+
+/** Removes every host of a module; see `RouteStore.removeModule`. */
+export const removeModule = defineOperation<
+  [modid: number, cmdid: number, actor?: string],
+  RemoveModuleResult
+>({
+  name: "removeModule",
+  transaction: true,
+  check(modid, cmdid, actor) {
+    checkRouteKey(modid, cmdid);
+    checkActor(actor);
+  },
+  *steps(dialect, modid, cmdid, actor) {
+    const previous = yield* readVersion(dialect, true);
+    const removed = yield* run("DELETE FROM RouteData WHERE modid = ? AND cmdid = ?", [
+      modid,
+      cmdid,
+    ]);
+    if (removed === 0) return { removed, version: previous };
+    yield* audit(actor, "remove-module", { modid, cmdid }, `removed ${removed} hosts`);
+    return { removed, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
+  },
+});
+
+/** Moves a host to another address; see `RouteStore.updateHost`. */
+export const updateHost = defineOperation<
+  [
+    modid: number,
+    cmdid: number,
+    ip: number,
+    port: number,
+    newIp: number,
+    newPort: number,
+    actor?: string,
+  ],
+  UpdateHostResult
+>({
+  name: "updateHost",
+  transaction: true,
+  check(modid, cmdid, ip, port, newIp, newPort, actor) {
+    checkRouteHost(modid, cmdid, ip, port);
+    checkRouteHost(modid, cmdid, newIp, newPort);
+    checkActor(actor);
+  },
+  *steps(dialect, modid, cmdid, ip, port, newIp, newPort, actor) {
+    const previous = yield* readVersion(dialect, true);
+    const unchanged = { updated: false, version: previous };
+    if (yield* hasHost(modid, cmdid, newIp, newPort)) return unchanged;
+    const moved = yield* run(
+      `UPDATE RouteData SET serverip = ?, serverport = ? WHERE ${_HOST_WHERE}`,
+      [newIp, newPort, modid, cmdid, ip, port],
+    );
+    if (moved === 0) return unchanged;
+    const detail = `moved ${hostText(ip, port)} to ${hostText(newIp, newPort)}`;
+    yield* audit(actor, "update", { modid, cmdid }, detail);
+    return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
+  },
+});
