@@ -24,18 +24,7 @@
  *
  * @module
  */
-
-/** A `RouteChange` row as the tracker needs it (the store's `RouteChangeRow`). */
-export interface RouteChangeRow {
-  /** `RouteChange.id`, unique per row. */
-  id: number;
-  /** Module id. */
-  modid: number;
-  /** Command id. */
-  cmdid: number;
-  /** Version written with the change. */
-  version: number;
-}
+import type { RouteChangeRow } from "../store/types.ts";
 
 /** Options of a {@linkcode ChangeTracker}. */
 export interface ChangeTrackerOptions {
