@@ -123,6 +123,7 @@ export class RouteSync {
     const version = await store.version();
     if (this.#needFull) return { changed: await this.#reloadAll(version, true), version };
     const tracker = this.#tracker;
+    let changed: string[] = [];
     if (tracker.shouldRead(version)) {
       const rows = await store.changesSince(tracker.since());
       if (version !== tracker.version) this.#count("versionChanges");
@@ -136,13 +137,14 @@ export class RouteSync {
         );
         return { changed: await this.#reloadAll(version, true), version };
       }
-      if (fresh.length > 0) return { changed: await this.#reloadModules(fresh), version };
-      return { changed: [], version };
+      if (fresh.length > 0) changed = await this.#reloadModules(fresh);
     }
+    // The safety net runs on time even while changes keep coming.
     if (this.#clock() - this.#lastFull >= this.#reloadIntervalMs) {
-      return { changed: await this.#reloadAll(version, false), version };
+      const more = await this.#reloadAll(version, false);
+      changed = changed.length === 0 ? more : [...new Set([...changed, ...more])];
     }
-    return { changed: [], version };
+    return { changed, version };
   }
 
   /** Reloads the modules named in `changes`; resolves to their keys. */
