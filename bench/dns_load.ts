@@ -643,64 +643,59 @@ interface Sample {
 }
 
 /**
- * Starts `count` connections that each send a GetRouteRequest for a random
- * known module (never `exclude`, whose pushes would be mistaken for answers)
- * every {@linkcode GETROUTE_SAMPLE_MS} ms on a fixed schedule, whether or not
- * the previous one was answered, until `stop()`. A stalled service therefore
- * shows as many slow answers, not one. `stop()` resolves to every round trip,
- * measured from the time each request was due.
+ * Starts the GetRoute sampler (`getroute_sampler_worker.ts`) in a Worker, so
+ * its timing does not include this process reading the pushes to 1,000
+ * subscribers: {@linkcode GETROUTE_SAMPLERS} connections each send a
+ * GetRouteRequest for a random known module other than `exclude` every
+ * {@linkcode GETROUTE_SAMPLE_MS} ms, answered or not. `stop()` resolves to
+ * every round trip, measured from the time each request was due.
  */
-async function startGetRouteSampler(
+function startGetRouteSampler(
   port: number,
   o: Options,
   exclude: { modid: number; cmdid: number },
-  count: number,
 ): Promise<{ stop(): Promise<Sample[]> }> {
-  const conns = await connectAll(port, count);
-  const samples: Sample[] = [];
-  let stopping = false;
-  const drive = async (conn: TcpConn) => {
-    const pending: { due: number; key: string }[] = [];
-    const reader = (async () => {
-      const buf = new Uint8Array(65536);
-      const decoder = new FrameDecoder();
-      for (;;) {
-        const n = await conn.read(buf).catch(() => null);
-        if (n === null) return;
-        const t = performance.now();
-        decoder.push(buf.subarray(0, n), (msgid, body) => {
-          if (msgid !== MessageId.GetRouteResponse || pending.length === 0) return;
-          const r = GetRouteResponseCodec.decode(body);
-          if (`${r.modid},${r.cmdid}` !== pending[0].key) return;
-          const { due } = pending.shift()!;
-          samples.push({ sent: due, ms: t - due });
-        });
-        if (stopping && pending.length === 0) return;
-      }
-    })();
-    const t0 = performance.now();
-    for (let i = 0; !stopping; i++) {
-      const due = t0 + i * GETROUTE_SAMPLE_MS;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
-      let m = moduleAt(Math.floor(Math.random() * o.modules));
-      if (m.modid === exclude.modid && m.cmdid === exclude.cmdid) m = moduleAt(0);
-      pending.push({ due, key: `${m.modid},${m.cmdid}` });
-      await conn.writeAll(encodeFrame(MessageId.GetRouteRequest, GetRouteRequestCodec.encode(m)));
+  const worker = new Worker(new URL("./getroute_sampler_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const started = Promise.withResolvers<void>();
+  const stopped = Promise.withResolvers<Sample[]>();
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const err = new Error(`GetRoute sampler: ${e.message}`);
+    started.reject(err);
+    stopped.reject(err);
+  };
+  worker.onmessage = (e: MessageEvent<{ started?: true; samples?: Float64Array }>) => {
+    if (e.data.started) started.resolve();
+    const flat = e.data.samples;
+    if (!flat) return;
+    // Pairs of (due time since the epoch, round trip); due times move to this
+    // isolate's performance.now() clock.
+    const samples: Sample[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      samples.push({ sent: flat[i] - performance.timeOrigin, ms: flat[i + 1] });
     }
-    const deadline = performance.now() + 5000;
-    while (pending.length > 0 && performance.now() < deadline) await sleep(10);
-    closeQuietly(conn);
-    await reader;
+    stopped.resolve(samples);
   };
-  const drivers = Promise.all(conns.map(drive));
-  return {
+  worker.postMessage({
+    port,
+    modules: o.modules,
+    cmdsPerMod: CMDS_PER_MOD,
+    exclude,
+    count: GETROUTE_SAMPLERS,
+    intervalMs: GETROUTE_SAMPLE_MS,
+  });
+  return started.promise.then(() => ({
     async stop() {
-      stopping = true;
-      await drivers;
-      return samples;
+      worker.postMessage({ stop: true });
+      try {
+        return await stopped.promise;
+      } finally {
+        worker.terminate();
+      }
     },
-  };
+  }));
 }
 
 /** A host list as a comparable key. */
@@ -772,7 +767,7 @@ async function measurePush(
   const stateIndex = new Map<string, number>([[hostKey(present), 0]]);
   const commitAt: number[] = [NaN];
   const commitMs: number[] = [];
-  const sampler = await startGetRouteSampler(port, o, target, GETROUTE_SAMPLERS);
+  const sampler = await startGetRouteSampler(port, o, target);
   for (let k = 1; k <= o.changes; k++) {
     await sleep(1000 + Math.random() * 500);
     const t0 = performance.now();
