@@ -55,24 +55,43 @@ function compareHosts(a: HostInfo, b: HostInfo): number {
   return a.ip - b.ip || a.port - b.port;
 }
 
-/** Groups rows by module; each list sorted by address and port, duplicates dropped. */
-function groupRows(rows: readonly RouteRow[]): Map<string, HostInfo[]> {
-  const hosts = new Map<string, HostInfo[]>();
-  for (const row of rows) {
+/** Adds `rows[from..to)` to their modules' lists (unsorted). */
+function addRows(
+  hosts: Map<string, HostInfo[]>,
+  rows: readonly RouteRow[],
+  from: number,
+  to: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const row = rows[i];
     const key = moduleKey(row.modid, row.cmdid);
     let list = hosts.get(key);
     if (!list) hosts.set(key, list = []);
     list.push({ ip: row.ip, port: row.port });
   }
-  for (const list of hosts.values()) {
-    list.sort(compareHosts);
-    let n = 1;
-    for (let i = 1; i < list.length; i++) {
-      if (compareHosts(list[i], list[n - 1]) !== 0) list[n++] = list[i];
-    }
-    list.length = n;
+}
+
+/** Sorts a module's hosts by address and port and drops duplicates, in place. */
+function sortHosts(list: HostInfo[]): void {
+  list.sort(compareHosts);
+  let n = 1;
+  for (let i = 1; i < list.length; i++) {
+    if (compareHosts(list[i], list[n - 1]) !== 0) list[n++] = list[i];
   }
+  list.length = Math.min(n, list.length);
+}
+
+/** Groups rows by module; each list sorted by address and port, duplicates dropped. */
+function groupRows(rows: readonly RouteRow[]): Map<string, HostInfo[]> {
+  const hosts = new Map<string, HostInfo[]>();
+  addRows(hosts, rows, 0, rows.length);
+  for (const list of hosts.values()) sortHosts(list);
   return hosts;
+}
+
+/** Resolves on a later macrotask, so I/O and timers run in between. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Every module's hosts, with cached answer frames. */
@@ -87,6 +106,35 @@ export class RouteMap {
     this.#hosts = groupRows(rows);
     for (const list of this.#hosts.values()) this.#hostCount += list.length;
     this.#onOversized = options.onOversized;
+  }
+
+  /**
+   * Builds the same map as the constructor, yielding to the event loop after
+   * every `chunk` rows, so a table of 100,000 hosts does not stall answers.
+   */
+  static async build(
+    rows: readonly RouteRow[],
+    options: RouteMapOptions = {},
+    chunk = 10_000,
+  ): Promise<RouteMap> {
+    const hosts = new Map<string, HostInfo[]>();
+    for (let from = 0; from < rows.length; from += chunk) {
+      addRows(hosts, rows, from, Math.min(rows.length, from + chunk));
+      await yieldToLoop();
+    }
+    let sorted = 0;
+    for (const list of hosts.values()) {
+      sortHosts(list);
+      sorted += list.length;
+      if (sorted >= chunk) {
+        sorted = 0;
+        await yieldToLoop();
+      }
+    }
+    const map = new RouteMap([], options);
+    map.#hosts = hosts;
+    for (const list of hosts.values()) map.#hostCount += list.length;
+    return map;
   }
 
   /** Number of hosts over all modules. */

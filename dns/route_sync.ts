@@ -17,10 +17,10 @@
  * @module
  */
 import type { Logger } from "../reactor/log.ts";
-import type { RouteChangeRow, RouteRow, RouteStore } from "../store/types.ts";
+import type { RouteChangeRow, RouteStore } from "../store/types.ts";
 import { ChangeTracker, type ChangeTrackerOptions } from "./change_tracker.ts";
 import { MAX_BODY_SIZE } from "./frame_budget.ts";
-import { moduleKey, type OversizedModule, RouteMap } from "./route_map.ts";
+import { moduleKey, type OversizedModule, RouteMap, type RouteMapOptions } from "./route_map.ts";
 import { InvalidRowLog } from "./route_rows.ts";
 
 /** Counters a {@linkcode RouteSync} moves. */
@@ -72,6 +72,7 @@ export class RouteSync {
   #tracker: ChangeTracker;
   #invalid: InvalidRowLog;
   #oversized = new Map<string, number>();
+  #mapOptions: RouteMapOptions = { onOversized: (m) => this.#noteOversized(m) };
   #table: RouteMap;
   #lastFull = -Infinity;
   #needFull = true;
@@ -90,7 +91,7 @@ export class RouteSync {
         this.#log.warn(line);
       },
     });
-    this.#table = this.#newMap([]);
+    this.#table = new RouteMap([], this.#mapOptions);
   }
 
   /** The current table. */
@@ -168,7 +169,7 @@ export class RouteSync {
       seen = await this.#store.changesSince(Math.max(0, version - this.#tracker.overlap));
     }
     const rows = await this.#store.loadRoutes();
-    const table = this.#newMap(this.#invalid.filter(rows));
+    const table = await RouteMap.build(this.#invalid.filter(rows), this.#mapOptions);
     if (restart) this.#tracker.begin(version, seen);
     const changed = this.#lastFull === -Infinity ? [] : changedModules(this.#table, table);
     this.#table = table;
@@ -176,10 +177,6 @@ export class RouteSync {
     this.#needFull = false;
     this.#count("reloads");
     return changed;
-  }
-
-  #newMap(rows: readonly RouteRow[]): RouteMap {
-    return new RouteMap(rows, { onOversized: (m) => this.#noteOversized(m) });
   }
 
   #noteOversized(m: OversizedModule): void {

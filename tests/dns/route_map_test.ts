@@ -88,3 +88,18 @@ Deno.test("route map - an oversized module is served a stable subset that fits",
   // Normal modules are unaffected.
   assert.equal(answer(map.responseFrame(8, 8)).host.length, 1);
 });
+
+Deno.test("route map - the chunked build gives the same table", async () => {
+  const rows = Array.from({ length: 2500 }, (_, i) => ({
+    modid: i % 37,
+    cmdid: i % 3,
+    ip: ipToInt("10.0.0.0") + ((i * 7919) % 1000),
+    port: 80 + (i % 5),
+  }));
+  const whole = new RouteMap(rows);
+  const built = await RouteMap.build(rows, {}, 100);
+  assert.equal(built.hostCount, whole.hostCount);
+  assert.equal(built.moduleCount, whole.moduleCount);
+  for (const key of whole.keys()) assert.ok(built.sameModule(whole, key), key);
+  assert.equal((await RouteMap.build([])).moduleCount, 0);
+});
