@@ -27,6 +27,7 @@ import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteStore } from "../store/types.ts";
 import { moduleKey, parseModuleKey, type RouteMap } from "./route_map.ts";
+import { LoopYielder } from "./loop_yield.ts";
 import { RouteSync } from "./route_sync.ts";
 import { Subscriptions } from "./subscriptions.ts";
 
@@ -84,6 +85,9 @@ export interface DnsServiceOptions {
   /** Logger. */
   log?: Logger;
 }
+
+/** Connections a push queues its frame on before giving the event loop a turn. */
+const PUSH_SLICE = 100;
 
 /** One module pushed to its subscribers. */
 export interface PushEvent {
@@ -245,7 +249,7 @@ export class DnsService {
       this.#sync.markGap();
       throw err;
     }
-    this.#push(result.changed, result.version, started);
+    await this.#push(result.changed, result.version, started);
     const cleanupMs = this.#options.cleanupIntervalMs ?? 60_000;
     if (Date.now() - this.#lastCleanup >= cleanupMs) {
       this.#lastCleanup = Date.now();
@@ -257,24 +261,46 @@ export class DnsService {
     }
   }
 
-  #push(keys: readonly string[], version: number, pollStartedMs: number): void {
+  /**
+   * Pushes each module in `keys` to its subscribers, giving the event loop a
+   * turn after every {@linkcode PUSH_SLICE} connections so that requests
+   * arriving during a large fan-out are answered without waiting for it.
+   */
+  async #push(keys: readonly string[], version: number, pollStartedMs: number): Promise<void> {
     const table = this.#sync.table;
-    for (const key of keys) {
-      const subscribers = this.#subs.subscribers(key);
-      if (subscribers.length === 0) continue;
-      const { modid, cmdid } = parseModuleKey(key);
-      const frame = table.responseFrame(modid, cmdid);
-      let sent = 0;
-      for (const conn of subscribers) {
-        if (!conn.isClosed && conn.sendFrame(frame)) sent++;
+    const yielder = new LoopYielder();
+    let slice = 0;
+    try {
+      for (const key of keys) {
+        const subscribers = this.#subs.subscribers(key);
+        if (subscribers.length === 0) continue;
+        const { modid, cmdid } = parseModuleKey(key);
+        const frame = table.responseFrame(modid, cmdid);
+        let sent = 0;
+        for (const conn of subscribers) {
+          if (!conn.isClosed && conn.sendFrame(frame)) sent++;
+          if (++slice === PUSH_SLICE) {
+            slice = 0;
+            await yielder.yield();
+          }
+        }
+        this.counters.inc("pushes", sent);
+        this.counters.inc("pushedModules");
+        this.#options.onPush?.({
+          modid,
+          cmdid,
+          sent,
+          version,
+          pollStartedMs,
+          pushedMs: Date.now(),
+        });
+        this.#log.debug(
+          `pushed ${modid}/${cmdid} (${table.hosts(modid, cmdid).length} hosts) ` +
+            `to ${sent} of ${subscribers.length} subscribers`,
+        );
       }
-      this.counters.inc("pushes", sent);
-      this.counters.inc("pushedModules");
-      this.#options.onPush?.({ modid, cmdid, sent, version, pollStartedMs, pushedMs: Date.now() });
-      this.#log.debug(
-        `pushed ${modid}/${cmdid} (${table.hosts(modid, cmdid).length} hosts) ` +
-          `to ${sent} of ${subscribers.length} subscribers`,
-      );
+    } finally {
+      yielder.close();
     }
   }
 

@@ -17,6 +17,7 @@ import { MessageId } from "../proto/ids.ts";
 import { GetRouteResponseCodec, type HostInfo } from "../proto/messages.ts";
 import type { RouteRow } from "../store/types.ts";
 import { hostsThatFit, responseBodySize } from "./frame_budget.ts";
+import { LoopYielder } from "./loop_yield.ts";
 
 /** Map key of a module. */
 export function moduleKey(modid: number, cmdid: number): string {
@@ -89,11 +90,6 @@ function groupRows(rows: readonly RouteRow[]): Map<string, HostInfo[]> {
   return hosts;
 }
 
-/** Resolves on a later macrotask, so I/O and timers run in between. */
-function yieldToLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /** Every module's hosts, with cached answer frames. */
 export class RouteMap {
   #hosts: Map<string, HostInfo[]>;
@@ -118,18 +114,23 @@ export class RouteMap {
     chunk = 10_000,
   ): Promise<RouteMap> {
     const hosts = new Map<string, HostInfo[]>();
-    for (let from = 0; from < rows.length; from += chunk) {
-      addRows(hosts, rows, from, Math.min(rows.length, from + chunk));
-      await yieldToLoop();
-    }
-    let sorted = 0;
-    for (const list of hosts.values()) {
-      sortHosts(list);
-      sorted += list.length;
-      if (sorted >= chunk) {
-        sorted = 0;
-        await yieldToLoop();
+    const yielder = new LoopYielder();
+    try {
+      for (let from = 0; from < rows.length; from += chunk) {
+        addRows(hosts, rows, from, Math.min(rows.length, from + chunk));
+        await yielder.yield();
       }
+      let sorted = 0;
+      for (const list of hosts.values()) {
+        sortHosts(list);
+        sorted += list.length;
+        if (sorted >= chunk) {
+          sorted = 0;
+          await yielder.yield();
+        }
+      }
+    } finally {
+      yielder.close();
     }
     const map = new RouteMap([], options);
     map.#hosts = hosts;
