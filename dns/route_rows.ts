@@ -13,15 +13,22 @@ import type { RouteRow } from "../store/types.ts";
 
 const INT32_MAX = 0x7FFFFFFF;
 
-/** Why `row` must not be served, or null when it may. */
-export function routeRowProblem(row: RouteRow): string | null {
-  const { modid, cmdid, ip, port } = row;
+/** Why a module key cannot be served (ids outside `0..2^31-1`), or null when it can. */
+export function moduleKeyProblem(modid: number, cmdid: number): string | null {
   if (!Number.isInteger(modid) || modid < 0 || modid > INT32_MAX) {
     return `modid ${modid} is outside 0..${INT32_MAX}`;
   }
   if (!Number.isInteger(cmdid) || cmdid < 0 || cmdid > INT32_MAX) {
     return `cmdid ${cmdid} is outside 0..${INT32_MAX}`;
   }
+  return null;
+}
+
+/** Why `row` must not be served, or null when it may. */
+export function routeRowProblem(row: RouteRow): string | null {
+  const { modid, cmdid, ip, port } = row;
+  const keyProblem = moduleKeyProblem(modid, cmdid);
+  if (keyProblem !== null) return keyProblem;
   if (!isUint32(ip)) return `ip ${ip} is not an IPv4 address`;
   if (ip === 0 || ip === 0xFFFFFFFF) return `ip ${intToIp(ip)} is not a host address`;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {

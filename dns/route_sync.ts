@@ -21,7 +21,7 @@ import type { RouteChangeRow, RouteStore } from "../store/types.ts";
 import { ChangeTracker, type ChangeTrackerOptions } from "./change_tracker.ts";
 import { MAX_BODY_SIZE } from "./frame_budget.ts";
 import { moduleKey, type OversizedModule, RouteMap, type RouteMapOptions } from "./route_map.ts";
-import { InvalidRowLog } from "./route_rows.ts";
+import { InvalidRowLog, moduleKeyProblem } from "./route_rows.ts";
 
 /** Counters a {@linkcode RouteSync} moves. */
 export type RouteSyncCounter =
@@ -151,7 +151,14 @@ export class RouteSync {
   /** Reloads the modules named in `changes`; resolves to their keys. */
   async #reloadModules(changes: readonly RouteChangeRow[]): Promise<string[]> {
     const keys = new Map<string, { modid: number; cmdid: number }>();
-    for (const { modid, cmdid } of changes) keys.set(moduleKey(modid, cmdid), { modid, cmdid });
+    for (const { modid, cmdid } of changes) {
+      // A change row of another writer may name ids no answer can carry; the
+      // rows of such a module are invalid anyway (see InvalidRowLog).
+      if (moduleKeyProblem(modid, cmdid) === null) {
+        keys.set(moduleKey(modid, cmdid), { modid, cmdid });
+      }
+    }
+    if (keys.size === 0) return [];
     const rows = await this.#store.loadModuleRoutes([...keys.values()]);
     this.#table.replaceModules(keys.keys(), this.#invalid.filter(rows));
     this.#count("moduleReloads", keys.size);
