@@ -10,8 +10,12 @@
  *    RSS from `/proc/<pid>/status`;
  * 4. subscribes 1,000 connections to one module, commits K route changes
  *    through a separate store handle, spaced by a random 1.0-1.5 s, and
- *    reports the time from each commit to each push (median, p99, min, max);
- *    the DNS polls `RouteVersion` once a second, so that poll dominates;
+ *    reports the time from each commit to each push (median, p99, min, max)
+ *    and to the last subscriber; meanwhile a Worker (`getroute_sampler_worker.ts`)
+ *    sends GetRoute requests on a fixed schedule and reports their round trips,
+ *    overall and for requests sent while a change was being pushed;
+ *    then bumps `RouteVersion` without a change row three times (a whole-table
+ *    reload in every DNS version) and reports the round trips around them;
  * 5. measures GetRoute requests per second over TCP with 1 and 50
  *    connections, each with one request in flight (the original's QPS tools),
  *    and a pipelined variant (these connections subscribe to thousands of
@@ -698,6 +702,54 @@ function startGetRouteSampler(
   }));
 }
 
+/** Version bumps of the whole-reload phase. */
+const WHOLE_RELOADS = 3;
+
+/** Sets `RouteVersion` one higher without a `RouteChange` row, as a writer that skips it would. */
+async function bumpVersion(url: string): Promise<void> {
+  const location = parseStoreUrl(url);
+  const sql = "UPDATE RouteVersion SET version = version + 1 WHERE id = 1";
+  if (location.kind === "sqlite") {
+    const db = new DatabaseSync(location.path, { timeout: 5000 });
+    try {
+      db.prepare(sql).run();
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const conn = await mysql.createConnection({ ...location.config, connectTimeout: 5000 });
+  try {
+    await conn.execute(sql);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Measures GetRoute round trips while the DNS reloads its whole table: bumps
+ * `RouteVersion` with no change row {@linkcode WHOLE_RELOADS} times, 1.5 s
+ * apart (every DNS version reloads everything then), and returns the round
+ * trips of requests due within 1 s after each bump.
+ */
+async function measureWholeReload(port: number, url: string, o: Options): Promise<number[]> {
+  console.log(`GetRoute during whole-table reloads (${WHOLE_RELOADS} version bumps):`);
+  const sampler = await startGetRouteSampler(port, o, moduleAt(0));
+  const bumps: number[] = [];
+  await sleep(500);
+  for (let i = 0; i < WHOLE_RELOADS; i++) {
+    await bumpVersion(url);
+    bumps.push(performance.now());
+    await sleep(1500);
+  }
+  const samples = await sampler.stop();
+  const during = samples
+    .filter((s) => bumps.some((t) => s.sent >= t && s.sent <= t + 1000))
+    .map((s) => s.ms);
+  console.log(`  ${rtt(during)}`);
+  return during;
+}
+
 /** A host list as a comparable key. */
 function hostKey(hosts: readonly { ip: number; port: number }[]): string {
   return hosts.map((h) => `${h.ip >>> 0}:${h.port}`).sort().join(",");
@@ -971,6 +1023,9 @@ async function main(): Promise<number> {
     const push = await measurePush(port, dns.pid, admin, o);
     console.log(`DNS RSS with ${o.subscribers} subscribers after the changes: ${mb(push.rss.rss)}`);
 
+    // 4b. GetRoute while the DNS reloads the whole table.
+    const whole = await measureWholeReload(port, url, o);
+
     // 5. QPS.
     const qps: QpsResult[] = [];
     for (const c of o.connections) qps.push(await measureQps(port, dns.pid, o, c, 1));
@@ -1019,6 +1074,10 @@ async function main(): Promise<number> {
       [
         "GetRoute round trip, requests sent while a change was pushed",
         rtt(push.getRouteDuringChange),
+      ],
+      [
+        `GetRoute round trip within 1 s of a version bump with no change rows (whole reload), ${WHOLE_RELOADS} bumps`,
+        rtt(whole),
       ],
       [
         "push: commit to first push, per change",
