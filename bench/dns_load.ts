@@ -615,6 +615,8 @@ interface PushResult {
   fanOut: number[];
   /** Per change: commit to the push reaching the last subscriber, in ms. */
   lastPush: number[];
+  /** CPU time the DNS process used during the changes (polls, reloads, pushes), in ms. */
+  dnsCpuMs: number;
   /** GetRoute round trips of the sampler connections during the whole push phase, in ms. */
   getRouteAll: number[];
   /** The same, only requests sent while a change was being pushed (commit to last push). */
@@ -820,6 +822,7 @@ async function measurePush(
   const commitAt: number[] = [NaN];
   const commitMs: number[] = [];
   const sampler = await startGetRouteSampler(port, o, target);
+  const dnsCpu0 = cpuSeconds(dnsPid);
   for (let k = 1; k <= o.changes; k++) {
     await sleep(1000 + Math.random() * 500);
     const t0 = performance.now();
@@ -854,6 +857,7 @@ async function measurePush(
     });
   }
   const rss = readRss(dnsPid);
+  const dnsCpuMs = (cpuSeconds(dnsPid) - dnsCpu0) * 1000;
   const samples = await sampler.stop();
   conns.forEach(closeQuietly);
   await Promise.all(readers);
@@ -903,6 +907,7 @@ async function measurePush(
     firstPush,
     fanOut,
     lastPush,
+    dnsCpuMs,
     getRouteAll: samples.map((s) => s.ms),
     getRouteDuringChange: samples
       .filter((s) => changing.some(([from, to]) => s.sent >= from && s.sent <= to))
@@ -1066,6 +1071,10 @@ async function main(): Promise<number> {
         `median ${ms(median(push.lastPush))}, p99 ${ms(percentile(push.lastPush, 99))}, max ${
           ms(Math.max(...push.lastPush))
         }`,
+      ],
+      [
+        `DNS CPU during the push phase (${push.changes} changes and the GetRoute sampler)`,
+        `${ms(push.dnsCpuMs)} (${ms(push.dnsCpuMs / push.changes)} per change)`,
       ],
       [
         `GetRoute round trip during the push phase (${GETROUTE_SAMPLERS} connections, one request each per ${GETROUTE_SAMPLE_MS} ms)`,
