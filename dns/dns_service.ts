@@ -29,6 +29,7 @@ import type { RouteStore } from "../store/types.ts";
 import { moduleKey, parseModuleKey, type RouteMap } from "./route_map.ts";
 import { LoopYielder } from "./loop_yield.ts";
 import { RouteSync } from "./route_sync.ts";
+import type { TableLoader } from "./table_loader.ts";
 import { Subscriptions } from "./subscriptions.ts";
 
 /** Options of a {@linkcode DnsService}. */
@@ -75,6 +76,12 @@ export interface DnsServiceOptions {
    * @default 60000
    */
   cleanupIntervalMs?: number;
+  /**
+   * Reads the whole table for start-up and safety-net reloads, e.g. a
+   * `WorkerTableLoader` (`table_loader.ts`), so a SQLite read does not block answers
+   * (default: `store.loadRoutes()` on this thread). The caller closes it.
+   */
+  tableLoader?: TableLoader;
   /** Called after each module push (for metrics). */
   onPush?: (event: PushEvent) => void;
   /**
@@ -153,6 +160,7 @@ export class DnsService {
       log: this.#log,
       count: (name, by) => this.counters.inc(name, by),
       reloadIntervalMs: options.reloadIntervalMs,
+      loadAll: options.tableLoader && (() => options.tableLoader!.load()),
     });
     this.server = new TcpServer({
       transport: options.transport,

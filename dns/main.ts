@@ -12,6 +12,7 @@ import { denoTransport } from "../reactor/transport_deno.ts";
 import { createRouteStore, redactUrl } from "../store/url.ts";
 import { readDnsSettings } from "./config.ts";
 import { DnsService } from "./dns_service.ts";
+import { WorkerTableLoader } from "./table_loader.ts";
 
 const USAGE = `usage: deno task dns [--config FILE]
 
@@ -41,8 +42,11 @@ try {
   log.error(`cannot use store ${redactUrl(settings.storeUrl)}: ${(err as Error).message}`);
   Deno.exit(1);
 }
+// Whole-table reloads read in a worker, so a SQLite read never stalls answers.
+const tableLoader = new WorkerTableLoader(settings.storeUrl);
 const service = new DnsService({
   store,
+  tableLoader,
   transport: denoTransport,
   hostname: settings.hostname,
   port: settings.port,
@@ -54,6 +58,7 @@ const service = new DnsService({
 });
 stopOnSignals(log, async () => {
   await service.stop();
+  await tableLoader.close();
   await store.close();
   log.info(
     `counters ${

@@ -17,7 +17,7 @@
  * @module
  */
 import type { Logger } from "../reactor/log.ts";
-import type { RouteChangeRow, RouteStore } from "../store/types.ts";
+import type { RouteChangeRow, RouteRow, RouteStore } from "../store/types.ts";
 import { ChangeTracker, type ChangeTrackerOptions } from "./change_tracker.ts";
 import { MAX_BODY_SIZE } from "./frame_budget.ts";
 import { moduleKey, type OversizedModule, RouteMap, type RouteMapOptions } from "./route_map.ts";
@@ -46,6 +46,8 @@ export interface RouteSyncOptions extends ChangeTrackerOptions {
    * @default 60000
    */
   reloadIntervalMs?: number;
+  /** Reads the whole table (default: `store.loadRoutes()` on this thread). */
+  loadAll?: () => Promise<RouteRow[]>;
 }
 
 /** What one poll found: the modules to push, and when their change was read. */
@@ -65,6 +67,7 @@ function changedModules(before: RouteMap, after: RouteMap): string[] {
 /** The route table and how it follows the store. */
 export class RouteSync {
   #store: RouteStore;
+  #loadAll: () => Promise<RouteRow[]>;
   #log: Logger;
   #count: (name: RouteSyncCounter, by?: number) => void;
   #reloadIntervalMs: number;
@@ -80,6 +83,7 @@ export class RouteSync {
   /** Creates the sync with an empty table; {@linkcode poll} loads it. */
   constructor(options: RouteSyncOptions) {
     this.#store = options.store;
+    this.#loadAll = options.loadAll ?? (() => options.store.loadRoutes());
     this.#log = options.log;
     this.#count = options.count;
     this.#reloadIntervalMs = options.reloadIntervalMs ?? 60_000;
@@ -175,7 +179,7 @@ export class RouteSync {
     if (restart) {
       seen = await this.#store.changesSince(Math.max(0, version - this.#tracker.overlap));
     }
-    const rows = await this.#store.loadRoutes();
+    const rows = await this.#loadAll();
     const table = await RouteMap.build(this.#invalid.filter(rows), this.#mapOptions);
     if (restart) this.#tracker.begin(version, seen);
     const changed = this.#lastFull === -Infinity ? [] : changedModules(this.#table, table);

@@ -12,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { DnsService, type DnsServiceOptions } from "../../dns/dns_service.ts";
+import { WorkerTableLoader } from "../../dns/table_loader.ts";
 import { GetRouteResponseCodec, type HostInfo, ipToInt, MAX_FRAME_SIZE } from "../../proto/mod.ts";
 import type { Logger } from "../../reactor/log.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
@@ -44,12 +45,18 @@ export interface Replica {
   close(): Promise<void>;
 }
 
-/** Starts one DNS instance on `url`; rejects (after cleaning up) when it cannot bind. */
+/**
+ * Starts one DNS instance on `url`; rejects (after cleaning up) when it cannot
+ * bind. With `worker: true`, whole-table reloads read in a worker, as
+ * `deno task dns` does.
+ */
 export async function startReplica(
   url: string,
-  options: Partial<DnsServiceOptions> = {},
+  options: Partial<DnsServiceOptions> & { worker?: boolean } = {},
 ): Promise<Replica> {
+  const { worker, ...serviceOptions } = options;
   const store = await openRouteStore(url);
+  const tableLoader = worker ? new WorkerTableLoader(url) : undefined;
   const log = memoryLog();
   const service = new DnsService({
     store,
@@ -59,24 +66,21 @@ export async function startReplica(
     reloadIntervalMs: 3_600_000,
     maxRetryMs: 200,
     log,
-    ...options,
+    tableLoader,
+    ...serviceOptions,
   });
+  const close = async () => {
+    await service.stop();
+    await tableLoader?.close();
+    await store.close();
+  };
   try {
     await service.start();
   } catch (err) {
-    await service.stop();
-    await store.close();
+    await close();
     throw err;
   }
-  return {
-    service,
-    store,
-    log,
-    async close() {
-      await service.stop();
-      await store.close();
-    },
-  };
+  return { service, store, log, close };
 }
 
 /** An agent's view: the hosts of the last answer for a module, as sorted `ip:port` text. */
@@ -139,7 +143,10 @@ export function registerDnsFleetSuite(target: DnsSuiteTarget): void {
       const fleet: Replica[] = [];
       const agents: RawFrameConn[] = [];
       try {
-        for (let i = 0; i < replicas; i++) fleet.push(await startReplica(url));
+        // The last replica reads whole tables in a worker, as `deno task dns` does.
+        for (let i = 0; i < replicas; i++) {
+          fleet.push(await startReplica(url, { worker: i === replicas - 1 }));
+        }
         const modules: [number, number][] = [[5, 1], [5, 2]];
         for (const r of fleet) agents.push(...await agentsOn(r, 2, modules));
         let changes = 0;
@@ -254,7 +261,7 @@ export function registerDnsFleetSuite(target: DnsSuiteTarget): void {
       { replace: false },
     );
     // Whole reloads every 100 ms: the warning must still appear once.
-    const r = await startReplica(url, { reloadIntervalMs: 100 });
+    const r = await startReplica(url, { reloadIntervalMs: 100, worker: true });
     const agents: RawFrameConn[] = [];
     try {
       agents.push(...await agentsOn(r, 2, [[7, 7], [1, 1], [2, 2]]));
@@ -297,7 +304,7 @@ export function registerDnsFleetSuite(target: DnsSuiteTarget): void {
   test("invalid rows are skipped, counted and logged once each", async () => {
     const url = await target.freshUrl();
     const legacy = await LegacyWriter.open(url);
-    const r = await startReplica(url, { reloadIntervalMs: 100 });
+    const r = await startReplica(url, { reloadIntervalMs: 100, worker: true });
     const agents: RawFrameConn[] = [];
     try {
       agents.push(...await agentsOn(r, 1, [[3, 3]]));
