@@ -1,9 +1,10 @@
 /**
  * Lars for applications: ask the local Lars agent which host serves a module
- * `(modid, cmdid)`, report how the call went, read a module's route. Runs on
- * Deno, Bun and Node (`dist/lars_client.mjs` is the one-file build for the
- * latter two). Also exports the wire protocol: message types and codecs,
- * {@linkcode RetCode}, frame and IPv4 helpers.
+ * `(modid, cmdid)`, report how the call went, read a module's route. This is
+ * the Deno entry (it loads no `node:` networking); Bun and Node import
+ * `node.ts`, or its one-file build `dist/lars_client.mjs`. Also exports the
+ * wire protocol: message types and codecs, {@linkcode RetCode}, frame and IPv4
+ * helpers.
  *
  * @example Pick a host, call it, report the outcome (needs a running agent)
  * ```ts ignore

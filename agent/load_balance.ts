@@ -54,7 +54,7 @@ function _ratio(part: number, total: number): number {
 /**
  * Balancer of one module. Hosts are keyed by `ip:port`; each is in exactly one
  * of two round-robin lists, idle or overloaded, and moves between them by the
- * rules of `LARS.md` ("`load_balance` state per host").
+ * rules of docs/balancing-rules.md.
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 /**
  * The `[loadbalance]` settings of `lars_lb_agent.conf`, their shipped defaults,
- * and the one function that merges and validates them.
+ * and the one function that merges and validates them. What each one does:
+ * docs/balancing-rules.md.
  *
  * @module
  */

@@ -9,7 +9,7 @@
  */
 import { intToIp, ipToInt, isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
-import { errorText } from "../reactor/framed_connection.ts";
+import { errorText } from "../reactor/text.ts";
 import type { Logger } from "../reactor/log.ts";
 
 /** One module's cached route. */

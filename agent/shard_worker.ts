@@ -21,6 +21,7 @@ import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { RouteTable } from "./route_table.ts";
 import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
+import { errorText } from "../reactor/text.ts";
 
 const channel = new WorkerChannel<FromShard, ToShard>(workerScope());
 let shard: Shard | null = null;
@@ -140,7 +141,7 @@ channel.onMessage(async (msg) => {
         channel.send({
           type: "startFailed",
           index: msg.settings.index,
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
         });
       }
       return;

@@ -12,7 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { LarsClient } from "../client/lars_client.ts";
+import { LarsClient } from "../client/deno.ts";
 import { RetCode } from "../proto/ids.ts";
 import { intToIp } from "../proto/ip.ts";
 import { freeUdpPortTriple } from "../tests/support/agent_probe.ts";

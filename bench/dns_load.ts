@@ -36,7 +36,7 @@ import { denoTransport } from "../reactor/transport_deno.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
 import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
-// Versioned npm: specifier on purpose (no import map); see store/mysql_db.ts.
+// Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
 import { RouteMap } from "../dns/route_map.ts";
 import { encodeFrame, FrameDecoder } from "../proto/frame.ts";

@@ -23,7 +23,7 @@ import { denoTransport } from "../reactor/transport_deno.ts";
 import { ReportService } from "../reporter/report_service.ts";
 import { createReportStore } from "../store/url.ts";
 import { createReportStore as createOneByOneStore } from "./one_by_one_store.ts";
-import { WorkerReportStore } from "../reporter/worker_store.ts";
+import { WorkerReportStore } from "../reporter/store_worker_client.ts";
 import type { ReportStore } from "../store/types.ts";
 import { getTestMysql, type TestMysql } from "../tests/support/mariadb.ts";
 

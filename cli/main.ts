@@ -10,7 +10,7 @@
  */
 import { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
-import { openRouteStore, redactUrl } from "../store/url.ts";
+import { openReportStore, openRouteStore, redactUrl } from "../store/url.ts";
 import { allowFlags, type ParsedArgs, stringFlag } from "./args.ts";
 import { runCache } from "./cache_cmd.ts";
 import { CLIENT_USAGE } from "./client_cmds.ts";
@@ -42,6 +42,8 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
   const store = await openRouteStore(url);
   try {
     if (command === "db") {
+      // The report tables too, history included, so one init prepares every service's tables.
+      await (await openReportStore(url, { history: true })).close();
       console.log(`schema ready in ${redactUrl(url)} (route version ${await store.version()})`);
       return 0;
     }

@@ -16,7 +16,7 @@ export const ROUTE_USAGE = `usage:
   lars route del MODID CMDID IP PORT   remove a host from a module
   lars route del MODID CMDID --yes     remove every host of a module
   lars route list [MODID [CMDID]]      list hosts
-  lars db init                         create the tables when missing
+  lars db init                         create every table (routes, reports) when missing
 
 store options (one of):
   --store URL     sqlite:PATH or mysql://user:pass@host:port/db
@@ -53,6 +53,12 @@ export function parseIp(text: string | undefined): number {
   } catch {
     throw new UsageError(`IP must be a dotted-quad IPv4 address, got "${text}"`);
   }
+}
+
+/** Who the CLI's edits are recorded as in the audit log: `cli:<os user>`. */
+export function cliActor(): string {
+  const user = Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? "unknown";
+  return `cli:${user}`.slice(0, 255);
 }
 
 /** Options of {@linkcode runRoute}. */
@@ -105,7 +111,7 @@ export async function runRoute(
         out(problem);
         return 1;
       }
-      const result = await store.addHost(modid, cmdid, ip, port);
+      const result = await store.addHost(modid, cmdid, ip, port, cliActor());
       out(
         result.added
           ? `added ${intToIp(ip)}:${port} to ${modid}/${cmdid} (version ${result.version})`
@@ -134,7 +140,7 @@ export async function runRoute(
           );
           return 1;
         }
-        const result = await store.removeModule(modid, cmdid);
+        const result = await store.removeModule(modid, cmdid, cliActor());
         if (result.removed === 0) {
           out(`${modid}/${cmdid} has no hosts (nothing changed)`);
           return 1;
@@ -144,7 +150,7 @@ export async function runRoute(
       }
       const ip = parseIp(rest[2]);
       const port = parsePort(rest[3]);
-      const result = await store.removeHost(modid, cmdid, ip, port);
+      const result = await store.removeHost(modid, cmdid, ip, port, cliActor());
       if (!result.removed) {
         out(`${intToIp(ip)}:${port} is not in ${modid}/${cmdid} (nothing changed)`);
         return 1;

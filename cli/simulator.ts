@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LarsClient } from "../client/lars_client.ts";
+import { LarsClient } from "./lars_client_any.ts";
 import { RetCode, retCodeName } from "../proto/ids.ts";
 import type { AgentTarget } from "./agent_target.ts";
 

@@ -2,7 +2,8 @@
  * The application-facing Lars API (the original's `lars_client`): ask the
  * local agent for a host of a module, report how the call went, read a
  * module's whole route, and pre-load a route at start-up. Runs on Deno, Bun
- * and Node.
+ * and Node; this file imports no runtime: `LarsClient` of `deno.ts` and of
+ * `node.ts` add the runtime's sockets as the default transport.
  *
  * @module
  */
@@ -19,8 +20,6 @@ import {
 } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
-import { denoTransport } from "../reactor/transport_deno.ts";
-import { nodeTransport } from "../reactor/transport_node.ts";
 import { UdpClient } from "../reactor/udp_endpoint.ts";
 import { LarsClosedError, LarsTimeoutError } from "./errors.ts";
 import {
@@ -42,7 +41,7 @@ export interface HostAddress {
 }
 
 /**
- * What {@linkcode LarsClient.getHost} answers: a host with `RET_SUCC`, or one
+ * What {@linkcode LarsClientBase.getHost} answers: a host with `RET_SUCC`, or one
  * of the other return codes with no host. `RET_SYSTEM_ERROR` also means the
  * agent did not answer within `timeoutMs`, or the client was closed.
  */
@@ -50,7 +49,7 @@ export type GetHostResult =
   | ({ retcode: typeof RetCode.SUCC } & HostAddress)
   | { retcode: Exclude<RetCode, typeof RetCode.SUCC>; ip?: undefined; port?: undefined };
 
-/** Names of the counters a {@linkcode LarsClient} keeps. */
+/** Names of the counters a {@linkcode LarsClientBase} keeps. */
 export const LARS_CLIENT_COUNTER_NAMES = [
   "getHostRequests",
   "getHostTimeouts",
@@ -65,9 +64,9 @@ export const LARS_CLIENT_COUNTER_NAMES = [
 /** One of {@linkcode LARS_CLIENT_COUNTER_NAMES}. */
 export type LarsClientCounterName = typeof LARS_CLIENT_COUNTER_NAMES[number];
 
-/** Tries of {@linkcode LarsClient.regInit}, as in the original. */
+/** Tries of {@linkcode LarsClientBase.regInit}, as in the original. */
 export const REG_INIT_TRIES = 3;
-/** Pause between tries of {@linkcode LarsClient.regInit}, in milliseconds. */
+/** Pause between tries of {@linkcode LarsClientBase.regInit}, in milliseconds. */
 export const REG_INIT_INTERVAL_MS = 50;
 
 /**
@@ -101,19 +100,15 @@ interface PendingRoute {
   reject(error: Error): void;
 }
 
-/** The Deno transport when Deno's UDP API is enabled (`--unstable-net`), else `node:dgram`. */
-function defaultTransport(): Transport {
-  const deno = (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno;
-  return typeof deno?.listenDatagram === "function" ? denoTransport : nodeTransport;
-}
-
 function systemError(): GetHostResult {
   return { retcode: RetCode.SYSTEM_ERROR };
 }
 
 /**
- * A client of the local Lars agent over UDP. One client serves any number of
- * concurrent calls; it binds one UDP socket until {@linkcode close} (an open
+ * A client of the local Lars agent over UDP, on the sockets of
+ * `options.transport`; applications use the `LarsClient` of their runtime's
+ * entry (`mod.ts` on Deno, `node.ts` on Bun and Node), which defaults them.
+ * One client serves any number of concurrent calls; it binds one UDP socket until {@linkcode close} (an open
  * socket keeps Node and Bun processes alive: close the client when done).
  *
  * Addresses are dotted-quad strings in results; {@linkcode report} takes that
@@ -140,7 +135,7 @@ function systemError(): GetHostResult {
  * ```
  * @tags allow-net
  */
-export class LarsClient {
+export class LarsClientBase {
   /** Requests, timeouts and skipped replies, for monitoring and tests. */
   readonly counters: Counters<LarsClientCounterName> = new Counters(LARS_CLIENT_COUNTER_NAMES);
 
@@ -157,12 +152,12 @@ export class LarsClient {
    *
    * @throws {TypeError | RangeError} on invalid options
    */
-  constructor(options: LarsClientOptions = {}) {
+  constructor(options: LarsClientOptions & { transport: Transport }) {
     this.#options = parseClientOptions(options);
     const { host, port, bindHostname } = this.#options;
     this.#agents = [0, 1, 2].map((shard) => ({ hostname: host, port: port + shard }));
     this.#endpoint = new UdpClient({
-      transport: options.transport ?? defaultTransport(),
+      transport: options.transport,
       hostname: bindHostname,
       name: "lars-client",
     });

@@ -1,7 +1,8 @@
 /**
- * The Lars client: {@linkcode LarsClient} with `getHost`, `report`,
- * `getRoute` and `regInit`, its options and errors, and the transports it
- * can run on.
+ * The Lars client for Deno: {@linkcode LarsClient} with `getHost`, `report`,
+ * `getRoute` and `regInit`, its options and errors, and the transport
+ * interface. Bun and Node use `node.ts` instead (or the one-file build
+ * `dist/lars_client.mjs`).
  *
  * @example
  * ```ts ignore
@@ -14,27 +15,4 @@
  *
  * @module
  */
-export * from "./lars_client.ts";
-export * from "./errors.ts";
-export {
-  DEFAULT_AGENT_HOST,
-  DEFAULT_AGENT_PORT,
-  DEFAULT_TIMEOUT_MS,
-  type LarsClientOptions,
-} from "./options.ts";
-export type { Counters } from "../reactor/counters.ts";
-export type {
-  Datagram,
-  NetAddress,
-  TcpConn,
-  TcpListener,
-  Transport,
-  UdpSocket,
-} from "../reactor/transport.ts";
-export { denoTransport } from "../reactor/transport_deno.ts";
-export {
-  createNodeTransport,
-  nodeTransport,
-  type NodeTransportOptions,
-  SocketClosedError,
-} from "../reactor/transport_node.ts";
+export * from "./deno.ts";

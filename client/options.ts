@@ -42,8 +42,8 @@ export interface LarsClientOptions {
    */
   timeoutMs?: number;
   /**
-   * Sockets to use. By default Deno's own UDP API when it is enabled
-   * (`--unstable-net`), else `node:dgram` (Bun, Node, and Deno without the flag).
+   * Sockets to use. By default those of the entry's runtime: Deno's UDP API
+   * for `mod.ts` (run with `--unstable-net`), `node:dgram` for `node.ts`.
    */
   transport?: Transport;
 }

@@ -1,7 +1,7 @@
 /**
  * The DNS service: answers GetRouteRequest from its in-memory route table,
  * subscribes the asking connection to the module, and pushes every change of
- * a module to its subscribers.
+ * a module to its subscribers (docs/schema.md, "Routes").
  *
  * Unlike the original:
  * - Every 100 ms it reads `RouteVersion`; on a change it reloads only the
@@ -20,7 +20,7 @@
 import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
-import { errorText, fmt } from "../reactor/framed_connection.ts";
+import { addrText, errorText } from "../reactor/text.ts";
 import { createLogger, type Logger } from "../reactor/log.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
@@ -226,7 +226,7 @@ export class DnsService {
     const addr = this.server.listen();
     const table = this.#sync.table;
     this.#log.info(
-      `listening on ${fmt(addr)}: ${table.moduleCount} modules, ` +
+      `listening on ${addrText(addr)}: ${table.moduleCount} modules, ` +
         `${table.hostCount} hosts, version ${this.version}`,
     );
     // The first clean-up waits a whole interval: a replica that just started

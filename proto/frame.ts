@@ -1,6 +1,7 @@
 /**
  * Lars frames: an 8-byte header (`msgid` int32 LE, `msglen` int32 LE, the body
- * length) followed by a protobuf body. A frame is at most 65535 bytes.
+ * length) followed by a protobuf body. A frame is at most 65535 bytes. The
+ * whole wire format is described in docs/protocol.md.
  *
  * @module
  */

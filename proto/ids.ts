@@ -1,6 +1,6 @@
 /**
  * Message ids and return codes of the Lars protocol (`enum MessageId`,
- * `enum LarsRetCode` in `lars.proto`).
+ * `enum LarsRetCode` in `lars.proto`); their meanings are in docs/protocol.md.
  *
  * @module
  */

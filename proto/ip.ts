@@ -44,16 +44,6 @@ export function intToIp(value: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
 
-/** Converts a wire `int32` address to the unsigned form used in this project. */
-export function ipFromWire(value: number): number {
-  return value >>> 0;
-}
-
-/** Converts an unsigned address to the signed `int32` carried on the wire. */
-export function ipToWire(value: number): number {
-  return value | 0;
-}
-
 /** True when `value` is an integer in `0 ..= 0xFFFFFFFF`. */
 export function isUint32(value: number): boolean {
   return Number.isInteger(value) && value >= 0 && value <= 0xFFFFFFFF;

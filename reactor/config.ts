@@ -9,10 +9,11 @@
  *
  * @module
  */
-// Versioned `npm:` specifier on purpose: modules imported by URL get no import map (STYLE.md).
+// Versioned `npm:` specifier on purpose: modules imported by URL get no import map.
 import ini from "npm:ini@7.0.0";
 import { readFile } from "node:fs/promises";
 import process from "node:process";
+import { errorText } from "./text.ts";
 
 /** npm:ini ships no types: the one function used here, typed as it behaves. */
 const _parseIni: (text: string) => Record<string, unknown> = ini.parse;
@@ -99,7 +100,7 @@ export class Config {
     try {
       text = await readFile(path, "utf8");
     } catch (err) {
-      const why = (err as { code?: string }).code === "ENOENT" ? "no such file" : _message(err);
+      const why = (err as { code?: string }).code === "ENOENT" ? "no such file" : errorText(err);
       throw new ConfigError(file, undefined, undefined, `cannot read config file: ${why}`, {
         cause: err,
       });
@@ -256,7 +257,7 @@ export class Config {
     try {
       value = this.#env(envName);
     } catch (err) {
-      const detail = `cannot read environment variable ${envName}: ${_message(err)}`;
+      const detail = `cannot read environment variable ${envName}: ${errorText(err)}`;
       throw new ConfigError(this.#file, hit.section, key, detail, { cause: err });
     }
     if (value === undefined) {
@@ -348,8 +349,4 @@ function _rangeText(range: RangeOptions): string {
   if (min !== undefined) return ` >= ${min}`;
   if (max !== undefined) return ` <= ${max}`;
   return "";
-}
-
-function _message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -7,8 +7,10 @@
  */
 import { encodeFrame, FrameDecoder, FrameError } from "../proto/frame.ts";
 import type { Logger } from "./log.ts";
+import { loopStarved, loopTurn } from "./loop_fairness.ts";
 import type { NetCounters } from "./net_counters.ts";
 import type { MessageRouter } from "./router.ts";
+import { addrText, errorText } from "./text.ts";
 import type { NetAddress, TcpConn } from "./transport.ts";
 
 /** First read buffer of a connection: most Lars peers send small frames. */
@@ -110,7 +112,7 @@ export class FramedConnection<Ctx = unknown> {
     if (this.#queuedBytes > this.#maxQueuedBytes) {
       this.#counters.inc("slowClosed");
       this.#log.warn(
-        `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
+        `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
           `${this.#queuedBytes} bytes queued exceed ${this.#maxQueuedBytes} (peer too slow)`,
       );
       this.close();
@@ -157,7 +159,7 @@ export class FramedConnection<Ctx = unknown> {
         const n = await this.#conn.read(buf);
         if (n === null) break;
         this.#counters.inc("bytesIn", n);
-        while (_loopStarved()) await _loopTurn;
+        while (loopStarved()) await loopTurn();
         decoder.push(buf.subarray(0, n), onFrame);
         if (n === buf.length && buf.length < MAX_READ_BUFFER) buf = new Uint8Array(buf.length * 2);
       }
@@ -166,7 +168,7 @@ export class FramedConnection<Ctx = unknown> {
         this.#counters.inc("badFrames");
         this.#log.warnThrottled(
           "bad-frame",
-          `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ${err.message}`,
+          `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ${err.message}`,
         );
       } else if (!this.#isClosed) {
         this.#log.debug(`connection #${this.id} read failed: ${errorText(err)}`);
@@ -187,14 +189,14 @@ export class FramedConnection<Ctx = unknown> {
         this.#counters.inc("unknownMsgid");
         this.#log.warnThrottled(
           `unknown-${msgid}`,
-          `skipping frame with unknown msgid ${msgid} from ${fmt(this.remoteAddr)}`,
+          `skipping frame with unknown msgid ${msgid} from ${addrText(this.remoteAddr)}`,
         );
         return;
       case "malformed":
         this.#counters.inc("badFrames");
         this.#log.warnThrottled(
           "malformed",
-          `closing connection #${this.id} from ${fmt(this.remoteAddr)}: ` +
+          `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
             `msgid ${msgid}: ${result.error.message}`,
         );
         this.close();
@@ -256,44 +258,4 @@ export class FramedConnection<Ctx = unknown> {
     this.#drainWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-/**
- * Fairness between busy connections and everything else. While data keeps
- * arriving, a read can complete at once, again and again, without the event
- * loop getting a turn: a flood on the connections starves timers and other
- * sockets (mysql2's among them; a DB round trip then takes seconds). While
- * reading, one 0 ms timer is kept pending; if it has not fired within
- * `_TURN_BUDGET_MS`, the loop is starved, and every reader waits for that
- * timer before handling more data. When the loop is not starved the timer
- * fires on its own and nobody waits.
- */
-const _TURN_BUDGET_MS = 10;
-let _loopTurn: Promise<void> | null = null;
-let _loopTurnSince = 0;
-
-function _loopStarved(): boolean {
-  if (_loopTurn === null) {
-    _loopTurnSince = performance.now();
-    _loopTurn = new Promise((resolve) =>
-      setTimeout(() => {
-        _loopTurn = null;
-        resolve();
-      }, 0)
-    );
-    return false;
-  }
-  return performance.now() - _loopTurnSince > _TURN_BUDGET_MS;
-}
-
-/** `host:port` text of an address. */
-export function fmt(addr: NetAddress): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** Message of an unknown thrown value. */
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -29,3 +29,4 @@ export * from "./config.ts";
 export * from "./counters.ts";
 export * from "./net_counters.ts";
 export * from "./log.ts";
+export * from "./text.ts";

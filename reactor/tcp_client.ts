@@ -6,7 +6,8 @@
  * @module
  */
 import { encodeFrame } from "../proto/frame.ts";
-import { errorText, fmt, FramedConnection } from "./framed_connection.ts";
+import { FramedConnection } from "./framed_connection.ts";
+import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
@@ -212,7 +213,7 @@ export class TcpClient {
       this.counters.inc("connectFailures");
       this.#log.warnThrottled(
         "connect",
-        `cannot connect to ${fmt(addr)}: ${errorText(err)}; retrying with backoff`,
+        `cannot connect to ${addrText(addr)}: ${errorText(err)}; retrying with backoff`,
       );
       return null;
     } finally {
@@ -236,7 +237,7 @@ export class TcpClient {
     });
     this.#conn = conn;
     this.counters.inc("connects");
-    this.#log.info(`connected to ${fmt(this.server)}`);
+    this.#log.info(`connected to ${addrText(this.server)}`);
     conn.start();
     const pending = this.#pending;
     this.#pending = [];
@@ -246,7 +247,7 @@ export class TcpClient {
     await conn.closed;
     this.#conn = null;
     if (!this.#stop.signal.aborted) {
-      this.#log.warn(`lost connection to ${fmt(this.server)}; reconnecting`);
+      this.#log.warn(`lost connection to ${addrText(this.server)}; reconnecting`);
     }
   }
 

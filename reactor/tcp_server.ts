@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { errorText, fmt, FramedConnection } from "./framed_connection.ts";
+import { FramedConnection } from "./framed_connection.ts";
+import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
@@ -151,7 +152,7 @@ export class TcpServer {
         this.counters.inc("connectionsRejected");
         this.#log.warnThrottled(
           "maxconn",
-          `rejecting ${fmt(socket.remoteAddr)}: ${this.#connections.size} connections ` +
+          `rejecting ${addrText(socket.remoteAddr)}: ${this.#connections.size} connections ` +
             `reach maxConn ${this.#options.maxConn}`,
         );
         socket.close();

@@ -16,6 +16,12 @@ export interface EveryOptions {
   onError?: (error: unknown) => void;
   /** Runs `fn` once at the start instead of waiting `ms` first. @default false */
   immediate?: boolean;
+  /**
+   * Waits `ms` between runs, resolving early once `signal` is aborted;
+   * injectable so tests can step the loop without a clock.
+   * @default quietDelay
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -36,11 +42,11 @@ export function every(
   if (!Number.isFinite(ms) || ms < 0) {
     throw new RangeError(`Cannot start repeating task: ms must be a finite number >= 0, got ${ms}`);
   }
-  const { signal, immediate = false } = options;
+  const { signal, immediate = false, sleep = quietDelay } = options;
   const onError = options.onError ??
     ((err: unknown) => console.error("Repeating task failed:", err));
   return (async () => {
-    if (!immediate) await quietDelay(ms, signal);
+    if (!immediate) await sleep(ms, signal);
     while (!signal.aborted) {
       try {
         await fn(signal);
@@ -51,7 +57,7 @@ export function every(
           console.error("Repeating task error handler failed:", inner);
         }
       }
-      await quietDelay(ms, signal);
+      await sleep(ms, signal);
     }
   })();
 }

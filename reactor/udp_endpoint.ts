@@ -6,7 +6,7 @@
  * @module
  */
 import { decodeDatagram, encodeFrame, FrameError } from "../proto/frame.ts";
-import { errorText, fmt } from "./framed_connection.ts";
+import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
 import { MessageRouter } from "./router.ts";
@@ -121,7 +121,7 @@ export class UdpEndpoint {
     this.#sendsInFlight++;
     socket.send(frame, to).catch((err) => {
       this.counters.inc("sendErrors");
-      this.#log.warnThrottled("send", `cannot send to ${fmt(to)}: ${errorText(err)}`);
+      this.#log.warnThrottled("send", `cannot send to ${addrText(to)}: ${errorText(err)}`);
     }).finally(() => {
       if (--this.#sendsInFlight === 0) this.#wakeFlushed();
     });
@@ -180,7 +180,7 @@ export class UdpEndpoint {
         this.counters.inc("unknownMsgid");
         this.#log.warnThrottled(
           `unknown-${frame.msgid}`,
-          `dropping datagram with unknown msgid ${frame.msgid} from ${fmt(from)}`,
+          `dropping datagram with unknown msgid ${frame.msgid} from ${addrText(from)}`,
         );
         return;
       case "malformed":
@@ -197,7 +197,7 @@ export class UdpEndpoint {
 
   #drop(from: NetAddress, why: string): void {
     this.counters.inc("badFrames");
-    this.#log.warnThrottled("bad-datagram", `dropping datagram from ${fmt(from)}: ${why}`);
+    this.#log.warnThrottled("bad-datagram", `dropping datagram from ${addrText(from)}: ${why}`);
   }
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { WorkerChannel, type WorkerChannelOptions } from "./worker_channel.ts";
+import { errorText } from "./text.ts";
 
 /** An uncaught error inside a pool worker, or a batch from it that could not be read. */
 export class WorkerError extends Error {
@@ -148,7 +149,7 @@ export class WorkerPool<Out, In> {
   }
 
   #onChannelError(index: number, workerName: string, err: unknown): void {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = errorText(err);
     const error = new WorkerError(index, `Worker ${workerName} channel failed: ${why}`, {
       cause: err,
     });

@@ -11,7 +11,7 @@ import type { Config } from "../reactor/config.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import type { ReportStore } from "../store/types.ts";
 import { createReportStore, parseStoreUrl } from "../store/url.ts";
-import { WorkerReportStore } from "./worker_store.ts";
+import { WorkerReportStore } from "./store_worker_client.ts";
 
 /** The section names of the reporter's own keys, in lookup order. */
 export const REPORTER_SECTIONS: readonly string[] = ["reporter", "repoter"];

@@ -5,6 +5,13 @@
  * upserts in one transaction per batch; optionally per-minute sums in
  * `ServerCallHistory`. `main.ts` is the entrypoint.
  *
+ * A report's path, file by file (main isolate, then the store worker):
+ * `report_service.ts` (TCP frame handler) → `ingest.ts` (frame to checked
+ * rows) → `write_queue.ts` (coalesced per key; `history.ts` adds per-minute
+ * deltas) → `report_writer.ts` (batched transactions, retries) →
+ * `store_worker_client.ts` | worker boundary (`store_worker_protocol.ts`) |
+ * `store_worker.ts` → `../store/` (the SQL).
+ *
  * @example
  * ```ts
  * import { ReportService } from "./mod.ts";
@@ -26,13 +33,24 @@
  *
  * @module
  */
-export * from "./counters.ts";
-export * from "./config.ts";
-export * from "./history.ts";
-export * from "./ingest.ts";
-export * from "./report_service.ts";
-export * from "./report_writer.ts";
-export * from "./store_link.ts";
-export type { StoreWorkerOpen } from "./store_protocol.ts";
-export * from "./worker_store.ts";
-export * from "./write_queue.ts";
+export {
+  createReporterStore,
+  type CreateReporterStoreOptions,
+  readReporterSettings,
+  REPORTER_SECTIONS,
+  type ReporterSettings,
+  type ReporterStore,
+} from "./config.ts";
+export {
+  REPORTER_COUNTER_NAMES,
+  type ReporterCounterName,
+  type ReporterCounters,
+} from "./counters.ts";
+export {
+  type ReportQueueStats,
+  ReportService,
+  type ReportServiceOptions,
+  type ReportServiceStopOptions,
+} from "./report_service.ts";
+export { WorkerReportStore } from "./store_worker_client.ts";
+export type { StoreWorkerOpen } from "./store_worker_protocol.ts";

@@ -1,7 +1,7 @@
 /**
  * The report service (`lars_reporter`): accepts ReportStatusRequest frames
- * over TCP and keeps `ServerCallStatus` up to date (LARS.md, "Report service
- * behaviour"), plus an optional per-minute `ServerCallHistory`.
+ * over TCP and keeps `ServerCallStatus` up to date (docs/schema.md), plus an optional per-minute
+ * `ServerCallHistory`.
  *
  * Unlike the original, which wrote one row per statement and fell ever further
  * behind under load, it coalesces what arrives into a bounded queue (newest
@@ -14,7 +14,7 @@
  */
 import { MessageId } from "../proto/ids.ts";
 import { type ReportStatusRequest, ReportStatusRequestCodec } from "../proto/messages.ts";
-import { fmt } from "../reactor/framed_connection.ts";
+import { addrText } from "../reactor/text.ts";
 import { createLogger, type Logger } from "../reactor/log.ts";
 import { TcpServer } from "../reactor/tcp_server.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
@@ -22,9 +22,8 @@ import type { ReportStore } from "../store/types.ts";
 import { createReporterCounters, type ReporterCounters } from "./counters.ts";
 import { HistoryTracker } from "./history.ts";
 import { toStatusRows } from "./ingest.ts";
-import { ReportWriter } from "./report_writer.ts";
-import { StoreLink } from "./store_link.ts";
-import { shardOf, statusKey, WriteQueue } from "./write_queue.ts";
+import { ReportWriter, SharedStore } from "./report_writer.ts";
+import { statusKey, statusKeyHash, WriteQueue } from "./write_queue.ts";
 
 /** Options of a {@linkcode ReportService}. */
 export interface ReportServiceOptions {
@@ -121,7 +120,7 @@ export class ReportService {
   readonly #queues: WriteQueue[];
   readonly #writers: ReportWriter[];
   readonly #tracker: HistoryTracker | null;
-  readonly #link: StoreLink;
+  readonly #store: SharedStore;
   #started = false;
   #initAttempt: Promise<void> = Promise.resolve();
 
@@ -143,8 +142,8 @@ export class ReportService {
       );
     }
     const perShard = Math.ceil(queueMax / writers);
-    const link = new StoreLink(options.store, this.#log);
-    this.#link = link;
+    const store = new SharedStore(options.store, this.#log);
+    this.#store = store;
     this.#queues = [];
     this.#writers = [];
     for (let i = 0; i < writers; i++) {
@@ -158,7 +157,7 @@ export class ReportService {
       this.#writers.push(
         new ReportWriter({
           queue,
-          link,
+          store,
           counters: this.counters,
           log: this.#log,
           flushMs: options.flushMs,
@@ -196,11 +195,11 @@ export class ReportService {
   start(): NetAddress {
     if (this.#started) throw new Error("ReportService is already started");
     this.#started = true;
-    this.#initAttempt = this.#link.ready().catch((err) => this.#link.failed(err));
+    this.#initAttempt = this.#store.ready().catch((err) => this.#store.failed(err));
     for (const writer of this.#writers) writer.start();
     const addr = this.server.listen();
     this.#log.info(
-      `listening on ${fmt(addr)}, ${this.#writers.length} writer(s)` +
+      `listening on ${addrText(addr)}, ${this.#writers.length} writer(s)` +
         (this.#tracker ? ", history on" : ""),
     );
     return addr;
@@ -225,7 +224,7 @@ export class ReportService {
     const tracker = this.#tracker;
     for (const row of rows) {
       const key = statusKey(row);
-      const queue = queues.length === 1 ? queues[0] : queues[shardOf(row, queues.length)];
+      const queue = queues.length === 1 ? queues[0] : queues[statusKeyHash(row) % queues.length];
       if (tracker !== null) {
         const delta = tracker.observe(row, key);
         if (delta !== null) queue.addHistory(delta);

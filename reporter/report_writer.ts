@@ -10,24 +10,24 @@
  * lock timeout) goes back into the queue without overwriting newer snapshots,
  * and the writer retries with exponential backoff and jitter. The service runs
  * one writer per shard of keys, so the snapshots of one key are always written
- * in order by one writer.
+ * in order by one writer. The writers of one service share one
+ * {@linkcode SharedStore}: tables created once, an outage logged once.
  *
  * @module
  */
-import { errorText } from "../reactor/framed_connection.ts";
+import { errorText } from "../reactor/text.ts";
 import type { Logger } from "../reactor/log.ts";
 import { Backoff } from "../reactor/timers.ts";
-import { StoreError } from "../store/types.ts";
+import { type ReportStore, StoreError } from "../store/types.ts";
 import type { ReporterCounters } from "./counters.ts";
-import type { StoreLink } from "./store_link.ts";
 import type { WriteQueue } from "./write_queue.ts";
 
 /** Options of a {@linkcode ReportWriter}. */
 export interface ReportWriterOptions {
   /** The queue this writer drains (and alone drains). */
   queue: WriteQueue;
-  /** The shared store and its up/down state. */
-  link: StoreLink;
+  /** The store, shared with the service's other writers. */
+  store: SharedStore;
   /** Counters for `rowsWritten`, `batches`, `retries`, `rejected`, `historyRowsWritten`. */
   counters: ReporterCounters;
   /** Logger. */
@@ -65,7 +65,7 @@ interface _Wait {
 /** Drains one queue into the store; see the module documentation. */
 export class ReportWriter {
   readonly #queue: WriteQueue;
-  readonly #link: StoreLink;
+  readonly #store: SharedStore;
   readonly #counters: ReporterCounters;
   readonly #log: Logger;
   readonly #flushMs: number;
@@ -85,7 +85,7 @@ export class ReportWriter {
    */
   constructor(options: ReportWriterOptions) {
     this.#queue = options.queue;
-    this.#link = options.link;
+    this.#store = options.store;
     this.#counters = options.counters;
     this.#log = options.log;
     this.#flushMs = options.flushMs ?? 50;
@@ -181,10 +181,10 @@ export class ReportWriter {
   /** One batch of status rows, then one of history sums. False when a write failed. */
   async #writeOnce(): Promise<boolean> {
     try {
-      await this.#link.ready();
+      await this.#store.ready();
     } catch (err) {
       this.#counters.inc("retries");
-      this.#link.failed(err);
+      this.#store.failed(err);
       return false;
     }
     return await this.#writeStatus() && await this.#writeHistory();
@@ -194,7 +194,7 @@ export class ReportWriter {
     const entries = this.#queue.takeStatus(this.#batchRows);
     if (entries.length === 0) return true;
     const rows = entries.map((e) => e.row);
-    const store = this.#link.store;
+    const store = this.#store.store;
     this.#inFlight = rows.length;
     try {
       await store.upsertStatus(rows);
@@ -220,7 +220,7 @@ export class ReportWriter {
     if (entries.length === 0) return true;
     const rows = entries.map((e) => e.row);
     try {
-      await this.#link.store.addHistory(rows);
+      await this.#store.store.addHistory(rows);
       this.#counters.inc("historyRowsWritten", rows.length);
       this.#succeeded();
       return true;
@@ -237,12 +237,12 @@ export class ReportWriter {
 
   #succeeded(): void {
     this.#backoff.reset();
-    this.#link.succeeded();
+    this.#store.succeeded();
   }
 
   #failed(err: StoreError): void {
     this.#counters.inc("retries");
-    this.#link.failed(err);
+    this.#store.failed(err);
   }
 
   /** Rows the store refused before sending anything: retrying cannot help. */
@@ -274,5 +274,73 @@ export class ReportWriter {
     if (done.length === 0) return;
     this.#flushWaiters = this.#flushWaiters.filter((w) => w.upTo >= oldestQueued);
     for (const waiter of done) waiter.wake();
+  }
+}
+
+/**
+ * The store all writers of one service share, with its up/down state: its
+ * tables are created once (retried like any write while the database is down),
+ * and going down or coming back is logged once, not once per writer and retry.
+ */
+export class SharedStore {
+  /** The store written to. */
+  readonly store: ReportStore;
+  readonly #log: Logger;
+  #initialized = false;
+  #initializing: Promise<void> | null = null;
+  #down = false;
+  #downSince = 0;
+  #failures = 0;
+
+  /** Wraps `store`; nothing is sent until {@linkcode ready}. */
+  constructor(store: ReportStore, log: Logger) {
+    this.store = store;
+    this.#log = log;
+  }
+
+  /** True after a failure and until the next success. */
+  get isDown(): boolean {
+    return this.#down;
+  }
+
+  /**
+   * Creates the tables when missing, once for all writers; concurrent callers
+   * share one attempt. Rejects (and records the failure) when it fails.
+   */
+  async ready(): Promise<void> {
+    if (this.#initialized) return;
+    this.#initializing ??= this.store.init().then(
+      () => {
+        this.#initialized = true;
+        this.#initializing = null;
+      },
+      (err) => {
+        this.#initializing = null;
+        throw err;
+      },
+    );
+    await this.#initializing;
+  }
+
+  /** Records a successful write; logs once when the database is back. */
+  succeeded(): void {
+    if (!this.#down) return;
+    this.#down = false;
+    const seconds = ((Date.now() - this.#downSince) / 1000).toFixed(1);
+    this.#log.info(
+      `database reachable again after ${seconds} s and ${this.#failures} failed attempts`,
+    );
+    this.#failures = 0;
+  }
+
+  /** Records a failed write; logs once when the database goes down. */
+  failed(err: unknown): void {
+    this.#failures++;
+    if (this.#down) return;
+    this.#down = true;
+    this.#downSince = Date.now();
+    this.#log.warn(
+      `cannot write reports: ${errorText(err)}; keeping them queued and retrying with backoff`,
+    );
   }
 }

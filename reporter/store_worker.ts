@@ -1,6 +1,7 @@
 /**
- * The store worker: a Web Worker that owns the report store and runs the
- * calls {@linkcode WorkerReportStore} forwards to it, concurrently (one per
+ * Worker side of the store worker: the entry of the Web Worker that owns the
+ * report store and runs the calls `WorkerReportStore` (the main isolate side,
+ * `store_worker_client.ts`) forwards to it, concurrently (one per
  * writer, each on its own pooled MySQL connection). Its event loop does
  * nothing else, so database round trips are not held up by the main isolate
  * reading and decoding reports.
@@ -18,7 +19,7 @@ import {
   type StoreWorkerOpen,
   unpackHistory,
   unpackStatus,
-} from "./store_protocol.ts";
+} from "./store_worker_protocol.ts";
 
 const channel = new WorkerChannel<StoreReply, StoreRequest>(workerScope(), {
   flushOn: "microtask",

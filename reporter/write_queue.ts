@@ -25,17 +25,18 @@ export function statusKey(row: StatusRow | HistoryRow): string {
 }
 
 /**
- * Which of `shards` writers owns the key of `row` (a hash of its primary key),
- * so all snapshots of one key go through one writer, in order.
+ * A 32-bit hash (unsigned) of the primary key of `row`. The service gives each
+ * key to writer `statusKeyHash(row) % writers`, so all snapshots of one key go
+ * through one writer, in order.
  */
-export function shardOf(row: StatusRow, shards: number): number {
+export function statusKeyHash(row: StatusRow): number {
   let h = Math.imul(row.modid ^ 0x9E3779B9, 0x85EBCA6B);
   h = Math.imul(h ^ row.cmdid, 0xC2B2AE35);
   h = Math.imul(h ^ row.ip, 0x85EBCA6B);
   h = Math.imul(h ^ row.port, 0xC2B2AE35);
   h = Math.imul(h ^ row.caller, 0x85EBCA6B);
   h ^= h >>> 15;
-  return (h >>> 0) % shards;
+  return h >>> 0;
 }
 
 /** A queued status snapshot. */

@@ -30,6 +30,7 @@ export type {
   CommandName,
   HistoryFilter,
   HistoryRow,
+  HostArgs,
   ImportOptions,
   ImportResult,
   ModuleName,
@@ -45,6 +46,7 @@ export type {
   RouteRow,
   RouteStore,
   StatusRow,
+  UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
 export { StoreError } from "./types.ts";

@@ -22,6 +22,7 @@ import {
   type SqlRow,
   type Statement,
 } from "./operation.ts";
+import { errorText } from "../reactor/text.ts";
 import { StoreError } from "./types.ts";
 
 /** Where and as whom to connect. */
@@ -213,8 +214,7 @@ export class MysqlDriver implements Driver {
 
   #wrap(operation: string, error: unknown): Error {
     if (error instanceof StoreError) return error;
-    const message = error instanceof Error ? error.message : String(error);
-    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${message}`, {
+    return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${errorText(error)}`, {
       cause: error,
     });
   }

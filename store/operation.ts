@@ -153,11 +153,17 @@ export function textOf(row: SqlRow, column: string): string {
  */
 export const CHUNK_SIZES: readonly number[] = [1000, 100, 10, 1];
 
-/** Cuts `count` rows into chunk sizes from `CHUNK_SIZES` (greedy, largest first). */
-export function chunkSizes(count: number): number[] {
+/**
+ * Chunk sizes of statements matching rows by an `OR` of conditions: SQLite
+ * limits an expression tree to 1000 levels.
+ */
+export const OR_CHUNK_SIZES: readonly number[] = [100, 10, 1];
+
+/** Cuts `count` rows into chunk sizes from `ladder` (greedy, largest first). */
+export function chunkSizes(count: number, ladder: readonly number[] = CHUNK_SIZES): number[] {
   const sizes: number[] = [];
   let left = count;
-  for (const size of CHUNK_SIZES) {
+  for (const size of ladder) {
     while (left >= size) {
       sizes.push(size);
       left -= size;
@@ -180,9 +186,10 @@ export function* chunkedStatements<T>(
   rows: readonly T[],
   sqlFor: (size: number) => string,
   push: (params: SqlParam[], chunk: readonly T[]) => void,
+  ladder: readonly number[] = CHUNK_SIZES,
 ): Generator<{ sql: string; params: SqlParam[] }> {
   let offset = 0;
-  for (const size of chunkSizes(rows.length)) {
+  for (const size of chunkSizes(rows.length, ladder)) {
     const params: SqlParam[] = [];
     push(params, rows.slice(offset, offset + size));
     yield { sql: sqlFor(size), params };
@@ -195,9 +202,10 @@ export function* runChunked<T>(
   rows: readonly T[],
   sqlFor: (size: number) => string,
   push: (params: SqlParam[], chunk: readonly T[]) => void,
+  ladder: readonly number[] = CHUNK_SIZES,
 ): Steps<number> {
   let affected = 0;
-  for (const { sql, params } of chunkedStatements(rows, sqlFor, push)) {
+  for (const { sql, params } of chunkedStatements(rows, sqlFor, push, ladder)) {
     affected += yield* run(sql, params);
   }
   return affected;
@@ -208,9 +216,10 @@ export function* queryChunked<T>(
   keys: readonly T[],
   sqlFor: (size: number) => string,
   push: (params: SqlParam[], chunk: readonly T[]) => void,
+  ladder: readonly number[] = CHUNK_SIZES,
 ): Steps<SqlRow[]> {
   const rows: SqlRow[] = [];
-  for (const { sql, params } of chunkedStatements(keys, sqlFor, push)) {
+  for (const { sql, params } of chunkedStatements(keys, sqlFor, push, ladder)) {
     rows.push(...yield* query(sql, params));
   }
   return rows;

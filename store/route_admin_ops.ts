@@ -19,6 +19,7 @@ import {
   defineOperation,
   type Dialect,
   intOf,
+  OR_CHUNK_SIZES,
   placeholderRows,
   query,
   queryChunked,
@@ -62,15 +63,24 @@ function _pushHosts(params: SqlParam[], rows: readonly RouteRow[]): void {
   for (const row of rows) params.push(row.modid, row.cmdid, row.ip, row.port);
 }
 
+const _MODULE_MATCH = "(modid = ? AND cmdid = ?)";
+const _HOST_MATCH = "(modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?)";
+
+/**
+ * `size` copies of `match` joined by OR: unlike a row-value `IN`, every
+ * database walks the `(modid, cmdid)` index for it.
+ */
+function _anyOf(size: number, match: string): string {
+  return new Array(size).fill(match).join(" OR ");
+}
+
 /** Step: the `RouteData` rows of `keys`, ordered by modid, cmdid, ip, port. */
 function* _moduleRoutes(keys: readonly ModuleKey[]): Steps<RouteRow[]> {
   const rows = (yield* queryChunked(
     keys,
-    (size) =>
-      `SELECT ${ROUTE_COLUMNS} FROM RouteData WHERE (modid, cmdid) IN (${
-        placeholderRows(size, 2)
-      })`,
+    (size) => `SELECT ${ROUTE_COLUMNS} FROM RouteData WHERE ${_anyOf(size, _MODULE_MATCH)}`,
     _pushKeys,
+    OR_CHUNK_SIZES,
   )).map(routeRowOf);
   return rows.sort((a, b) =>
     a.modid - b.modid || a.cmdid - b.cmdid || a.ip - b.ip || a.port - b.port
@@ -139,8 +149,9 @@ export const importRoutes = defineOperation<
     );
     const removed = yield* runChunked(
       toRemove,
-      (size) => `DELETE FROM RouteData WHERE (${ROUTE_COLUMNS}) IN (${placeholderRows(size, 4)})`,
+      (size) => `DELETE FROM RouteData WHERE ${_anyOf(size, _HOST_MATCH)}`,
       _pushHosts,
+      OR_CHUNK_SIZES,
     );
     const detail = `${replace ? "replace" : "merge"}: ${rows.length} rows, ` +
       `${changed.length} modules changed, ${toAdd.length} hosts added, ${removed} removed`;

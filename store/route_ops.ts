@@ -24,10 +24,12 @@ import { createIndexSql, INDEX_EXISTS_SQL, ROUTE_INDEXES, ROUTE_SCHEMA } from ".
 import type {
   AddHostResult,
   AuditAction,
+  HostArgs,
   RemoveHostResult,
   RemoveModuleResult,
   RouteChangeRow,
   RouteRow,
+  UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
 
@@ -208,15 +210,13 @@ export function* hasHost(modid: number, cmdid: number, ip: number, port: number)
   return (yield* query(sql, [modid, cmdid, ip, port])).length > 0;
 }
 
-type _HostArgs = [modid: number, cmdid: number, ip: number, port: number, actor?: string];
-
 function _checkHost(modid: number, cmdid: number, ip: number, port: number, actor?: string) {
   checkRouteHost(modid, cmdid, ip, port);
   checkActor(actor);
 }
 
 /** Adds a host; see `RouteStore.addHost`. */
-export const addHost = defineOperation<_HostArgs, AddHostResult>({
+export const addHost = defineOperation<HostArgs, AddHostResult>({
   name: "addHost",
   transaction: true,
   check: _checkHost,
@@ -235,7 +235,7 @@ export const addHost = defineOperation<_HostArgs, AddHostResult>({
 });
 
 /** Removes a host; see `RouteStore.removeHost`. */
-export const removeHost = defineOperation<_HostArgs, RemoveHostResult>({
+export const removeHost = defineOperation<HostArgs, RemoveHostResult>({
   name: "removeHost",
   transaction: true,
   check: _checkHost,
@@ -277,18 +277,7 @@ export const removeModule = defineOperation<
 });
 
 /** Moves a host to another address; see `RouteStore.updateHost`. */
-export const updateHost = defineOperation<
-  [
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    newIp: number,
-    newPort: number,
-    actor?: string,
-  ],
-  UpdateHostResult
->({
+export const updateHost = defineOperation<UpdateHostArgs, UpdateHostResult>({
   name: "updateHost",
   transaction: true,
   check(modid, cmdid, ip, port, newIp, newPort, actor) {

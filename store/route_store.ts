@@ -37,6 +37,7 @@ import { SqliteDriver, type SqliteStoreOptions } from "./sqlite.ts";
 import type {
   AddHostResult,
   AuditRow,
+  HostArgs,
   ImportOptions,
   ImportResult,
   ModuleSummary,
@@ -48,6 +49,7 @@ import type {
   RouteFilter,
   RouteRow,
   RouteStore,
+  UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
 
@@ -106,25 +108,13 @@ export class DriverRouteStore implements RouteStore {
   }
 
   /** Adds a host; see `RouteStore.addHost`. */
-  addHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    actor?: string,
-  ): Promise<AddHostResult> {
-    return this.#driver.perform(addHost, modid, cmdid, ip, port, actor);
+  addHost(...args: HostArgs): Promise<AddHostResult> {
+    return this.#driver.perform(addHost, ...args);
   }
 
   /** Removes a host; see `RouteStore.removeHost`. */
-  removeHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    actor?: string,
-  ): Promise<RemoveHostResult> {
-    return this.#driver.perform(removeHost, modid, cmdid, ip, port, actor);
+  removeHost(...args: HostArgs): Promise<RemoveHostResult> {
+    return this.#driver.perform(removeHost, ...args);
   }
 
   /** Removes every host of a module; see `RouteStore.removeModule`. */
@@ -133,16 +123,8 @@ export class DriverRouteStore implements RouteStore {
   }
 
   /** Moves a host; see `RouteStore.updateHost`. */
-  updateHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    newIp: number,
-    newPort: number,
-    actor?: string,
-  ): Promise<UpdateHostResult> {
-    return this.#driver.perform(updateHost, modid, cmdid, ip, port, newIp, newPort, actor);
+  updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult> {
+    return this.#driver.perform(updateHost, ...args);
   }
 
   /** Imports rows in one transaction; see `RouteStore.importRoutes`. */

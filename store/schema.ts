@@ -5,7 +5,8 @@
  *
  * Column types follow the original script: route tables use `int unsigned`
  * ids, `ServerCallStatus` signed `int` module ids and `int unsigned` addresses.
- * SQLite has no unsigned type; its `INTEGER` holds the same values.
+ * SQLite has no unsigned type; its `INTEGER` holds the same values. The tables
+ * and the route-change write rule are described in docs/schema.md.
  *
  * @module
  */

@@ -19,6 +19,7 @@ import {
   type SqlRow,
   type Statement,
 } from "./operation.ts";
+import { errorText } from "../reactor/text.ts";
 import { StoreError } from "./types.ts";
 
 /** Options of the SQLite stores. */
@@ -67,7 +68,7 @@ export class SqliteDriver implements Driver {
       if (path !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = NORMAL");
     } catch (error) {
-      throw new StoreError(`Cannot open SQLite database ${path}: ${_message(error)}`, {
+      throw new StoreError(`Cannot open SQLite database ${path}: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -136,9 +137,5 @@ export class SqliteDriver implements Driver {
 
 function _wrap(operation: string, error: unknown): StoreError {
   if (error instanceof StoreError) return error;
-  return new StoreError(`SQLite ${operation} failed: ${_message(error)}`, { cause: error });
-}
-
-function _message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return new StoreError(`SQLite ${operation} failed: ${errorText(error)}`, { cause: error });
 }

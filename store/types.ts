@@ -103,6 +103,20 @@ export interface ImportOptions {
   actor?: string;
 }
 
+/** Arguments of `addHost` and `removeHost`. */
+export type HostArgs = [modid: number, cmdid: number, ip: number, port: number, actor?: string];
+
+/** Arguments of `updateHost`: the host, where it moves, who moves it. */
+export type UpdateHostArgs = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  newIp: number,
+  newPort: number,
+  actor?: string,
+];
+
 /** Result of `RouteStore.addHost`. */
 export interface AddHostResult {
   /** False when the host was already a member of the module (nothing written). */
@@ -195,18 +209,11 @@ export interface RouteStore {
   /** Removes every host of a module, like `addHost`; no hosts gives `removed: 0`. */
   removeModule(modid: number, cmdid: number, actor?: string): Promise<RemoveModuleResult>;
   /**
-   * Moves a host to `newIp:newPort`, like `addHost`; `updated: false` when the
-   * old host is absent or the new one exists already.
+   * Moves host `ip:port` of module `modid/cmdid` to `newIp:newPort`, like
+   * `addHost`; `updated: false` when the old host is absent or the new one
+   * exists already.
    */
-  updateHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    newIp: number,
-    newPort: number,
-    actor?: string,
-  ): Promise<UpdateHostResult>;
+  updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult>;
   /**
    * Imports rows in one transaction: one `RouteChange` row per module that
    * changed, one version bump, one audit row. With `replace` each module named

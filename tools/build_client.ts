@@ -1,5 +1,6 @@
 /**
- * Builds the client module for Bun and Node: `mod.ts` bundled by
+ * Builds the client module for Bun and Node: `node.ts` (the client's Bun and
+ * Node entry) bundled by
  * `deno bundle` (esbuild) into one ESM file, `dist/lars_client.mjs`, with
  * protobufjs inside and only `node:` built-ins left as imports, plus its type
  * declarations, `dist/lars_client.d.mts`. Then checks that claim.
@@ -52,7 +53,7 @@ export async function buildClient(options: { minify?: boolean } = {}): Promise<B
   await Deno.mkdir(OUT_DIR, { recursive: true });
   const args = ["bundle", "--platform", "deno", "--declaration", "--output", OUT_FILE.pathname];
   if (options.minify) args.push("--minify");
-  args.push("mod.ts");
+  args.push("node.ts");
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
     args,
     cwd: ROOT,

@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { LarsClient } from "../client/lars_client.ts";
+import { LarsClient } from "../client/deno.ts";
 import { formatSimulation, simulate } from "../cli/simulator.ts";
 import { agentTarget } from "../cli/agent_target.ts";
 import { ipToInt } from "../proto/ip.ts";

@@ -9,6 +9,7 @@ import { createLogger } from "../reactor/log.ts";
 import type { TcpServer } from "../reactor/tcp_server.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { type EchoSettings, startEchoServer } from "./echo_service.ts";
+import { errorText } from "../reactor/text.ts";
 
 /** Main -> worker. */
 export type ToEchoWorker = { type: "start"; settings: EchoSettings } | { type: "stop" };
@@ -27,7 +28,7 @@ if (import.meta.main) {
         server = startEchoServer(msg.settings, createLogger(`echo-server-${self.name}`));
         channel.send({ type: "ready", port: server.addr.port });
       } catch (err) {
-        channel.send({ type: "failed", error: err instanceof Error ? err.message : String(err) });
+        channel.send({ type: "failed", error: errorText(err) });
       }
     } else {
       await server?.close({ graceful: true });

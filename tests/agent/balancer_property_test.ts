@@ -3,30 +3,14 @@
  * random get_host / get_route / report / DNS update / reconnect / clock steps
  * over random host sets and checks, after every step, the table against a
  * plain reference model (arrays for the round-robin lists) and the invariants.
- * Reproduce a failure with `LARS_PROPERTY_SEED=<seed> deno test --allow-all tests/agent/`.
+ * Reproduce a failure with `LARS_SEED=<seed> deno test --allow-all tests/agent/`.
  */
 import assert from "node:assert/strict";
 import type { LoadBalance, LoadBalanceOptions } from "../../agent/load_balance.ts";
 import { RouteTable } from "../../agent/route_table.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
-
-/** mulberry32: a tiny seeded PRNG answering floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6D2B79F5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = () => number;
-
-function randomInt(random: Random, min: number, max: number): number {
-  return min + Math.floor(random() * (max - min + 1));
-}
+import { errorText } from "../../reactor/text.ts";
+import { mulberry32, randInt, type Random, testSeeds } from "../support/random.ts";
 
 function pickOne<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
@@ -66,17 +50,17 @@ interface ModuleModel {
 
 function randomOptions(random: Random): Partial<LoadBalanceOptions> {
   return {
-    probeNum: randomInt(random, 0, 4),
-    initSuccCnt: randomInt(random, 0, 20),
-    initErrCnt: randomInt(random, 0, 6),
+    probeNum: randInt(random, 0, 4),
+    initSuccCnt: randInt(random, 0, 20),
+    initErrCnt: randInt(random, 0, 6),
     errRate: random() * 0.5,
     succRate: 0.2 + random() * 0.7,
-    continErrLimit: randomInt(random, 1, 6),
-    continSuccLimit: randomInt(random, 1, 6),
+    continErrLimit: randInt(random, 1, 6),
+    continSuccLimit: randInt(random, 1, 6),
     windowErrRate: random(),
-    idleTimeout: randomInt(random, 0, 10),
-    overloadTimeout: randomInt(random, 0, 10),
-    updateTimeout: randomInt(random, 1, 20),
+    idleTimeout: randInt(random, 0, 10),
+    overloadTimeout: randInt(random, 0, 10),
+    updateTimeout: randInt(random, 1, 20),
   };
 }
 
@@ -297,8 +281,8 @@ function runSeed(seed: number, steps: number): void {
     try {
       simulation.step();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`Property failed with seed ${seed} at step ${step}: ${message}`, {
+      const message = errorText(error);
+      throw new Error(`Property failed with LARS_SEED=${seed} at step ${step}: ${message}`, {
         cause: error,
       });
     }
@@ -306,11 +290,7 @@ function runSeed(seed: number, steps: number): void {
 }
 
 Deno.test("load_balance - property: random operations keep the model and invariants", () => {
-  const fixed = Deno.env.get("LARS_PROPERTY_SEED");
-  const seeds = fixed !== undefined
-    ? [Number(fixed)]
-    : Array.from({ length: 12 }, (_, i) => (Date.now() + i * 7919) >>> 0);
-  for (const seed of seeds) runSeed(seed, 3000);
+  for (const seed of testSeeds(12)) runSeed(seed, 3000);
 });
 
 Deno.test("load_balance - property: fixed seeds stay reproducible", () => {

@@ -6,6 +6,7 @@ import { getTestMysql } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
 import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../support/process.ts";
 import { ask, routes } from "./dns_suite.ts";
+import { createReportStore, openRouteStore } from "../../store/url.ts";
 
 const server = await getTestMysql();
 
@@ -18,6 +19,14 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
   );
   const init = await runTask("lars", ["db", "init", "--config", conf]);
   assert.equal(init.code, 0, init.stderr);
+  // Every service's tables, report tables included (createReportStore does not create them).
+  const reports = createReportStore(storeUrl, { history: true });
+  try {
+    assert.deepEqual(await reports.listStatus(), []);
+    assert.deepEqual(await reports.listHistory(), []);
+  } finally {
+    await reports.close();
+  }
   const dns = new ServiceProcess("dns", ["--config", conf]);
   let conn: RawFrameConn | undefined;
   try {
@@ -49,6 +58,14 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
     assert.equal(del.code, 0, del.stderr);
     await waitFor(() => routes(conn!).length === 3, "push after route del", 10_000);
     assert.deepEqual(routes(conn).at(-1)!.host, []);
+    const store = await openRouteStore(storeUrl);
+    try {
+      const { entries } = await store.listAudit({ limit: 10, offset: 0 });
+      assert.deepEqual(entries.map((e) => e.action), ["remove-module", "add"]);
+      assert.match(entries[0].user, /^cli:/);
+    } finally {
+      await store.close();
+    }
   } finally {
     await conn?.close();
     const status = await dns.stop("SIGTERM");

@@ -65,8 +65,7 @@ Deno.test("tcp client - reconnects after the server restarts and runs the hook e
     await waitFor(() => !client.connected, "client noticed the server is gone");
     // Sent while the server is down: kept and delivered after the reconnect.
     client.send(1, GetRouteRequestCodec.encode({ modid: 2, cmdid: 1 }));
-    await new Promise((r) => setTimeout(r, 150)); // a few failed attempts
-    assert.ok(client.counters.get("connectFailures") >= 1);
+    await waitFor(() => client.counters.get("connectFailures") >= 1, "a failed reconnect");
 
     server = echoServer(port);
     await waitFor(() => replies.length === 2, "reply after restart");
@@ -95,8 +94,6 @@ Deno.test("tcp client - close stops reconnecting to a dead port", async () => {
   client.start();
   await waitFor(() => client.counters.get("connectFailures") >= 2, "two failed attempts");
   await client.close();
-  const failures = client.counters.get("connectFailures");
-  await new Promise((r) => setTimeout(r, 100));
-  assert.equal(client.counters.get("connectFailures"), failures);
+  // No retry is left scheduled: the test's op sanitizer fails on a pending timer or connect.
   assert.equal(client.send(1, new Uint8Array()), false);
 });

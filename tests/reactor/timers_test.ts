@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Backoff, delay, every } from "../../reactor/timers.ts";
+import { withSeed } from "../support/random.ts";
 
 /** A `random` that returns `values` in turn. */
 function sequence(...values: number[]): () => number {
@@ -29,11 +30,13 @@ Deno.test("timers - Backoff with full jitter stays in [0, cap) for each attempt"
     assert.equal(half.next(), cap / 2);
   }
   // Many attempts: no overflow past maxMs, no NaN.
-  const long = new Backoff({ initialMs: 1, maxMs: 10_000, factor: 3, random: Math.random });
-  for (let i = 0; i < 5_000; i++) {
-    const d = long.next();
-    assert.ok(d >= 0 && d < 10_000, `attempt ${i} gave ${d}`);
-  }
+  withSeed((random) => {
+    const long = new Backoff({ initialMs: 1, maxMs: 10_000, factor: 3, random });
+    for (let i = 0; i < 5_000; i++) {
+      const d = long.next();
+      assert.ok(d >= 0 && d < 10_000, `attempt ${i} gave ${d}`);
+    }
+  });
 });
 
 Deno.test("timers - Backoff defaults and option checks", () => {
@@ -47,41 +50,88 @@ Deno.test("timers - Backoff defaults and option checks", () => {
   assert.throws(() => new Backoff({ random: () => 1 }).next(), /random\(\) must return \[0, 1\)/);
 });
 
+/**
+ * A sleep for `every()` that the test ends by hand: each call is queued with
+ * its `ms` until {@linkcode ManualSleep.wake}; an abort ends it at once.
+ */
+class ManualSleep {
+  readonly asked: number[] = [];
+  #pending: (() => void)[] = [];
+  #waiters: (() => void)[] = [];
+
+  readonly sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      this.asked.push(ms);
+      this.#pending.push(resolve);
+      if (signal.aborted) resolve();
+      else signal.addEventListener("abort", () => resolve(), { once: true });
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+
+  /** Resolves once the loop is sleeping (has asked for its `n`-th sleep). */
+  async sleeping(n: number): Promise<void> {
+    while (this.asked.length < n) await new Promise<void>((r) => this.#waiters.push(r));
+  }
+
+  /** Ends the oldest pending sleep. */
+  wake(): void {
+    this.#pending.shift()!();
+  }
+}
+
 Deno.test("timers - every() never overlaps an async task with itself", async () => {
   const controller = new AbortController();
+  const clock = new ManualSleep();
   let running = 0;
   let maxRunning = 0;
   let runs = 0;
+  let release!: () => void;
+  let started!: () => void;
+  let runStarted = new Promise<void>((r) => (started = r));
   const stopped = every(1, async () => {
     running++;
     maxRunning = Math.max(maxRunning, running);
     runs++;
-    await delay(15); // much longer than the 1 ms period
+    started();
+    await new Promise<void>((r) => (release = r)); // still running when the period is over
     running--;
-  }, { signal: controller.signal, immediate: true });
-  await delay(120);
+  }, { signal: controller.signal, immediate: true, sleep: clock.sleep });
+  await runStarted;
+  // The run has not finished: the loop has not asked for its sleep, so no second run can start.
+  assert.deepEqual(clock.asked, []);
+  runStarted = new Promise<void>((r) => (started = r));
+  release();
+  await clock.sleeping(1);
+  clock.wake();
+  await runStarted;
+  assert.equal(runs, 2);
   controller.abort();
+  release();
   await stopped;
   assert.equal(maxRunning, 1);
   assert.equal(running, 0); // the run in progress finished before `stopped` resolved
-  assert.ok(runs >= 2 && runs <= 9, `ran ${runs} times in 120 ms`);
+  assert.deepEqual(clock.asked, [1, 1]);
 });
 
 Deno.test("timers - every() stops on abort and waits ms before the first run", async () => {
   const controller = new AbortController();
-  const at: number[] = [];
-  const start = performance.now();
+  const clock = new ManualSleep();
+  let runs = 0;
   const stopped = every(20, () => {
-    at.push(performance.now() - start);
-  }, { signal: controller.signal });
-  await delay(110);
-  controller.abort();
+    runs++;
+  }, { signal: controller.signal, sleep: clock.sleep });
+  await clock.sleeping(1);
+  assert.deepEqual([clock.asked, runs], [[20], 0], "ran before its first sleep");
+  clock.wake();
+  await clock.sleeping(2);
+  assert.equal(runs, 1);
+  clock.wake();
+  await clock.sleeping(3);
+  assert.equal(runs, 2);
+  controller.abort(); // ends the third sleep
   await stopped;
-  const runs = at.length;
-  assert.ok(at[0] >= 19, `first run after ${at[0]} ms`);
-  assert.ok(runs >= 1 && runs <= 6, `ran ${runs} times`);
-  await delay(50);
-  assert.equal(at.length, runs, "ran after abort");
+  assert.equal(runs, 2, "ran after abort");
+  assert.deepEqual(clock.asked, [20, 20, 20]);
 
   let called = false;
   const aborted = AbortSignal.abort();
@@ -89,6 +139,15 @@ Deno.test("timers - every() stops on abort and waits ms before the first run", a
     called = true;
   }, { signal: aborted, immediate: true });
   assert.equal(called, false);
+});
+
+Deno.test("timers - every() sleeps with real timers by default", async () => {
+  const controller = new AbortController();
+  let runs = 0;
+  await every(1, () => {
+    if (++runs === 3) controller.abort();
+  }, { signal: controller.signal });
+  assert.equal(runs, 3);
 });
 
 Deno.test("timers - every() reports errors and keeps running", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { WorkerChannel, type WorkerChannelOptions } from "../../reactor/worker_channel.ts";
 import { WorkerError, WorkerPool } from "../../reactor/worker_pool.ts";
+import { waitFor } from "../support/net.ts";
 import type { FromEcho, ToEcho } from "./fixtures/echo_protocol.ts";
 
 const ECHO_URL = new URL("./fixtures/echo_worker.ts", import.meta.url);
@@ -167,8 +168,7 @@ Deno.test("worker_channel - keeps messages that arrive before the first handler"
   try {
     ports.a.send("early-1");
     ports.a.send("early-2");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(ports.b.stats().received, 2);
+    await waitFor(() => ports.b.stats().received === 2, "both messages received");
     const got: string[] = [];
     ports.b.onMessage((s) => got.push(s));
     assert.deepEqual(got, ["early-1", "early-2"]);
@@ -200,8 +200,7 @@ Deno.test("worker_channel - a throwing handler is reported and the batch goes on
     assert.match(String(errors[0]), /handler failed on 1/);
 
     port1.postMessage("not a batch"); // a sender that does not use WorkerChannel
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(errors.length, 2);
+    await waitFor(() => errors.length === 2, "the error about the bad batch");
     assert.match(String(errors[1]), /expected a batch array, got string/);
   } finally {
     a.close();
@@ -220,7 +219,7 @@ Deno.test("worker_channel - close() posts what is queued, then stops delivery", 
     ports.a.close(); // posts [1] first
     assert.equal(ports.a.closed, true);
     assert.throws(() => ports.a.send(2), /Cannot send: channel is closed/);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => got.length === 1, "the message posted by close()");
     assert.deepEqual(got, [1]);
 
     ports.b.send(10); // queued for the microtask flush, posted by close()
@@ -234,8 +233,12 @@ Deno.test("worker_channel - close() posts what is queued, then stops delivery", 
     const d = new WorkerChannel<number, number>(port2);
     d.onMessage((n) => raw.push(n));
     d.close();
+    // A plain listener on the same port sees the batch: by then the closed channel would have too.
+    const arrived = new Promise<unknown>((resolve) =>
+      port2.addEventListener("message", (ev) => resolve(ev.data), { once: true })
+    );
     c.send(3);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(await arrived, [3]);
     assert.deepEqual(raw, []);
     assert.equal(d.stats().received, 0);
     c.close();

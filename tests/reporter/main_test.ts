@@ -7,18 +7,12 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { openReportStore } from "../../store/url.ts";
 import { report, reportFrame } from "./service_suite.ts";
+import { freeTcpPort } from "../support/ports.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = `${ROOT}reporter/main.ts`;
 /** What the store worker loads: the task line grants the same directories. */
 const CODE_DIRS = ["reporter", "reactor", "store", "proto"].map((d) => `${ROOT}${d}`);
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
 
 /** Collects a child's stderr and resolves `ready` at the first line containing `marker`. */
 function watchStderr(child: Deno.ChildProcess, marker: string) {
@@ -54,7 +48,7 @@ async function sendAll(port: number, bytes: Uint8Array): Promise<void> {
 Deno.test("reporter main - SIGTERM writes the queued reports before exit", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lars-reporter-main-test-" });
   try {
-    const port = freePort();
+    const port = freeTcpPort();
     const db = `${dir}/data/lars.db`;
     await Deno.writeTextFile(
       `${dir}/lars_reporter.conf`,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { ReportService } from "../../reporter/report_service.ts";
-import { WorkerReportStore } from "../../reporter/worker_store.ts";
+import { WorkerReportStore } from "../../reporter/store_worker_client.ts";
 import { MysqlReportStore } from "../../store/report_store.ts";
 import { openReportStore, parseStoreUrl } from "../../store/url.ts";
 import { getTestMysql, testMysqlUnavailableReason } from "../support/mariadb.ts";

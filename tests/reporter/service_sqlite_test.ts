@@ -5,7 +5,7 @@ import { waitFor } from "../support/net.ts";
 import { memoryLogger, registerServiceSuite, report, withService } from "./service_suite.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { ReportService } from "../../reporter/report_service.ts";
-import { WorkerReportStore } from "../../reporter/worker_store.ts";
+import { WorkerReportStore } from "../../reporter/store_worker_client.ts";
 import { StoreError } from "../../store/types.ts";
 
 const row = {

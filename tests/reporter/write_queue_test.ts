@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createReporterCounters } from "../../reporter/counters.ts";
-import { shardOf, statusKey, WriteQueue } from "../../reporter/write_queue.ts";
+import { statusKey, statusKeyHash, WriteQueue } from "../../reporter/write_queue.ts";
 import type { HistoryRow, StatusRow } from "../../store/types.ts";
 
 function row(modid: number, succ: number, ts: number, extra: Partial<StatusRow> = {}): StatusRow {
@@ -170,18 +170,18 @@ Deno.test("write queue - bad bounds are rejected", () => {
   assert.throws(() => queue({ maxHistoryRows: 1.5 }), RangeError);
 });
 
-Deno.test("write queue - shardOf spreads keys and is stable per key", () => {
+Deno.test("write queue - statusKeyHash spreads keys and is stable per key", () => {
   const counts = [0, 0, 0];
   const seen = new Map<string, number>();
   for (let m = 0; m < 3000; m++) {
     const r = row(m, 0, 0, { port: 1000 + (m % 7) });
-    const shard = shardOf(r, 3);
+    const shard = statusKeyHash(r) % 3;
     counts[shard]++;
     seen.set(statusKey(r), shard);
   }
   for (const c of counts) assert.ok(c > 800, `uneven shards ${counts}`);
   for (let m = 0; m < 3000; m++) {
     const r = row(m, 5, 9, { port: 1000 + (m % 7) });
-    assert.equal(shardOf(r, 3), seen.get(statusKey(r)));
+    assert.equal(statusKeyHash(r) % 3, seen.get(statusKey(r)));
   }
 });

@@ -15,6 +15,7 @@ import {
   type StatusRow,
   StoreError,
 } from "../../store/mod.ts";
+import { registerAdminContract } from "./contract_admin.ts";
 import { historyRow, IPS, registerReportContract, statusRow } from "./contract_reports.ts";
 
 export { historyRow, manyStatusRows, statusRow } from "./contract_reports.ts";
@@ -90,6 +91,7 @@ export function registerStoreContract(backend: ContractBackend): void {
           "RouteChange",
           "ModIDConfig",
           "CmdIDConfig",
+          "RouteAudit",
           "ServerCallStatus",
           "ServerCallHistory",
         ]
@@ -335,4 +337,5 @@ export function registerStoreContract(backend: ContractBackend): void {
   }
 
   registerReportContract({ backend, test, withStores });
+  registerAdminContract({ backend, test, withStores });
 }

@@ -159,6 +159,15 @@ export function registerReportContract({ backend, test, withStores }: ContractCo
         historyRow({ succ: 100, err: 10, ip: IPS.max }),
       ]);
       assert.deepEqual(await reports.listHistory({ cmdid: 2 }), []);
+      assert.deepEqual(await reports.listHistory({ since: 61 }), [
+        historyRow({ minute: 120, succ: 1, err: 0 }),
+      ]);
+      assert.deepEqual(
+        await reports.listHistory({ modid: 1, since: 60 }),
+        await reports.listHistory(),
+      );
+      assert.deepEqual(await reports.listHistory({ since: 121 }), []);
+      await assert.rejects(reports.listHistory({ since: -1 }), RangeError);
     });
   });
 }

@@ -1,4 +1,4 @@
-// Versioned npm: specifier on purpose (no import map); see store/mysql_db.ts.
+// Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
 import assert from "node:assert/strict";
 import { ipToInt } from "../../proto/ip.ts";

@@ -54,6 +54,19 @@ Deno.test("store sqlite - creates the parent directory and uses WAL", async () =
   }
 });
 
+Deno.test("store sqlite - a new database file and its WAL are private (mode 0600)", async () => {
+  const path = `${tempDir}/private/lars.db`;
+  const store = await openRouteStore(`sqlite:${path}`);
+  try {
+    await store.addHost(1, 1, 1, 1);
+    for (const file of [path, `${path}-wal`]) {
+      assert.equal(Deno.statSync(file).mode! & 0o777, 0o600, file);
+    }
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("store sqlite - in-memory databases are private to their store", async () => {
   const first = await openRouteStore("sqlite::memory:");
   const second = await openRouteStore("sqlite::memory:");

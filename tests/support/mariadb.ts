@@ -42,7 +42,7 @@
  * @module
  */
 
-// Versioned npm: specifier on purpose (no import map); see store/mysql_db.ts.
+// Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
 import { redactUrl } from "../../store/url.ts";
 import {
@@ -53,6 +53,7 @@ import {
   startWatchdog,
   waitUntilDead,
 } from "./mariadb_process.ts";
+import { errorText } from "../../reactor/text.ts";
 
 /** A MySQL server for tests. */
 export interface TestMysql {
@@ -160,7 +161,7 @@ class _External implements TestMysql {
       const connection = await mysql.createConnection(_adminConfig(base));
       await connection.end();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       throw new Error(`Cannot connect to LARS_TEST_MYSQL_URL ${redactUrl(text)}: ${message}`, {
         cause: error,
       });

@@ -1,6 +1,7 @@
 /**
- * A `ReportStore` whose calls run in a Web Worker (`store_worker.ts`). The
- * report writers use it like any store; the database round trips happen on
+ * Main isolate side of the store worker: a `ReportStore` whose calls run in a
+ * Web Worker (`store_worker.ts`, the worker side; `store_worker_protocol.ts`
+ * is what crosses between them). The report writers use it like any store; the database round trips happen on
  * the worker's event loop, which is never busy reading reports, and, for
  * SQLite, the synchronous writes no longer block the main isolate.
  *
@@ -31,7 +32,7 @@ import {
   type StoreWorkerOpen,
   unpackHistory,
   unpackStatus,
-} from "./store_protocol.ts";
+} from "./store_worker_protocol.ts";
 
 type _Request = StoreRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never
   : never;
@@ -64,7 +65,7 @@ function _toError(data: StoreErrorData): Error {
  *
  * @example
  * ```ts
- * import { WorkerReportStore } from "./worker_store.ts";
+ * import { WorkerReportStore } from "./store_worker_client.ts";
  * const store = new WorkerReportStore({ url: "sqlite::memory:", history: false });
  * await store.init();
  * await store.upsertStatus([{ modid: 1, cmdid: 1, ip: 1, port: 80, caller: 2, succ: 3, err: 0,

@@ -1,6 +1,6 @@
 /**
- * What the main isolate and the store worker (`store_worker.ts`) say to each
- * other: one request per store call, one reply per request. Rows travel packed
+ * What crosses the worker boundary between the main isolate
+ * (`store_worker_client.ts`) and the store worker (`store_worker.ts`): one request per store call, one reply per request. Rows travel packed
  * in a `Float64Array` (9 numbers per status row, 8 per history row), which
  * clones far faster than arrays of objects.
  *
