@@ -1,7 +1,7 @@
 /**
- * Lets a long piece of work in the DNS service (a fan-out to thousands of
- * subscribers, building a table of 100,000 hosts) give the event loop a turn
- * between slices, so requests that arrived meanwhile are answered. A timer
+ * Lets a long piece of work in the DNS service (unpacking and building a table
+ * of 100,000 hosts) give the event loop a turn between slices, so requests
+ * that arrived meanwhile are answered. A timer
  * (`setTimeout(0)`) costs 1-4 ms per turn; a message through a
  * `MessageChannel` costs tens of microseconds, and I/O is polled in between
  * just the same.
