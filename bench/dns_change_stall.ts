@@ -30,7 +30,9 @@ const USAGE = `usage: deno run -A --unstable-net bench/dns_change_stall.ts [opti
   --modules N             modules (default 10000)
   --hosts-per-module H    hosts per module (default 10)
   --subscribers C         connections subscribed to the changed module (default 1000)
-  --changes K             changes measured (default 10)`;
+  --changes K             changes measured (default 10)
+  --whole                 bump RouteVersion without a change row instead: a whole-table reload
+  --worker                whole-table reads in a worker (WorkerTableLoader), as deno task dns does`;
 
 function intOption(name: string, text: string): number {
   const n = Number(text);
@@ -48,6 +50,8 @@ const { values } = parseArgs({
     "hosts-per-module": { type: "string", default: "10" },
     subscribers: { type: "string", default: "1000" },
     changes: { type: "string", default: "10" },
+    whole: { type: "boolean" },
+    worker: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -80,15 +84,19 @@ for (let i = 0; i < modules; i++) {
 }
 db.prepare("UPDATE RouteVersion SET version = ? WHERE id = 1").run(Math.floor(Date.now() / 1000));
 db.exec("COMMIT");
-db.close();
+const bump = db.prepare("UPDATE RouteVersion SET version = version + 1 WHERE id = 1");
 
 // Polls only when told: pollIntervalMs far out.
+const tableLoader = values.worker
+  ? new (await import("../dns/table_loader.ts")).WorkerTableLoader(`sqlite:${path}`)
+  : undefined;
 const service = new DnsService({
   store,
   transport: denoTransport,
   port: 0,
   pollIntervalMs: 3_600_000,
   maxConn: subscribers + 16,
+  tableLoader,
 });
 const worker = new Worker(new URL("./subscriber_worker.ts", import.meta.url), { type: "module" });
 try {
@@ -106,7 +114,9 @@ try {
   await subscribed;
   await sleep(500);
   console.log(
-    `DNS stall per change: ${modules} modules x ${hosts} hosts, ${subscribers} subscribers; ` +
+    `DNS stall per ${values.whole ? "whole reload" : "change"}${
+      values.worker ? " (reads in a worker)" : ""
+    }: ${modules} modules x ${hosts} hosts, ${subscribers} subscribers; ` +
       `Deno ${Deno.version.deno}, load average ${
         Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ")
       }`,
@@ -115,7 +125,8 @@ try {
   const windows: [number, number][] = [];
   for (let k = 1; k <= changes; k++) {
     const from = performance.now();
-    await admin.addHost(target.modid, target.cmdid, 0x0B000000 + k, 7000);
+    if (values.whole) bump.run();
+    else await admin.addHost(target.modid, target.cmdid, 0x0B000000 + k, 7000);
     await sleep(50);
     const t0 = performance.now();
     await service.poll();
@@ -146,6 +157,8 @@ try {
 } finally {
   worker.terminate();
   await service.stop();
+  await tableLoader?.close();
+  db.close();
   await store.close();
   await admin.close();
   await Deno.remove(dir, { recursive: true });

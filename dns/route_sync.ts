@@ -108,11 +108,6 @@ export class RouteSync {
     return this.#tracker.version ?? -1;
   }
 
-  /** True until the first whole load succeeded. */
-  get loaded(): boolean {
-    return this.#tracker.version !== null;
-  }
-
   /** Makes the next poll reload the whole table (call after a failed poll). */
   markGap(): void {
     this.#needFull = true;
