@@ -9,7 +9,7 @@ import { Config, ConfigError } from "../reactor/config.ts";
 import { createLogger } from "../reactor/log.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
-import { createRouteStore, redactUrl } from "../store/url.ts";
+import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
 import { readDnsSettings } from "./config.ts";
 import { DnsService } from "./dns_service.ts";
 import { WorkerTableLoader } from "./table_loader.ts";
@@ -42,8 +42,11 @@ try {
   log.error(`cannot use store ${redactUrl(settings.storeUrl)}: ${(err as Error).message}`);
   Deno.exit(1);
 }
-// Whole-table reloads read in a worker, so a SQLite read never stalls answers.
-const tableLoader = new WorkerTableLoader(settings.storeUrl);
+// On SQLite, whole-table reloads read in a worker, so the synchronous read
+// never stalls answers (MySQL reads are asynchronous already).
+const tableLoader = parseStoreUrl(settings.storeUrl).kind === "sqlite"
+  ? new WorkerTableLoader(settings.storeUrl)
+  : undefined;
 const service = new DnsService({
   store,
   tableLoader,
@@ -58,7 +61,7 @@ const service = new DnsService({
 });
 stopOnSignals(log, async () => {
   await service.stop();
-  await tableLoader.close();
+  await tableLoader?.close();
   await store.close();
   log.info(
     `counters ${
