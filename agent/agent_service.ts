@@ -1,7 +1,8 @@
 /**
- * The load-balance agent's main isolate: starts three shard workers (one UDP
- * server each), runs the DNS client and the report client, keeps the route
- * cache, and carries pulls, routes and statistics between them.
+ * The load-balance agent's main isolate. It wires the parts together: three
+ * supervised shard workers (one UDP server each, see {@linkcode ShardSupervisor}),
+ * the DNS client, the report client, the route cache, and the known routes
+ * ({@linkcode KnownRoutes}: the state and rules, kept pure and unit-tested).
  *
  * @module
  */
@@ -13,16 +14,16 @@ import {
   type HostInfo,
   ReportStatusRequestCodec,
 } from "../proto/messages.ts";
+import { shardOf } from "../proto/shard.ts";
 import { Counters } from "../reactor/counters.ts";
-import { createLogger, type Logger } from "../reactor/log.ts";
+import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
 import { TcpClient } from "../reactor/tcp_client.ts";
 import type { Transport } from "../reactor/transport.ts";
-import { WorkerPool } from "../reactor/worker_pool.ts";
 import type { AgentSettings } from "./config.ts";
+import { KnownRoutes } from "./known_routes.ts";
 import { RouteCache } from "./route_cache.ts";
-import { type FromShard, shardOf, type ShardStats, type ToShard } from "./shard_protocol.ts";
-
-const SHARDS = 3;
+import type { FromShard, InspectRequest, ShardInspection, ShardStats } from "./shard_protocol.ts";
+import { ShardSupervisor } from "./shard_supervisor.ts";
 
 /** Names of the agent's counters. */
 export const AGENT_COUNTER_NAMES = [
@@ -31,6 +32,7 @@ export const AGENT_COUNTER_NAMES = [
   "emptyRoutesHeld",
   "emptyRoutesApplied",
   "reportsSent",
+  "shardRestarts",
 ] as const;
 
 /** Options of an {@linkcode AgentService}. */
@@ -45,25 +47,14 @@ export interface AgentServiceOptions {
   log?: Logger;
 }
 
-/** A module the agent knows, with its last route from DNS (empty while the first pull runs). */
-interface KnownModule {
-  modid: number;
-  cmdid: number;
-  hosts: HostInfo[];
-  /** Unix time in seconds when DNS last sent the route (0: never). */
-  updatedAt: number;
-}
-
-/** True when both lists hold the same hosts, in any order. */
-function sameHosts(a: readonly HostInfo[], b: readonly HostInfo[]): boolean {
-  if (a.length !== b.length) return false;
-  const keys = new Set(a.map((h) => `${h.ip}:${h.port}`));
-  return b.every((h) => keys.has(`${h.ip}:${h.port}`));
+/** Unix time in seconds, the clock of {@linkcode KnownRoutes}. */
+function nowSeconds(): number {
+  return Date.now() / 1000;
 }
 
 /** The load-balance agent. */
 export class AgentService {
-  /** Pulls, route updates and reports. */
+  /** Pulls, route updates, empty-route holds, reports and shard restarts. */
   readonly counters: Counters<typeof AGENT_COUNTER_NAMES[number]> = new Counters(
     AGENT_COUNTER_NAMES,
   );
@@ -71,25 +62,27 @@ export class AgentService {
   readonly dns: TcpClient;
   /** Client of the report service. */
   readonly reporter: TcpClient;
+  /** The modules the agent knows and their last routes. */
+  readonly known: KnownRoutes;
 
   #options: AgentServiceOptions;
   #log: Logger;
-  #pool: WorkerPool<ToShard, FromShard> | null = null;
+  #shards: ShardSupervisor;
   #cache: RouteCache | null;
-  #known = new Map<string, KnownModule>();
-  #emptyPending = new Set<string>();
-  #ports: number[] = [];
-  #stoppedWaiters: ((stats: ShardStats | null) => void)[] = [];
-  #shardFailed: ((err: Error) => void)[] = [];
+  #tick: ReturnType<typeof setInterval> | undefined;
+  #routeLog: LogBudget;
 
   /** Creates the agent; {@linkcode start} runs it. */
   constructor(options: AgentServiceOptions) {
     this.#options = options;
     this.#log = options.log ?? createLogger("agent");
+    this.#routeLog = new LogBudget(this.#log, "route update lines");
     const { settings, transport } = options;
+    this.known = new KnownRoutes({ emptyRouteHoldSeconds: settings.emptyRouteHoldSeconds });
     this.#cache = settings.cacheDir
-      ? new RouteCache(settings.cacheDir, this.#log, () => this.#cachedRoutes())
+      ? new RouteCache(settings.cacheDir, this.#log, () => this.known.withHosts())
       : null;
+    const halfTimeoutMs = settings.peerTimeoutSeconds * 500;
     this.dns = new TcpClient({
       transport,
       hostname: settings.dns.hostname,
@@ -97,6 +90,16 @@ export class AgentService {
       name: "agent-dns-client",
       log: createLogger("agent-dns-client"),
       onConnect: () => this.#onDnsConnect(),
+      heartbeat: {
+        idleMs: halfTimeoutMs,
+        timeoutMs: halfTimeoutMs,
+        probe: () => {
+          // Re-pulling one known module: a request every DNS, the C++ one included, answers.
+          const module = this.known.nextProbe();
+          if (module) this.#sendPull(module.modid, module.cmdid);
+          return module !== undefined;
+        },
+      },
     });
     this.dns.router.on(MessageId.GetRouteResponse, GetRouteResponseCodec, (res) => {
       this.#onRoute(res.modid, res.cmdid, res.host);
@@ -107,12 +110,23 @@ export class AgentService {
       port: settings.reporter.port,
       name: "agent-report-client",
       log: createLogger("agent-report-client"),
+      // The reporter answers nothing, so no heartbeat: a connection idle this long is replaced
+      // before the next report, so reports never go into one that died without a FIN.
+      refreshIdleMs: settings.peerTimeoutSeconds * 1000,
+    });
+    this.#shards = new ShardSupervisor({
+      settings,
+      caller: options.caller,
+      log: this.#log,
+      onMessage: (msg) => this.#onShardMessage(msg),
+      routesOf: (index) => this.#routesOfShard(index),
+      onRestart: () => this.counters.inc("shardRestarts"),
     });
   }
 
   /** UDP ports of the three shards, once started. */
   get ports(): readonly number[] {
-    return this.#ports;
+    return this.#shards.ports;
   }
 
   /**
@@ -124,55 +138,36 @@ export class AgentService {
   async start(): Promise<void> {
     const { settings, caller } = this.#options;
     const cached = (await this.#cache?.load()) ?? [];
-    const pool = new WorkerPool<ToShard, FromShard>({
-      url: new URL("./shard_worker.ts", import.meta.url),
-      size: SHARDS,
-      name: "agent-shard",
-      onError: (err, index) => {
-        this.#log.error(`shard ${index} failed: ${err.message}`);
-        this.#shardFailed[index]?.(err);
-      },
-    });
-    this.#pool = pool;
-    const ready: Promise<number>[] = [];
-    for (let index = 0; index < SHARDS; index++) {
-      ready.push(this.#listenToShard(index));
-      pool.channel(index).send({
-        type: "start",
-        settings: {
-          index,
-          hostname: settings.hostname,
-          port: settings.port + index,
-          loadBalance: settings.loadBalance,
-          caller,
-          reportIntervalMs: settings.reportIntervalSeconds * 1000,
-        },
-      });
-    }
-    try {
-      this.#ports = await Promise.all(ready);
-    } catch (err) {
-      pool.terminate();
-      throw err;
-    }
-    for (const route of cached) {
-      this.#known.set(`${route.modid},${route.cmdid}`, { ...route });
-      this.#shard(route.modid, route.cmdid).send({ type: "restore", ...route });
-    }
+    for (const route of cached) this.known.restore(route);
+    await this.#shards.start();
     if (cached.length > 0) {
       const oldest = cached.reduce((min, r) => Math.min(min, r.updatedAt), Infinity);
       this.#log.info(
         `serving ${cached.length} routes from cache ${this.#cache!.path} ` +
-          `(oldest confirmed ${Math.round(Date.now() / 1000 - oldest)} s ago)`,
+          `(oldest confirmed ${Math.round(nowSeconds() - oldest)} s ago)`,
       );
     }
+    this.#tick = setInterval(() => this.#onTick(), 1000);
     this.dns.start();
     this.reporter.start();
     this.#log.info(
-      `UDP ${settings.hostname}:${this.#ports.join(",")}; DNS ${settings.dns.hostname}:` +
+      `UDP ${settings.hostname}:${this.ports.join(",")}; DNS ${settings.dns.hostname}:` +
         `${settings.dns.port}; reporter ${settings.reporter.hostname}:${settings.reporter.port}; ` +
         `caller ${intToIp(caller)}`,
     );
+  }
+
+  /** Asks every shard what it holds; null for a shard that did not answer within 1 s. */
+  inspectShards(request: InspectRequest): Promise<(ShardInspection | null)[]> {
+    return this.#shards.inspect(request);
+  }
+
+  /**
+   * Makes shard `index` throw an uncaught error inside its worker, as a bug
+   * would; the supervisor then restarts it. For tests and failure drills.
+   */
+  failShard(index: number, reason = "failure injected"): void {
+    this.#shards.fail(index, reason);
   }
 
   /**
@@ -181,107 +176,103 @@ export class AgentService {
    * shards' final counters (those that answered within 2 s).
    */
   async stop(): Promise<ShardStats[]> {
-    const pool = this.#pool;
-    const stats: ShardStats[] = [];
-    if (pool) {
-      const stopped = Array.from(
-        { length: SHARDS },
-        () =>
-          new Promise<void>((resolve) =>
-            this.#stoppedWaiters.push((s) => {
-              if (s) stats.push(s);
-              resolve();
-            })
-          ),
-      );
-      pool.broadcast({ type: "stop" });
-      await Promise.race([Promise.all(stopped), new Promise((r) => setTimeout(r, 2000))]);
-      pool.terminate();
-    }
+    clearInterval(this.#tick);
+    const stats = await this.#shards.stop();
     await this.#cache?.flush();
-    await Promise.race([this.reporter.drain(), new Promise((r) => setTimeout(r, 2000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      // Pending reports (e.g. while an idle connection is being replaced) wait for the connection.
+      this.reporter.whenConnected().then(() => this.reporter.drain()),
+      new Promise((r) => timer = setTimeout(r, 2000)),
+    ]);
+    clearTimeout(timer);
     await this.reporter.close({ graceful: true });
     await this.dns.close();
     return stats;
   }
 
-  /** What the route cache stores: every known module that has hosts. */
-  *#cachedRoutes(): Iterable<KnownModule> {
-    for (const module of this.#known.values()) if (module.hosts.length > 0) yield module;
-  }
-
-  #listenToShard(index: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#shardFailed[index] = (err) =>
-        reject(new Error(`shard ${index} failed: ${err.message}`));
-      this.#pool!.channel(index).onMessage((msg) => {
-        switch (msg.type) {
-          case "ready":
-            return resolve(msg.port);
-          case "startFailed":
-            return reject(new Error(`shard ${index} cannot start: ${msg.error}`));
-          case "pull":
-            return this.#pull(msg.modid, msg.cmdid);
-          case "report":
-            for (const req of msg.requests) {
-              this.reporter.send(
-                MessageId.ReportStatusRequest,
-                ReportStatusRequestCodec.encode(req),
-              );
-            }
-            this.counters.inc("reportsSent", msg.requests.length);
-            return;
-          case "stopped":
-            this.#stoppedWaiters.pop()?.(msg.stats);
-            return;
+  #onShardMessage(msg: FromShard): void {
+    switch (msg.type) {
+      case "pull":
+        return this.#pull(msg.modid, msg.cmdid);
+      case "report":
+        for (const req of msg.requests) {
+          this.reporter.send(MessageId.ReportStatusRequest, ReportStatusRequestCodec.encode(req));
         }
-      });
-    });
+        this.counters.inc("reportsSent", msg.requests.length);
+        return;
+    }
   }
 
-  #shard(modid: number, cmdid: number) {
-    return this.#pool!.channel(shardOf(modid, cmdid, SHARDS));
+  /** The routes a restarted shard gets back. */
+  #routesOfShard(index: number) {
+    const routes = [];
+    for (const route of this.known.withHosts()) {
+      if (shardOf(route.modid, route.cmdid) === index) routes.push(route);
+    }
+    return routes;
   }
 
+  /**
+   * A shard asks for a module. While DNS is down nothing is queued: the
+   * reconnect pulls every known module once.
+   */
   #pull(modid: number, cmdid: number): void {
-    const key = `${modid},${cmdid}`;
-    if (!this.#known.has(key)) this.#known.set(key, { modid, cmdid, hosts: [], updatedAt: 0 });
+    this.known.pulled(modid, cmdid);
+    if (this.dns.connected) this.#sendPull(modid, cmdid);
+  }
+
+  #sendPull(modid: number, cmdid: number): void {
     this.counters.inc("pulls");
     this.dns.send(MessageId.GetRouteRequest, GetRouteRequestCodec.encode({ modid, cmdid }));
   }
 
-  /** DNS (re)connected: pulls in flight are lost, so reset them and pull every known module. */
+  /** DNS (re)connected: pulls in flight were lost, so every known module is pulled once. */
   #onDnsConnect(): void {
-    this.#pool?.broadcast({ type: "resetPulling" });
-    for (const { modid, cmdid } of this.#known.values()) this.#pull(modid, cmdid);
-    this.#log.info(`DNS connected; pulled ${this.#known.size} known modules`);
+    const modules = this.known.modules();
+    for (const { modid, cmdid } of modules) this.#sendPull(modid, cmdid);
+    this.#log.info(`DNS connected; pulled ${modules.length} known modules`);
   }
 
   #onRoute(modid: number, cmdid: number, hosts: HostInfo[]): void {
-    const key = `${modid},${cmdid}`;
-    const known = this.#known.get(key);
-    if (hosts.length === 0 && known && known.hosts.length > 0 && !this.#emptyPending.has(key)) {
-      // Guard against a wiped table: apply an empty route only once the next pull confirms it.
-      this.#emptyPending.add(key);
-      this.counters.inc("emptyRoutesHeld");
-      this.#log.warn(
-        `DNS sent no hosts for ${modid}/${cmdid}, which had ${known.hosts.length}; ` +
-          `keeping them until a second pull confirms`,
-      );
-      this.#pull(modid, cmdid);
-      return;
-    }
-    const changed = !known || !sameHosts(known.hosts, hosts);
-    if (hosts.length === 0) {
-      if (this.#emptyPending.delete(key)) this.counters.inc("emptyRoutesApplied");
-      this.#known.delete(key);
-    } else {
-      this.#emptyPending.delete(key);
-      this.#known.set(key, { modid, cmdid, hosts, updatedAt: Date.now() / 1000 });
-    }
+    const decision = this.known.onRoute(modid, cmdid, hosts, nowSeconds());
     this.counters.inc("routeUpdates");
-    if (changed) this.#cache?.changed();
-    else this.#cache?.refreshed();
-    this.#shard(modid, cmdid).send({ type: "route", modid, cmdid, hosts });
+    if (decision.changed) {
+      this.#routeLog.info(
+        `route ${modid}/${cmdid} from DNS: ${decision.hosts.length} hosts`,
+        { modid, cmdid, hosts: decision.hosts.length },
+      );
+      this.#cache?.changed();
+    } else if (!decision.held) this.#cache?.refreshed();
+    this.#shards.send(modid, cmdid, { type: "route", modid, cmdid, hosts: decision.hosts });
+  }
+
+  /** Once a second: expired empty-route holds, and one summary line per kind of event. */
+  #onTick(): void {
+    const expired = this.known.expireHolds(nowSeconds());
+    for (const { modid, cmdid } of expired) {
+      this.#shards.send(modid, cmdid, { type: "route", modid, cmdid, hosts: [] });
+    }
+    if (expired.length > 0) this.#cache?.changed();
+    const { held, removed, expired: expiredCount, recovered } = this.known.takeEmptySummary();
+    const hold = this.#options.settings.emptyRouteHoldSeconds;
+    if (held > 0) {
+      this.counters.inc("emptyRoutesHeld", held);
+      this.#log.warn(
+        `${held} modules came back empty from DNS; holding their last hosts for ${hold} s ` +
+          `(${this.known.heldCount} held in all)`,
+      );
+    }
+    if (removed > 0) {
+      this.counters.inc("emptyRoutesApplied", removed);
+      this.#log.warn(`${removed} modules came back empty from DNS; removed them`);
+    }
+    if (expiredCount > 0) {
+      this.counters.inc("emptyRoutesApplied", expiredCount);
+      this.#log.warn(`${expiredCount} modules stayed empty for ${hold} s; removed them`);
+    }
+    if (recovered > 0) {
+      this.#log.info(`${recovered} held modules got hosts from DNS again`);
+    }
   }
 }

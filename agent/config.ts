@@ -29,6 +29,18 @@ export interface AgentSettings {
   cacheDir: string;
   /** Caller IPv4 (`[agent] caller`); undefined means the host's own address. */
   caller?: number;
+  /**
+   * Seconds the last hosts of a module keep serving after DNS answers it empty
+   * (`[agent] empty_route_hold`, default 300; 0 applies an empty route at once).
+   */
+  emptyRouteHoldSeconds: number;
+  /**
+   * Seconds of silence after which the DNS connection is probed and, without an
+   * answer, replaced (`[agent] peer_timeout`, default 10): half of it idle, half
+   * waiting for the probe's answer. A report connection idle this long is
+   * replaced before the next report.
+   */
+  peerTimeoutSeconds: number;
 }
 
 /**
@@ -68,5 +80,7 @@ export function readAgentSettings(config: Config): AgentSettings {
     reportIntervalSeconds: config.number("agent", "report_interval", 1, { min: 0.01, max: 3600 }),
     cacheDir: config.string("agent", "cache_dir", "data/agent_cache"),
     caller: config.has("agent", "caller") ? ipToInt(config.ipv4("agent", "caller")) : undefined,
+    emptyRouteHoldSeconds: config.number("agent", "empty_route_hold", 300, { min: 0 }),
+    peerTimeoutSeconds: config.number("agent", "peer_timeout", 10, { min: 0.1, max: 3600 }),
   };
 }

@@ -30,6 +30,28 @@ export interface HostStats {
   readonly idleTs: number;
   /** When the host was last declared overloaded, in seconds (the caller's clock). */
   readonly overloadTs: number;
+  /** When the host entered its current state (idle or overload), in seconds. */
+  readonly stateSince: number;
+  /** Why the host last changed state (null while it never did). */
+  readonly reason: StateReason | null;
+}
+
+/**
+ * Why a host changed state: taken out (`err_rate`, `contin_err`,
+ * `window_err_rate`) or put back (`succ_rate`, `contin_succ`,
+ * `overload_timeout`), with the numbers that decided it.
+ */
+export interface StateReason {
+  /** The rule that fired, named after its `[loadbalance]` key. */
+  readonly rule:
+    | "err_rate"
+    | "contin_err"
+    | "window_err_rate"
+    | "succ_rate"
+    | "contin_succ"
+    | "overload_timeout";
+  /** The rule and its numbers, for people. */
+  readonly text: string;
 }
 
 /**
@@ -48,6 +70,8 @@ export class HostState implements HostStats {
   overload = false;
   idleTs = 0;
   overloadTs = 0;
+  stateSince = 0;
+  reason: StateReason | null = null;
   /** Previous host in its ring; `null` while in no ring. */
   prev: HostState | null = null;
   /** Next host in its ring; `null` while in no ring. */
@@ -91,7 +115,7 @@ export class HostState implements HostStats {
   /** A detached copy of the counters and state. */
   stats(): HostStats {
     const { ip, port, vsucc, verr, rsucc, rerr, continSucc, continErr } = this;
-    const { overload, idleTs, overloadTs } = this;
+    const { overload, idleTs, overloadTs, stateSince, reason } = this;
     return {
       ip,
       port,
@@ -104,6 +128,8 @@ export class HostState implements HostStats {
       overload,
       idleTs,
       overloadTs,
+      stateSince,
+      reason,
     };
   }
 

@@ -8,19 +8,41 @@
  * @module
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
-import { HostRing, HostState, type HostStats } from "./host_list.ts";
+import { HostRing, HostState, type HostStats, type StateReason } from "./host_list.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
+import { overloadTimeoutRule, putBackRule, takeOutRule, windowRule } from "./state_rules.ts";
 
-export type { HostStats } from "./host_list.ts";
+export type { HostStats, StateReason } from "./host_list.ts";
 export {
   DEFAULT_LOAD_BALANCE_OPTIONS,
   type LoadBalanceOptions,
   resolveLoadBalanceOptions,
 } from "./load_balance_options.ts";
 
+/** A host moved between the idle and overload lists; see {@linkcode LoadBalance}. */
+export interface HostTransition {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Host IPv4 address, unsigned. */
+  readonly ip: number;
+  /** Host port. */
+  readonly port: number;
+  /** True when the host was taken out (now overloaded), false when put back. */
+  readonly overload: boolean;
+  /** Why. */
+  readonly reason: StateReason;
+  /** When, in seconds. */
+  readonly at: number;
+}
+
+/** Told about every {@linkcode HostTransition}. */
+export type TransitionListener = (transition: HostTransition) => void;
+
 /**
  * Route state of a module: `"pulling"` while a GetRouteRequest to DNS is in
- * flight, `"new"` once an answer arrived (or the pull was abandoned).
+ * flight (from creation on), `"new"` once an answer arrived.
  */
 export type LoadBalanceStatus = "new" | "pulling";
 
@@ -44,11 +66,6 @@ function _hostKey(ip: number, port: number): HostKey {
   const unsignedIp = ip >>> 0;
   if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
   return `${unsignedIp}:${port}`;
-}
-
-/** `part / total`, or 0 when `total` is 0. */
-function _ratio(part: number, total: number): number {
-  return total === 0 ? 0 : part / total;
 }
 
 /**
@@ -79,17 +96,25 @@ export class LoadBalance {
   #status: LoadBalanceStatus = "pulling";
   #lastUpdate = 0;
   #dirty = false;
+  readonly #onTransition: TransitionListener | undefined;
 
   /**
    * An empty balancer in state `"pulling"` (the original creates one when it
-   * sends the first pull), with `lastUpdate = 0`.
+   * sends the first pull), with `lastUpdate = 0`. `onTransition` hears every
+   * host that is taken out or put back.
    *
    * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
    */
-  constructor(modid: number, cmdid: number, options: Partial<LoadBalanceOptions> = {}) {
+  constructor(
+    modid: number,
+    cmdid: number,
+    options: Partial<LoadBalanceOptions> = {},
+    onTransition?: TransitionListener,
+  ) {
     this.modid = modid;
     this.cmdid = cmdid;
     this.options = resolveLoadBalanceOptions(options);
+    this.#onTransition = onTransition;
   }
 
   /** Route state: `"pulling"` while a pull to DNS is in flight. */
@@ -128,19 +153,8 @@ export class LoadBalance {
   }
 
   /**
-   * Abandons an in-flight pull (the DNS connection was lost): `"pulling"`
-   * becomes `"new"`. Answers whether the state changed.
-   */
-  resetPulling(): boolean {
-    if (this.#status !== "pulling") return false;
-    this.#status = "new";
-    return true;
-  }
-
-  /**
    * True when the route should be pulled again: the state is `"new"` and either
-   * `now - lastUpdate > updateTimeout` or the module has no host (a pull that
-   * was abandoned before any answer arrived).
+   * `now - lastUpdate > updateTimeout` or the module has no host.
    */
   needsRefresh(now: number): boolean {
     if (this.#status !== "new") return false;
@@ -194,9 +208,11 @@ export class LoadBalance {
     else host.countFailure();
 
     if (!host.overload && !succeeded) {
-      if (this.#failedTooOften(host)) return this.#moveToOverloaded(host, now);
+      const reason = takeOutRule(host, this.options);
+      if (reason) return this.#moveToOverloaded(host, now, reason);
     } else if (host.overload && succeeded) {
-      if (this.#recovered(host)) return this.#moveToIdle(host, now);
+      const reason = putBackRule(host, this.options);
+      if (reason) return this.#moveToIdle(host, now, reason);
     }
     if (host.overload) this.#checkOverloadTimeout(host, now);
     else this.#checkIdleWindow(host, now);
@@ -222,6 +238,7 @@ export class LoadBalance {
       const host = new HostState(info.ip >>> 0, info.port);
       host.setIdle(this.options.initSuccCnt, now);
       host.overloadTs = now;
+      host.stateSince = now;
       this.#hosts.set(key, host);
       this.#idle.push(host);
     }
@@ -242,6 +259,20 @@ export class LoadBalance {
   /** The overload list, head first (the next probe first). */
   overloadedHosts(): HostInfo[] {
     return Array.from(this.#overloaded, (host) => host.info);
+  }
+
+  /** Copies of every host's counters and state: idle hosts first, each list head first. */
+  allHostStats(): HostStats[] {
+    const out = [];
+    for (const ring of [this.#idle, this.#overloaded]) {
+      for (const host of ring) out.push(host.stats());
+    }
+    return out;
+  }
+
+  /** Number of hosts in the overload list. */
+  get overloadedCount(): number {
+    return this.#overloaded.size;
   }
 
   /** A copy of one host's counters and state, or `undefined` for an unknown host. */
@@ -282,45 +313,46 @@ export class LoadBalance {
     return host.overload ? this.#overloaded : this.#idle;
   }
 
-  #failedTooOften(host: HostState): boolean {
-    const { errRate, continErrLimit } = this.options;
-    return _ratio(host.verr, host.vsucc + host.verr) > errRate ||
-      host.continErr >= continErrLimit;
-  }
-
-  #recovered(host: HostState): boolean {
-    const { succRate, continSuccLimit } = this.options;
-    return _ratio(host.vsucc, host.vsucc + host.verr) > succRate ||
-      host.continSucc >= continSuccLimit;
-  }
-
-  /** The window check of the original's `check_window`: needs at least one real call. */
-  #windowTooBad(host: HostState): boolean {
-    const calls = host.rsucc + host.rerr;
-    return calls > 0 && host.rerr / calls >= this.options.windowErrRate;
-  }
-
   #checkIdleWindow(host: HostState, now: number): void {
     if (now - host.idleTs < this.options.idleTimeout) return;
-    if (this.#windowTooBad(host)) this.#moveToOverloaded(host, now);
+    const reason = windowRule(host, this.options);
+    if (reason) this.#moveToOverloaded(host, now, reason);
     else host.setIdle(this.options.initSuccCnt, now);
   }
 
   #checkOverloadTimeout(host: HostState, now: number): void {
-    if (now - host.overloadTs >= this.options.overloadTimeout) this.#moveToIdle(host, now);
+    if (now - host.overloadTs < this.options.overloadTimeout) return;
+    this.#moveToIdle(host, now, overloadTimeoutRule(this.options));
   }
 
-  #moveToOverloaded(host: HostState, now: number): true {
+  #moveToOverloaded(host: HostState, now: number, reason: StateReason): true {
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
+    this.#changed(host, now, reason);
     return true;
   }
 
-  #moveToIdle(host: HostState, now: number): true {
+  #moveToIdle(host: HostState, now: number, reason: StateReason): true {
     this.#overloaded.remove(host);
     host.setIdle(this.options.initSuccCnt, now);
     this.#idle.push(host);
+    this.#changed(host, now, reason);
     return true;
+  }
+
+  #changed(host: HostState, now: number, reason: StateReason): void {
+    host.stateSince = now;
+    host.reason = reason;
+    const { ip, port, overload } = host;
+    this.#onTransition?.({
+      modid: this.modid,
+      cmdid: this.cmdid,
+      ip,
+      port,
+      overload,
+      reason,
+      at: now,
+    });
   }
 }

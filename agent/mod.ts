@@ -1,7 +1,9 @@
 /**
  * The load-balance agent's core: the per-module balancer
- * ({@linkcode LoadBalance}) and the per-shard route table ({@linkcode RouteTable}),
- * both pure and driven by a clock in seconds that the caller passes in.
+ * ({@linkcode LoadBalance}), the per-shard route table ({@linkcode RouteTable})
+ * and the main isolate's known routes with the empty-route hold
+ * ({@linkcode KnownRoutes}), all pure and driven by a clock in seconds that the
+ * caller passes in.
  *
  * @example
  * ```ts
@@ -22,3 +24,4 @@
  */
 export * from "./load_balance.ts";
 export * from "./route_table.ts";
+export * from "./known_routes.ts";

@@ -168,8 +168,10 @@ export class RouteCache {
     };
     const tmp = `${this.path}.tmp`;
     try {
-      await Deno.mkdir(this.#dir, { recursive: true });
-      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1));
+      // Only this user may read what the routes reveal (0600 file in a 0700 directory).
+      await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
+      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
+      await Deno.chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
       await Deno.rename(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(

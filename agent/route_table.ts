@@ -13,6 +13,7 @@ import {
   LoadBalance,
   type LoadBalanceOptions,
   resolveLoadBalanceOptions,
+  type TransitionListener,
 } from "./load_balance.ts";
 
 /** A module name: the pair `(modid, cmdid)`; also the shape of a GetRouteRequest. */
@@ -75,14 +76,21 @@ export class RouteTable {
   /** The resolved tuning every balancer of this table runs with. */
   readonly options: Readonly<LoadBalanceOptions>;
   readonly #modules = new Map<ModuleKey, LoadBalance>();
+  readonly #onTransition: TransitionListener | undefined;
 
   /**
-   * An empty table.
+   * An empty table; `onTransition` hears every host taken out or put back, in any module.
    *
    * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
    */
-  constructor(options: Partial<LoadBalanceOptions> = {}) {
+  constructor(options: Partial<LoadBalanceOptions> = {}, onTransition?: TransitionListener) {
     this.options = resolveLoadBalanceOptions(options);
+    this.#onTransition = onTransition;
+  }
+
+  /** Every balancer, in the order the modules were first asked for. */
+  balancers(): IterableIterator<LoadBalance> {
+    return this.#modules.values();
   }
 
   /** Number of known modules. */
@@ -103,7 +111,8 @@ export class RouteTable {
   /**
    * `get_host`: an unknown module is created in state `"pulling"` and answers
    * `RET_NOEXIST` with `pull`; a module without hosts answers `RET_NOEXIST`
-   * (pulling again only if its pull was abandoned); otherwise the balancer
+   * while its pull is in flight (a lost pull is sent again by the main isolate
+   * when DNS reconnects); otherwise the balancer
    * chooses, and `pull` is set when the route is due for a refresh.
    */
   getHost(modid: number, cmdid: number, now: number): GetHostResult {
@@ -185,19 +194,6 @@ export class RouteTable {
   }
 
   /**
-   * The DNS client (re)connected, so in-flight pulls are lost: every module in
-   * state `"pulling"` becomes `"new"` and pulls again at its next
-   * `getHost`/`getRoute`. Answers the modules that were reset.
-   */
-  resetPulling(): ModuleId[] {
-    const reset: ModuleId[] = [];
-    for (const lb of this.#modules.values()) {
-      if (lb.resetPulling()) reset.push({ modid: lb.modid, cmdid: lb.cmdid });
-    }
-    return reset;
-  }
-
-  /**
    * Statistics of every module reported on since the last call, one message per
    * module (see {@linkcode LoadBalance.snapshot}); clears their dirty flags.
    *
@@ -213,7 +209,7 @@ export class RouteTable {
   }
 
   #create(modid: number, cmdid: number): void {
-    const lb = new LoadBalance(modid, cmdid, this.options);
+    const lb = new LoadBalance(modid, cmdid, this.options, this.#onTransition);
     lb.markPulling();
     this.#modules.set(_moduleKey(modid, cmdid), lb);
   }

@@ -6,6 +6,9 @@
  * @module
  */
 import type { HostInfo, ReportStatusRequest } from "../proto/messages.ts";
+import type { LogFormat } from "../reactor/log.ts";
+import type { NetCounterName } from "../reactor/net_counters.ts";
+import type { StateReason } from "./host_list.ts";
 import type { LoadBalanceOptions } from "./load_balance_options.ts";
 
 /** Settings a shard worker starts with. */
@@ -22,6 +25,16 @@ export interface ShardSettings {
   caller: number;
   /** How often statistics are committed to the reporter, in ms. */
   reportIntervalMs: number;
+  /** Log line format of the main isolate, which the worker uses too. */
+  logFormat?: LogFormat;
+}
+
+/** What the admin endpoint asks every shard: counters, and optionally every host's state. */
+export interface InspectRequest {
+  /** Include every module's hosts ({@linkcode ModuleView}). */
+  hosts: boolean;
+  /** Only this module (with `hosts`). */
+  module?: { modid: number; cmdid: number };
 }
 
 /** Main -> shard. */
@@ -29,8 +42,10 @@ export type ToShard =
   | { type: "start"; settings: ShardSettings }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
   | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
-  | { type: "resetPulling" }
-  | { type: "stop" };
+  | { type: "stop" }
+  | { type: "inspect"; id: number; request: InspectRequest }
+  /** Makes the worker throw an uncaught error (tests and failure drills). */
+  | { type: "fail"; reason: string };
 
 /** Counters a shard reports. */
 export interface ShardStats {
@@ -44,10 +59,66 @@ export interface ShardStats {
   report: number;
   /** API_GetRoute requests answered. */
   getRoute: number;
+  /** API_GetRoute replies cut to the hosts that fit one datagram. */
+  getRouteCut: number;
   /** Datagrams dropped as malformed. */
   badDatagrams: number;
   /** Reports for unknown modules or hosts. */
   unknownReports: number;
+}
+
+/** One host as the shard's balancer sees it (for `/hosts`). */
+export interface HostView {
+  /** Dotted IPv4 address. */
+  ip: string;
+  /** Port. */
+  port: number;
+  /** `idle` (in rotation) or `overload` (taken out, probed now and then). */
+  state: "idle" | "overload";
+  /** Real calls counted since the current window started (what is reported). */
+  window: { succ: number; err: number };
+  /** The balancer's virtual counts (window plus the initial counts), which decide. */
+  virtual: { succ: number; err: number };
+  /** Current streaks. */
+  contiguous: { succ: number; err: number };
+  /** Unix time in seconds when the host entered its state. */
+  since: number;
+  /** Unix time in seconds when the current window started. */
+  windowSince: number;
+  /** Why the host last changed state (for an overloaded host: why it was taken out). */
+  reason: StateReason | null;
+}
+
+/** One module of a shard (for `/hosts`). */
+export interface ModuleView {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+  /** Shard index. */
+  shard: number;
+  /** `pulling` while a pull to DNS is in flight, else `new`. */
+  status: "new" | "pulling";
+  /** Unix time in seconds of the last route from DNS (0: never). */
+  lastUpdate: number;
+  /** Hosts, idle first. */
+  hosts: HostView[];
+}
+
+/** A shard's answer to an {@linkcode InspectRequest}. */
+export interface ShardInspection {
+  /** Request counters. */
+  stats: ShardStats;
+  /** GetHost answers by result: `succ`, `overload`, `noexist`. */
+  getHostResults: Record<string, number>;
+  /** Hosts by state, over the shard's modules. */
+  hostStates: { idle: number; overload: number };
+  /** Hosts taken out or put back since start, by rule (`contin_err`, `overload_timeout`, ...). */
+  transitions: Record<string, number>;
+  /** The UDP server's network counters. */
+  net: Record<NetCounterName, number>;
+  /** Every module with its hosts, when asked. */
+  modules: ModuleView[] | null;
 }
 
 /** Shard -> main. */
@@ -56,9 +127,5 @@ export type FromShard =
   | { type: "startFailed"; index: number; error: string }
   | { type: "pull"; modid: number; cmdid: number }
   | { type: "report"; requests: ReportStatusRequest[] }
-  | { type: "stopped"; index: number; stats: ShardStats | null };
-
-/** Shard of a module: `(modid + cmdid) % 3`, made non-negative for negative ids. */
-export function shardOf(modid: number, cmdid: number, shards = 3): number {
-  return (((modid + cmdid) % shards) + shards) % shards;
-}
+  | { type: "stopped"; index: number; stats: ShardStats | null }
+  | { type: "inspection"; id: number; inspection: ShardInspection };

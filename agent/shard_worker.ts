@@ -2,7 +2,9 @@
  * One shard of the agent, run as a Web Worker: a UDP server on
  * `[agent] port + index` that answers GetHost, Report and API_GetRoute from
  * its own {@linkcode RouteTable}. Pulls and statistics go to the main isolate,
- * routes come back from it.
+ * routes come back from it. A `get_route` reply too big for one datagram is
+ * cut to the hosts that fit ({@linkcode encodeRouteReply}) and logged once per
+ * module and route.
  *
  * @module
  */
@@ -11,15 +13,17 @@ import {
   GetHostRequestCodec,
   GetHostResponseCodec,
   GetRouteRequestCodec,
-  GetRouteResponseCodec,
   ReportRequestCodec,
 } from "../proto/messages.ts";
 import { isPort } from "../proto/ip.ts";
-import { createLogger } from "../reactor/log.ts";
+import type { HostInfo } from "../proto/messages.ts";
+import { createLogger, type Logger, setLogFormat } from "../reactor/log.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
+import { encodeRouteReply, MAX_DATAGRAM_FRAME, type RouteReply } from "./route_reply.ts";
 import { RouteTable } from "./route_table.ts";
+import { ShardWatch } from "./shard_inspect.ts";
 import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
 import { errorText } from "../reactor/text.ts";
 
@@ -37,16 +41,25 @@ class Shard {
   readonly stats: ShardStats;
   #timer: ReturnType<typeof setInterval>;
   #invalidReports = 0;
+  #log: Logger;
+  /** GetHost results and host state changes, for the admin endpoint. */
+  readonly watch: ShardWatch;
+  /** Cut replies of modules too big for a datagram, with the route update they belong to. */
+  #cutReplies = new Map<string, { lastUpdate: number; reply: RouteReply }>();
 
   constructor(readonly settings: ShardSettings) {
+    if (settings.logFormat) setLogFormat(settings.logFormat);
     const log = createLogger(`agent-shard-${settings.index}`);
-    this.table = new RouteTable(settings.loadBalance);
+    this.#log = log;
+    this.watch = new ShardWatch(settings.index, log);
+    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition);
     this.stats = {
       index: settings.index,
       modules: 0,
       getHost: 0,
       report: 0,
       getRoute: 0,
+      getRouteCut: 0,
       badDatagrams: 0,
       unknownReports: 0,
     };
@@ -70,6 +83,7 @@ class Shard {
     router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
       this.stats.getHost++;
       const result = this.table.getHost(req.modid, req.cmdid, nowSeconds());
+      this.watch.countGetHost(result.code);
       if (result.pull) this.#pull(req.modid, req.cmdid);
       peer.reply(
         MessageId.GetHostResponse,
@@ -105,9 +119,36 @@ class Shard {
       if (result.pull) this.#pull(req.modid, req.cmdid);
       peer.reply(
         MessageId.ApiGetRouteResponse,
-        GetRouteResponseCodec.encode({ modid: req.modid, cmdid: req.cmdid, host: result.hosts }),
+        this.#routeReply(req.modid, req.cmdid, result.hosts),
       );
     });
+  }
+
+  /** The reply body, cut to one datagram when needed (cached per route update, logged once). */
+  #routeReply(modid: number, cmdid: number, hosts: HostInfo[]): Uint8Array {
+    const cut = this.#cutReplies;
+    const key = cut.size > 0 ? `${modid},${cmdid}` : "";
+    const lastUpdate = this.table.get(modid, cmdid)?.lastUpdate ?? 0;
+    const cached = cut.size > 0 ? cut.get(key) : undefined;
+    if (cached && cached.lastUpdate === lastUpdate && cached.reply.total === hosts.length) {
+      this.stats.getRouteCut++;
+      return cached.reply.body;
+    }
+    const reply = encodeRouteReply(modid, cmdid, hosts);
+    if (reply.served === reply.total) {
+      if (cached) cut.delete(key);
+      return reply.body;
+    }
+    this.stats.getRouteCut++;
+    const before = cached?.reply;
+    if (!before || before.total !== reply.total || before.served !== reply.served) {
+      this.#log.warn(
+        `get_route ${modid}/${cmdid}: ${reply.total} hosts do not fit one datagram ` +
+          `(${MAX_DATAGRAM_FRAME} bytes); answering with the first ${reply.served} by address`,
+      );
+    }
+    cut.set(`${modid},${cmdid}`, { lastUpdate, reply });
+    return reply.body;
   }
 
   /** Sends the statistics of every module reported on since the last commit. */
@@ -152,8 +193,22 @@ channel.onMessage(async (msg) => {
     case "restore":
       shard?.table.restore(msg.modid, msg.cmdid, msg.hosts, msg.updatedAt);
       return;
-    case "resetPulling":
-      shard?.table.resetPulling();
+    case "inspect":
+      if (shard) {
+        const inspection = shard.watch.inspect(
+          msg.request,
+          shard.table,
+          shard.currentStats(),
+          shard.server.counters.snapshot(),
+        );
+        channel.send({ type: "inspection", id: msg.id, inspection });
+      }
+      return;
+    case "fail":
+      // Thrown outside this handler, so that it is uncaught like a bug's error.
+      setTimeout(() => {
+        throw new Error(`shard ${shard?.settings.index} failed on request: ${msg.reason}`);
+      });
       return;
     case "stop": {
       const index = shard?.settings.index ?? -1;

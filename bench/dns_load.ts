@@ -938,7 +938,8 @@ async function startDns(
   const conf = `${dir}/${name}.conf`;
   await writeRepoFile(
     conf,
-    `[reactor]\nip = 127.0.0.1\nport = ${port}\nmaxConn = ${maxConn}\n` +
+    // Every connection comes from 127.0.0.1: no per-address limit.
+    `[reactor]\nip = 127.0.0.1\nport = ${port}\nmaxConn = ${maxConn}\nmax_conn_per_ip = 0\n` +
       `[store]\nurl = ${storeUrl}\n`,
   );
   const t0 = performance.now();

@@ -16,7 +16,9 @@ import { runCache } from "./cache_cmd.ts";
 import { CLIENT_USAGE } from "./client_cmds.ts";
 import { runClientCommand } from "./client_main.ts";
 import { ROUTE_USAGE, runRoute } from "./route_cmd.ts";
+import { runStatus, STATUS_USAGE } from "./status_cmd.ts";
 import { runCommandLine, UsageError } from "./usage.ts";
+import { webMain } from "../web/main.ts";
 
 const USAGE = `usage: lars COMMAND [ARGS] [OPTIONS]   (deno task lars ...)
 
@@ -24,6 +26,9 @@ ${ROUTE_USAGE}
 
 ${CLIENT_USAGE}
   lars cache                               the agent's route cache, with each route's age
+  lars web [--config FILE]                 run the web admin (default conf/lars_web.conf)
+  lars web hash-password                   read a password on stdin, print its password_hash
+${STATUS_USAGE}
 
   -h, --help   this text`;
 
@@ -59,11 +64,17 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
 export function main(argv: string[]): Promise<number> {
   return runCommandLine(argv, USAGE, (command, args, rest) => {
     if (command === "route" || command === "db") return runStoreCommand(command, args, rest);
+    if (command === "web") {
+      allowFlags(args, ["config"]);
+      const config = ["--config", stringFlag(args, "config", "conf/lars_web.conf")!];
+      return webMain(rest[0] === "hash-password" ? ["hash-password"] : config);
+    }
     if (command === "cache") {
       allowFlags(args, ["config"]);
       if (rest.length > 0) throw new UsageError("cache takes no arguments");
       return runCache(stringFlag(args, "config", "conf/lars_lb_agent.conf")!);
     }
+    if (command === "status") return runStatus(args, rest);
     return runClientCommand(command, args, rest);
   });
 }

@@ -18,6 +18,9 @@ export {
 export type { Counters } from "../reactor/counters.ts";
 export type {
   Datagram,
+  HttpHandler,
+  HttpRequestInfo,
+  HttpServer,
   ListenOptions,
   NetAddress,
   TcpConn,

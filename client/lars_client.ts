@@ -18,6 +18,7 @@ import {
   GetRouteResponseCodec,
   ReportRequestCodec,
 } from "../proto/messages.ts";
+import { shardOf } from "../proto/shard.ts";
 import { Counters } from "../reactor/counters.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import { UdpClient } from "../reactor/udp_endpoint.ts";
@@ -73,7 +74,7 @@ export const REG_INIT_INTERVAL_MS = 50;
  * Agent port that serves `(modid, cmdid)`: `basePort + (modid + cmdid) mod 3`.
  * The sum is exact (no 32-bit wrap-around) and the remainder is taken
  * non-negative, so negative ids map to a shard too, the same one our agent
- * uses. For ids whose sum is non-negative and fits an `int32` this equals the
+ * uses ({@linkcode shardOf}). For ids whose sum is non-negative and fits an `int32` this equals the
  * original C++ `(modid + cmdid) % 3`.
  *
  * @example
@@ -84,7 +85,7 @@ export const REG_INIT_INTERVAL_MS = 50;
  * ```
  */
 export function shardPort(modid: number, cmdid: number, basePort = 8888): number {
-  return basePort + (((modid + cmdid) % 3) + 3) % 3;
+  return basePort + shardOf(modid, cmdid);
 }
 
 interface PendingHost {

@@ -1,21 +1,22 @@
 /**
  * Reads the DNS service's settings from `lars_dns.conf`: the original's
- * `[reactor]` and `[mysql]` sections, plus our `[store] url` and `[dns]`
- * keys (poll and reload periods, change retention).
+ * `[reactor]` and `[mysql]` sections, plus our `[store] url`, the `[reactor]`
+ * connection limits, the `[dns]` subscription caps and the `[dns]` change
+ * tracking keys (poll and reload periods, change retention).
  *
  * @module
  */
 import type { Config } from "../reactor/config.ts";
+import { readServerLimits, type ServerLimits } from "../reactor/server_settings.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
+import type { SubscriptionLimits } from "./subscriptions.ts";
 
 /** Settings of the DNS service. */
-export interface DnsSettings {
+export interface DnsSettings extends ServerLimits {
   /** Listen address (`[reactor] ip`). */
   hostname: string;
   /** Listen port (`[reactor] port`). */
   port: number;
-  /** Most connections (`[reactor] maxConn`). */
-  maxConn: number;
   /** Store URL (`[store] url`, else built from `[mysql]`). */
   storeUrl: string;
   /** How often `RouteVersion` is read, in ms (`[dns] poll_interval_ms`). */
@@ -24,6 +25,11 @@ export interface DnsSettings {
   reloadIntervalMs: number;
   /** Seconds `RouteChange` rows are kept (`[dns] change_retention`). */
   changeRetentionS: number;
+  /**
+   * Caps per connection: `[dns] max_subscriptions` (default 200000) and
+   * `max_unknown_subscriptions` (to modules that did not exist when asked, default 1000).
+   */
+  subscriptions: Required<SubscriptionLimits>;
 }
 
 /**
@@ -35,10 +41,14 @@ export function readDnsSettings(config: Config): DnsSettings {
   return {
     hostname: config.ipv4("reactor", "ip", "127.0.0.1"),
     port: config.port("reactor", "port", 7778),
-    maxConn: config.int("reactor", "maxConn", 1024, { min: 1 }),
+    ...readServerLimits(config),
     storeUrl: storeUrlFromConfig(config),
     pollIntervalMs: config.int("dns", "poll_interval_ms", 100, { min: 10, max: 60_000 }),
     reloadIntervalMs: config.number("dns", "reload_interval", 60, { min: 1, max: 86_400 }) * 1000,
     changeRetentionS: config.int("dns", "change_retention", 600, { min: 60, max: 30 * 86_400 }),
+    subscriptions: {
+      maxPerConnection: config.int("dns", "max_subscriptions", 200_000, { min: 1 }),
+      maxUnknownPerConnection: config.int("dns", "max_unknown_subscriptions", 1000, { min: 0 }),
+    },
   };
 }

@@ -21,15 +21,17 @@ import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
 import { addrText, errorText } from "../reactor/text.ts";
-import { createLogger, type Logger } from "../reactor/log.ts";
+import { intToIp } from "../proto/ip.ts";
+import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
+import type { ServerLimits } from "../reactor/server_settings.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteStore } from "../store/types.ts";
 import { moduleKey, parseModuleKey, type RouteMap } from "./route_map.ts";
-import { RouteSync } from "./route_sync.ts";
+import { type ChangedModule, RouteSync } from "./route_sync.ts";
+import { type SubscriptionLimits, Subscriptions } from "./subscriptions.ts";
 import type { TableLoader } from "./table_loader.ts";
-import { Subscriptions } from "./subscriptions.ts";
 
 /** Options of a {@linkcode DnsService}. */
 export interface DnsServiceOptions {
@@ -52,6 +54,10 @@ export interface DnsServiceOptions {
    * @default 1024
    */
   maxConn?: number;
+  /** Per-address limit, frame deadline and allow-list (`[reactor]`); `maxConn` above wins. */
+  limits?: Partial<ServerLimits>;
+  /** Caps of subscriptions per connection (`[dns]`); past them requests are answered only. */
+  subscriptions?: SubscriptionLimits;
   /**
    * How often `RouteVersion` is read, in ms.
    * @default 100
@@ -81,8 +87,6 @@ export interface DnsServiceOptions {
    * (default: `store.loadRoutes()` on this thread). The caller closes it.
    */
   tableLoader?: TableLoader;
-  /** Called after each module push (for metrics). */
-  onPush?: (event: PushEvent) => void;
   /**
    * Longest wait between retries while the database is down, in ms.
    * @default 10000
@@ -92,28 +96,34 @@ export interface DnsServiceOptions {
   log?: Logger;
 }
 
-/** One module pushed to its subscribers. */
-export interface PushEvent {
+/** A module pushed to its subscribers; see {@linkcode DnsService.addPushListener}. */
+export interface RoutePush {
   /** Module id. */
   modid: number;
   /** Command id. */
   cmdid: number;
-  /** Connections the answer was queued on. */
-  sent: number;
-  /** Route version read by the poll that found the change. */
-  version: number;
-  /** When the poll that found the change started (`Date.now()` ms). */
-  pollStartedMs: number;
-  /** When the answer was queued on the last subscriber (`Date.now()` ms). */
-  pushedMs: number;
+  /** Hosts in the pushed route. */
+  hosts: number;
+  /** Connections the route was written to. */
+  subscribers: number;
+  /**
+   * Seconds from the change's commit (its `RouteChange` version, a Unix time
+   * in whole seconds) to the write; `null` when the version is not a time, or
+   * when a whole-table reload found the change (no change row to date it).
+   */
+  delaySeconds: number | null;
 }
+
+/** Versions below this are not Unix times (tests and hand-made tables use small ones). */
+const MIN_TIME_VERSION = 1_000_000_000;
 
 /**
  * Names of the DNS service's own counters: requests; pushes (frames) and
  * pushed modules; whole-table reloads and per-module reloads; version
  * changes, change rows read and gaps (whole reloads forced by a version no
  * change row explains); invalid rows and oversized modules (each counted
- * once); change rows deleted by retention; database errors.
+ * once); change rows deleted by retention; database errors; requests
+ * answered without subscribing because a connection reached its caps.
  */
 export const DNS_COUNTER_NAMES = [
   "requests",
@@ -128,6 +138,7 @@ export const DNS_COUNTER_NAMES = [
   "oversizedModules",
   "changesDeleted",
   "dbErrors",
+  "subscriptionsRefused",
 ] as const;
 
 /** The DNS service. */
@@ -141,7 +152,11 @@ export class DnsService {
   #log: Logger;
   #sync: RouteSync;
   #lastCleanup = 0;
-  #subs = new Subscriptions<ServerConnection>();
+  #lastPoll = 0;
+  #subs: Subscriptions<ServerConnection>;
+  #pushLog: LogBudget;
+  #storeError: string | null = null;
+  #pushListeners: ((push: RoutePush) => void)[] = [];
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #backoff: Backoff;
@@ -150,6 +165,8 @@ export class DnsService {
   constructor(options: DnsServiceOptions) {
     this.#options = options;
     this.#log = options.log ?? createLogger("dns");
+    this.#subs = new Subscriptions(options.subscriptions);
+    this.#pushLog = new LogBudget(this.#log, "route push lines");
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
     this.#sync = new RouteSync({
       store: options.store,
@@ -162,16 +179,34 @@ export class DnsService {
       transport: options.transport,
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? 7778,
-      maxConn: options.maxConn,
+      ...options.limits,
+      maxConn: options.maxConn ?? options.limits?.maxConn,
       name: "dns",
       log: this.#log,
       onClose: (conn) => this.#subs.removeConnection(conn),
     });
     this.server.router.on(MessageId.GetRouteRequest, GetRouteRequestCodec, (req, { conn }) => {
       this.counters.inc("requests");
-      this.#subs.add(conn, moduleKey(req.modid, req.cmdid));
-      conn.sendFrame(this.#sync.table.responseFrame(req.modid, req.cmdid));
+      const table = this.#sync.table;
+      const known = table.hosts(req.modid, req.cmdid).length > 0;
+      const added = this.#subs.add(conn, moduleKey(req.modid, req.cmdid), known);
+      if (added === "full" || added === "unknown-full") this.#refused(conn, added);
+      conn.sendFrame(table.responseFrame(req.modid, req.cmdid));
     });
+  }
+
+  #refused(conn: ServerConnection, why: "full" | "unknown-full"): void {
+    this.counters.inc("subscriptionsRefused");
+    const cap = why === "full"
+      ? `${this.#subs.modulesOf(conn).size} subscriptions reach max_subscriptions`
+      : `${this.#subs.unknownOf(conn)} subscriptions to unknown modules reach ` +
+        "max_unknown_subscriptions";
+    this.#log.warnThrottled(
+      `subs-${why}`,
+      `answering connection #${conn.id} from ${
+        addrText(conn.remoteAddr)
+      } without subscribing: ${cap}`,
+    );
   }
 
   /** The route version the table was loaded at (-1 before the first load). */
@@ -182,6 +217,31 @@ export class DnsService {
   /** The current route table. */
   get table(): RouteMap {
     return this.#sync.table;
+  }
+
+  /** Calls `listener` once per module pushed to at least one subscriber (for metrics). */
+  addPushListener(listener: (push: RoutePush) => void): void {
+    this.#pushListeners.push(listener);
+  }
+
+  /** True once a route table has been loaded (the service answers from it). */
+  get loaded(): boolean {
+    return this.#lastPoll > 0;
+  }
+
+  /**
+   * When the table was last known to be current: the end of the latest
+   * successful poll (ms since the epoch; 0 before the first load). Changes are
+   * applied module by module, so this, not the last whole-table reload, is
+   * the table's age.
+   */
+  get loadedAt(): number {
+    return this.#lastPoll;
+  }
+
+  /** The error of the latest database attempt, or null when it succeeded. */
+  get storeError(): string | null {
+    return this.#storeError;
   }
 
   /** Number of (connection, module) subscriptions. */
@@ -208,10 +268,13 @@ export class DnsService {
       try {
         await this.#options.store.init();
         await this.#sync.poll();
+        this.#lastPoll = Date.now();
+        this.#storeError = null;
         this.#backoff.reset();
         break;
       } catch (err) {
         this.counters.inc("dbErrors");
+        this.#storeError = errorText(err);
         this.#sync.markGap();
         const wait = this.#backoff.next();
         this.#log.warn(`cannot load routes: ${errorText(err)}; retrying in ${Math.round(wait)} ms`);
@@ -245,7 +308,6 @@ export class DnsService {
    * Exposed for tests; throws on a store error (the next step reloads all).
    */
   async poll(): Promise<void> {
-    const started = Date.now();
     let result;
     try {
       result = await this.#sync.poll();
@@ -253,7 +315,8 @@ export class DnsService {
       this.#sync.markGap();
       throw err;
     }
-    this.#push(result.changed, result.version, started);
+    this.#lastPoll = Date.now();
+    this.#push(result.changed);
     const cleanupMs = this.#options.cleanupIntervalMs ?? 60_000;
     if (Date.now() - this.#lastCleanup >= cleanupMs) {
       this.#lastCleanup = Date.now();
@@ -266,28 +329,37 @@ export class DnsService {
   }
 
   /**
-   * Pushes each module in `keys` to its subscribers. The frame is queued on
+   * Pushes each changed module to its subscribers. The frame is queued on
    * every connection in one go (about 6 ms for 1,000 subscribers, measured
    * with `bench/dns_change_stall.ts`); giving the loop a turn between slices
    * made the fan-out several times slower without shortening GetRoute waits.
    */
-  #push(keys: readonly string[], version: number, pollStartedMs: number): void {
+  #push(changed: readonly ChangedModule[]): void {
     const table = this.#sync.table;
-    for (const key of keys) {
+    for (const { key, version } of changed) {
       const subscribers = this.#subs.subscribers(key);
       if (subscribers.length === 0) continue;
       const { modid, cmdid } = parseModuleKey(key);
       const frame = table.responseFrame(modid, cmdid);
-      let sent = 0;
+      let written = 0;
       for (const conn of subscribers) {
-        if (!conn.isClosed && conn.sendFrame(frame)) sent++;
+        if (!conn.isClosed && conn.sendFrame(frame)) written++;
       }
-      this.counters.inc("pushes", sent);
+      this.counters.inc("pushes", written);
       this.counters.inc("pushedModules");
-      this.#options.onPush?.({ modid, cmdid, sent, version, pollStartedMs, pushedMs: Date.now() });
-      this.#log.debug(
-        `pushed ${modid}/${cmdid} (${table.hosts(modid, cmdid).length} hosts) ` +
-          `to ${sent} of ${subscribers.length} subscribers`,
+      const hosts = table.hosts(modid, cmdid);
+      const delaySeconds = version !== null && version >= MIN_TIME_VERSION
+        ? Math.max(0, Date.now() / 1000 - version)
+        : null;
+      const push = { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds };
+      for (const listener of this.#pushListeners) listener(push);
+      const shown = hosts.slice(0, 5).map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
+      const more = hosts.length > 5 ? ` and ${hosts.length - 5} more` : "";
+      this.#pushLog.info(
+        `pushed ${modid}/${cmdid} to ${written} subscribers: ` +
+          (hosts.length === 0 ? "no hosts" : `${shown}${more}`) +
+          (delaySeconds === null ? "" : `, ${delaySeconds.toFixed(1)} s after the change`),
+        { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds },
       );
     }
   }
@@ -305,9 +377,11 @@ export class DnsService {
         wait = Math.max(0, interval - (Date.now() - started));
         if (failing) this.#log.info(`database reachable again; route version ${this.version}`);
         failing = false;
+        this.#storeError = null;
         this.#backoff.reset();
       } catch (err) {
         this.counters.inc("dbErrors");
+        this.#storeError = errorText(err);
         wait = Math.max(interval, this.#backoff.next());
         if (!failing) {
           this.#log.warn(

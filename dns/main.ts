@@ -6,11 +6,14 @@
  * @module
  */
 import { Config, ConfigError } from "../reactor/config.ts";
-import { createLogger } from "../reactor/log.ts";
+import { startAdminServer } from "../reactor/admin_server.ts";
+import { createLogger, setLogFormat } from "../reactor/log.ts";
+import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
 import { readDnsSettings } from "./config.ts";
+import { dnsAdmin } from "./dns_admin.ts";
 import { DnsService } from "./dns_service.ts";
 import { WorkerTableLoader } from "./table_loader.ts";
 
@@ -18,16 +21,22 @@ const USAGE = `usage: deno task dns [--config FILE]
 
 Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
 route changes to subscribed agents.
-  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn; [store] url or [mysql];
-                      [dns] poll_interval_ms, reload_interval, change_retention)
-                      (default conf/lars_dns.conf)
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
+                      frame_timeout_ms, allow; [dns] max_subscriptions,
+                      max_unknown_subscriptions, poll_interval_ms, reload_interval,
+                      change_retention; [store] url or [mysql]; [admin] ip, port;
+                      [log] format) (default conf/lars_dns.conf)
   -h, --help          this text`;
 
 const log = createLogger("dns");
 const args = parseServiceArgs(Deno.args, USAGE, "conf/lars_dns.conf");
-let settings;
+let settings, admin;
 try {
-  settings = readDnsSettings(await Config.load(args.config));
+  const config = await Config.load(args.config);
+  settings = readDnsSettings(config);
+  admin = readAdminSettings(config);
+  const format = readLogFormat(config);
+  if (format) setLogFormat(format);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   log.error(err.message);
@@ -54,14 +63,30 @@ const service = new DnsService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  limits: settings,
+  subscriptions: settings.subscriptions,
   pollIntervalMs: settings.pollIntervalMs,
   reloadIntervalMs: settings.reloadIntervalMs,
   changeRetentionS: settings.changeRetentionS,
   log,
 });
+let adminServer;
+try {
+  // Before the routes load, so /readyz can say that they have not.
+  adminServer = await startAdminServer(admin, {
+    transport: denoTransport,
+    service: "dns",
+    content: () => dnsAdmin(service),
+    log,
+  });
+} catch (err) {
+  log.error((err as Error).message);
+  Deno.exit(1);
+}
 stopOnSignals(log, async () => {
   await service.stop();
   await tableLoader?.close();
+  await adminServer?.stop();
   await store.close();
   log.info(
     `counters ${

@@ -50,18 +50,32 @@ export interface RouteSyncOptions extends ChangeTrackerOptions {
   loadAll?: () => Promise<RouteRow[]>;
 }
 
-/** What one poll found: the modules to push, and when their change was read. */
+/** A module whose answer may have changed. */
+export interface ChangedModule {
+  /** Its key ({@linkcode moduleKey}). */
+  key: string;
+  /**
+   * Version of its oldest new change row (a Unix time for most writers), or
+   * null when a whole-table reload found the difference.
+   */
+  version: number | null;
+}
+
+/** What one poll found. */
 export interface SyncResult {
-  /** Keys ({@linkcode moduleKey}) of modules whose answer may have changed. */
-  changed: string[];
+  /** Modules to push. */
+  changed: ChangedModule[];
   /** The route version after the poll. */
   version: number;
 }
 
 /** Modules whose hosts differ between two tables. */
-function changedModules(before: RouteMap, after: RouteMap): string[] {
+function changedModules(before: RouteMap, after: RouteMap): ChangedModule[] {
   const keys = new Set([...before.keys(), ...after.keys()]);
-  return [...keys].filter((key) => !after.sameModule(before, key));
+  return [...keys].filter((key) => !after.sameModule(before, key)).map((key) => ({
+    key,
+    version: null,
+  }));
 }
 
 /** The route table and how it follows the store. */
@@ -123,7 +137,7 @@ export class RouteSync {
     const version = await store.version();
     if (this.#needFull) return { changed: await this.#reloadAll(version, true), version };
     const tracker = this.#tracker;
-    let changed: string[] = [];
+    let changed: ChangedModule[] = [];
     if (tracker.shouldRead(version)) {
       const rows = await store.changesSince(tracker.since());
       if (version !== tracker.version) this.#count("versionChanges");
@@ -142,26 +156,35 @@ export class RouteSync {
     // The safety net runs on time even while changes keep coming.
     if (this.#clock() - this.#lastFull >= this.#reloadIntervalMs) {
       const more = await this.#reloadAll(version, false);
-      changed = changed.length === 0 ? more : [...new Set([...changed, ...more])];
+      const have = new Set(changed.map((c) => c.key));
+      changed = [...changed, ...more.filter((c) => !have.has(c.key))];
     }
     return { changed, version };
   }
 
-  /** Reloads the modules named in `changes`; resolves to their keys. */
-  async #reloadModules(changes: readonly RouteChangeRow[]): Promise<string[]> {
-    const keys = new Map<string, { modid: number; cmdid: number }>();
-    for (const { modid, cmdid } of changes) {
+  /** Reloads the modules named in `changes`; resolves to them. */
+  async #reloadModules(changes: readonly RouteChangeRow[]): Promise<ChangedModule[]> {
+    const keys = new Map<string, { modid: number; cmdid: number; version: number }>();
+    for (const { modid, cmdid, version } of changes) {
       // A change row of another writer may name ids no answer can carry; the
       // rows of such a module are invalid anyway (see InvalidRowLog).
-      if (moduleKeyProblem(modid, cmdid) === null) {
-        keys.set(moduleKey(modid, cmdid), { modid, cmdid });
-      }
+      if (moduleKeyProblem(modid, cmdid) !== null) continue;
+      const key = moduleKey(modid, cmdid);
+      const seen = keys.get(key);
+      if (!seen || version < seen.version) keys.set(key, { modid, cmdid, version });
     }
     if (keys.size === 0) return [];
     const rows = await this.#store.loadModuleRoutes([...keys.values()]);
-    this.#table.replaceModules(keys.keys(), this.#invalid.filter(rows));
+    const table = this.#table;
+    table.replaceModules(keys.keys(), this.#invalid.filter(rows));
     this.#count("moduleReloads", keys.size);
-    return [...keys.keys()];
+    const shown = [...keys.values()].slice(0, 5).map((k) => `${k.modid}/${k.cmdid}`).join(", ");
+    this.#log.info(
+      `routes reloaded: ${keys.size} changed module${keys.size === 1 ? "" : "s"} (${shown}` +
+        `${keys.size > 5 ? ", ..." : ""}); ${table.moduleCount} modules, ${table.hostCount} hosts`,
+      { modules: table.moduleCount, hosts: table.hostCount, changed: keys.size },
+    );
+    return [...keys].map(([key, { version }]) => ({ key, version }));
   }
 
   /**
@@ -169,7 +192,7 @@ export class RouteSync {
    * whose hosts changed. With `restart`, the change tracker starts over at
    * `version` (after a gap or a failure), else it keeps its place.
    */
-  async #reloadAll(version: number, restart: boolean): Promise<string[]> {
+  async #reloadAll(version: number, restart: boolean): Promise<ChangedModule[]> {
     let seen: RouteChangeRow[] = [];
     if (restart) {
       seen = await this.#store.changesSince(Math.max(0, version - this.#tracker.overlap));
@@ -177,11 +200,24 @@ export class RouteSync {
     const rows = await this.#loadAll();
     const table = await RouteMap.build(this.#invalid.filter(rows), this.#mapOptions);
     if (restart) this.#tracker.begin(version, seen);
-    const changed = this.#lastFull === -Infinity ? [] : changedModules(this.#table, table);
+    const first = this.#lastFull === -Infinity;
+    const changed = first ? [] : changedModules(this.#table, table);
     this.#table = table;
     this.#lastFull = this.#clock();
     this.#needFull = false;
     this.#count("reloads");
+    if ((restart && !first) || changed.length > 0) {
+      this.#log.info(
+        `routes reloaded at version ${version}: ${table.moduleCount} modules, ` +
+          `${table.hostCount} hosts, ${changed.length} modules differed`,
+        {
+          version,
+          modules: table.moduleCount,
+          hosts: table.hostCount,
+          differed: changed.length,
+        },
+      );
+    }
     return changed;
   }
 

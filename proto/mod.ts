@@ -1,7 +1,7 @@
 /**
  * The Lars wire protocol: message ids and return codes, message types and
  * their protobuf codec, the 8-byte frame header and the TCP frame decoder,
- * and IPv4 integer helpers.
+ * IPv4 integer helpers and the agent's shard rule.
  *
  * @example
  * ```ts
@@ -19,3 +19,4 @@ export * from "./ids.ts";
 export * from "./ip.ts";
 export * from "./frame.ts";
 export * from "./messages.ts";
+export * from "./shard.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 import { encodeFrame, FrameDecoder, FrameError } from "../proto/frame.ts";
+import type { DropLog } from "./drop_log.ts";
 import type { Logger } from "./log.ts";
 import { loopStarved, loopTurn } from "./loop_fairness.ts";
 import type { NetCounters } from "./net_counters.ts";
@@ -18,6 +19,8 @@ const INITIAL_READ_BUFFER = 4 * 1024;
 /** A connection whose reads fill its buffer gets a bigger one, up to this. */
 const MAX_READ_BUFFER = 64 * 1024;
 const MAX_WRITE_CHUNK = 256 * 1024;
+/** After bad input, how long replies already queued may take to go out before the close. */
+const FLUSH_BEFORE_CLOSE_MS = 1000;
 
 /** Options of a {@linkcode FramedConnection}. */
 export interface FramedConnectionOptions<Ctx> {
@@ -37,6 +40,12 @@ export interface FramedConnectionOptions<Ctx> {
    * @default 8388608
    */
   maxQueuedBytes?: number;
+  /**
+   * Where frames with an unknown msgid are counted and logged in bounded
+   * volume (one summary line per peer per interval); without it, they are
+   * logged through `log.warnThrottled` under one key.
+   */
+  unknownLog?: DropLog;
 }
 
 let nextConnectionId = 1;
@@ -51,6 +60,8 @@ export class FramedConnection<Ctx = unknown> {
   readonly props: Map<string | symbol, unknown> = new Map();
   /** Resolves once, when the connection has closed. */
   readonly closed: Promise<void>;
+  /** `performance.now()` when the connection was wrapped (accepted or connected). */
+  readonly openedAt: number = performance.now();
 
   #conn: TcpConn;
   #router: MessageRouter<Ctx>;
@@ -58,6 +69,12 @@ export class FramedConnection<Ctx = unknown> {
   #counters: NetCounters;
   #log: Logger;
   #maxQueuedBytes: number;
+  #unknownLog: DropLog | undefined;
+  #framesReceived = 0;
+  #partialSince = 0;
+  #stopped = false;
+  #readBufferSize = 0;
+  #readBufferPeak = 0;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #writing = false;
@@ -73,6 +90,7 @@ export class FramedConnection<Ctx = unknown> {
     this.#counters = options.counters;
     this.#log = options.log;
     this.#maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+    this.#unknownLog = options.unknownLog;
     this.remoteAddr = options.conn.remoteAddr;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
@@ -80,6 +98,30 @@ export class FramedConnection<Ctx = unknown> {
   /** True once closed. */
   get isClosed(): boolean {
     return this.#isClosed;
+  }
+
+  /** Complete frames received so far. */
+  get framesReceived(): number {
+    return this.#framesReceived;
+  }
+
+  /**
+   * `performance.now()` when the peer started the frame it has not finished
+   * yet (part of a header or body is buffered), or 0 when no frame is open.
+   * Servers close connections whose open frame is older than a deadline.
+   */
+  get partialFrameSince(): number {
+    return this.#partialSince;
+  }
+
+  /** Size of the read buffer now: 4 KiB, doubled up to 64 KiB while reads fill it. */
+  get readBufferSize(): number {
+    return this.#readBufferSize;
+  }
+
+  /** Largest read buffer this connection has had. */
+  get readBufferPeak(): number {
+    return this.#readBufferPeak;
   }
 
   /** Bytes waiting to be written. */
@@ -149,19 +191,47 @@ export class FramedConnection<Ctx = unknown> {
     this.close();
   }
 
+  /**
+   * Stops handling input at once, then closes after what is queued (replies
+   * to the good frames that came before bad input) is written, or after
+   * `FLUSH_BEFORE_CLOSE_MS` if the peer does not read.
+   */
+  #closeAfterFlush(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    Promise.race([
+      this.drain(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_BEFORE_CLOSE_MS))),
+    ]).then(() => {
+      clearTimeout(timer);
+      this.close();
+    });
+  }
+
   async #readLoop(): Promise<void> {
-    // Small at first (1,000 idle agents must not cost 64 MiB), doubled while reads fill it.
+    // Small at first and again once reads are small (1,000 agents idle after their pulls must
+    // not cost 64 MiB), doubled while reads fill it.
     let buf = new Uint8Array(INITIAL_READ_BUFFER);
+    this.#readBufferSize = buf.length;
     const decoder = new FrameDecoder();
     const onFrame = (msgid: number, body: Uint8Array) => this.#onFrame(msgid, body);
     try {
-      while (!this.#isClosed) {
+      while (!this.#isClosed && !this.#stopped) {
         const n = await this.#conn.read(buf);
-        if (n === null) break;
+        if (n === null || this.#stopped) break;
         this.#counters.inc("bytesIn", n);
         while (loopStarved()) await loopTurn();
         decoder.push(buf.subarray(0, n), onFrame);
+        if (decoder.buffered === 0) this.#partialSince = 0;
+        else if (this.#partialSince === 0) this.#partialSince = performance.now();
         if (n === buf.length && buf.length < MAX_READ_BUFFER) buf = new Uint8Array(buf.length * 2);
+        else if (n < buf.length / 2 && buf.length > INITIAL_READ_BUFFER) {
+          // The socket had less than half a buffer: the burst is over (or the rate fell).
+          buf = new Uint8Array(INITIAL_READ_BUFFER);
+        }
+        this.#readBufferSize = buf.length;
+        if (buf.length > this.#readBufferPeak) this.#readBufferPeak = buf.length;
       }
     } catch (err) {
       if (err instanceof FrameError) {
@@ -170,16 +240,22 @@ export class FramedConnection<Ctx = unknown> {
           "bad-frame",
           `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ${err.message}`,
         );
-      } else if (!this.#isClosed) {
-        this.#log.debug(`connection #${this.id} read failed: ${errorText(err)}`);
+        // Replies to the good frames before the bad header still go out.
+        this.#closeAfterFlush();
+        return;
       }
-    } finally {
+      if (!this.#isClosed) this.#log.debug(`connection #${this.id} read failed: ${errorText(err)}`);
       this.close();
+      return;
     }
+    // At end of stream (or after a malformed body), what is queued still goes out:
+    // a peer that half-closes after its last request gets its answer.
+    if (!this.#isClosed) this.#closeAfterFlush();
   }
 
   #onFrame(msgid: number, body: Uint8Array): void {
-    if (this.#isClosed) return;
+    if (this.#isClosed || this.#stopped) return;
+    this.#framesReceived++;
     this.#counters.inc("framesIn");
     const result = this.#router.dispatch(msgid, body, this.#ctx());
     switch (result.kind) {
@@ -187,10 +263,13 @@ export class FramedConnection<Ctx = unknown> {
         return;
       case "unknown":
         this.#counters.inc("unknownMsgid");
-        this.#log.warnThrottled(
-          `unknown-${msgid}`,
-          `skipping frame with unknown msgid ${msgid} from ${addrText(this.remoteAddr)}`,
-        );
+        if (this.#unknownLog) this.#unknownLog.add(addrText(this.remoteAddr), `msgid ${msgid}`);
+        else {
+          this.#log.warnThrottled(
+            "unknown-msgid",
+            `skipping frame with unknown msgid ${msgid} from ${addrText(this.remoteAddr)}`,
+          );
+        }
         return;
       case "malformed":
         this.#counters.inc("badFrames");
@@ -199,7 +278,7 @@ export class FramedConnection<Ctx = unknown> {
           `closing connection #${this.id} from ${addrText(this.remoteAddr)}: ` +
             `msgid ${msgid}: ${result.error.message}`,
         );
-        this.close();
+        this.#closeAfterFlush();
         return;
       case "failed":
         this.#counters.inc("handlerErrors");

@@ -9,6 +9,10 @@ import { Counters } from "./counters.ts";
 export const NET_COUNTER_NAMES = [
   "connectionsAccepted",
   "connectionsRejected",
+  "connectionsDenied",
+  "connectionsOverIpLimit",
+  "frameTimeouts",
+  "silentEvicted",
   "connectionsClosed",
   "connects",
   "connectFailures",
@@ -22,6 +26,8 @@ export const NET_COUNTER_NAMES = [
   "slowClosed",
   "sendDrops",
   "sendErrors",
+  "deadPeers",
+  "idleRefreshes",
 ] as const;
 
 /** One of {@linkcode NET_COUNTER_NAMES}. */

@@ -1,7 +1,8 @@
 /**
  * TCP client speaking Lars frames (the original's `tcp_client`), with what the
  * original lacked: it reconnects forever with exponential backoff and jitter,
- * and keeps a bounded queue of frames while disconnected.
+ * keeps a bounded queue of frames while disconnected, and (with a heartbeat)
+ * notices a peer that went away without closing the connection.
  *
  * @module
  */
@@ -62,6 +63,38 @@ export interface TcpClientOptions {
   onDisconnect?: (client: TcpClient) => void;
   /** Random source for backoff jitter, for tests. */
   random?: () => number;
+  /**
+   * Finds a dead peer on a silent connection (a host that died or a network
+   * that dropped without a FIN or RST). Off by default.
+   */
+  heartbeat?: HeartbeatOptions;
+  /**
+   * For a server that never answers (so a heartbeat cannot work): a connection
+   * on which nothing was sent for this many ms is replaced by a fresh one
+   * before the next frame goes out (counted as `idleRefreshes`). A peer that
+   * died without a FIN then costs a failed connect, with the frames kept
+   * pending, instead of frames written into a dead connection. Off by default.
+   */
+  refreshIdleMs?: number;
+}
+
+/**
+ * An application heartbeat: when no frame has arrived for `idleMs` (checked
+ * every `idleMs / 2`), `probe` sends a request the server answers; when still nothing has arrived
+ * `timeoutMs` later, the connection is closed as dead (counted as
+ * `deadPeers`) and the client reconnects. A dead peer is found within
+ * `max(idleMs + timeoutMs, idleMs / 2 + 2 * timeoutMs)`.
+ */
+export interface HeartbeatOptions {
+  /** Silence in ms after which the peer is probed. */
+  idleMs: number;
+  /** Ms a probe may wait for any frame before the connection is declared dead. */
+  timeoutMs: number;
+  /**
+   * Sends one request the server answers; false when there is nothing to ask
+   * (the connection is then not probed this time).
+   */
+  probe: (client: TcpClient) => boolean;
 }
 
 /**
@@ -91,6 +124,8 @@ export class TcpClient {
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #connectedWaiters: (() => void)[] = [];
+  #lastSendAt = 0;
+  #refreshing = false;
 
   /** Creates the client; {@linkcode start} connects. */
   constructor(options: TcpClientOptions) {
@@ -150,7 +185,19 @@ export class TcpClient {
       return false;
     }
     const conn = this.#conn;
-    if (conn && !conn.isClosed && conn.sendFrame(frame)) return true;
+    if (conn && !conn.isClosed) {
+      const refreshIdleMs = this.#options.refreshIdleMs;
+      const now = Date.now();
+      if (refreshIdleMs !== undefined && now - this.#lastSendAt > refreshIdleMs) {
+        this.#refreshing = true;
+        this.counters.inc("idleRefreshes");
+        this.#log.debug(`idle for ${now - this.#lastSendAt} ms; replacing the connection`);
+        conn.close();
+      } else if (conn.sendFrame(frame)) {
+        this.#lastSendAt = now;
+        return true;
+      }
+    }
     this.#pending.push(frame);
     if (this.#pending.length > (this.#options.maxPendingFrames ?? 10_000)) {
       this.#pending.shift();
@@ -194,6 +241,7 @@ export class TcpClient {
       this.#runHook("onDisconnect");
       // A connection that lasted a while proves the server healthy again.
       if (Date.now() - since > 1000) this.#backoff.reset();
+      if (this.#refreshing) continue; // replaced on purpose: reconnect at once
       await quietDelay(this.#backoff.next(), this.#stop.signal);
     }
   }
@@ -237,18 +285,66 @@ export class TcpClient {
     });
     this.#conn = conn;
     this.counters.inc("connects");
-    this.#log.info(`connected to ${addrText(this.server)}`);
+    const refreshed = this.#refreshing;
+    this.#refreshing = false;
+    this.#lastSendAt = Date.now();
+    if (refreshed) {
+      this.#log.debug(`connected to ${addrText(this.server)} (replaced an idle connection)`);
+    } else this.#log.info(`connected to ${addrText(this.server)}`);
     conn.start();
     const pending = this.#pending;
     this.#pending = [];
     for (const frame of pending) conn.sendFrame(frame);
     this.#runHook("onConnect");
     for (const wake of this.#connectedWaiters.splice(0)) wake();
+    const stopWatch = this.#watch(conn);
     await conn.closed;
+    stopWatch();
     this.#conn = null;
-    if (!this.#stop.signal.aborted) {
+    if (!this.#stop.signal.aborted && !this.#refreshing) {
       this.#log.warn(`lost connection to ${addrText(this.server)}; reconnecting`);
     }
+  }
+
+  /** Runs the heartbeat on `conn`, if configured; answers a function that stops it. */
+  #watch(conn: FramedConnection<TcpClient>): () => void {
+    const heartbeat = this.#options.heartbeat;
+    if (!heartbeat) return () => {};
+    const { idleMs, timeoutMs } = heartbeat;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let seen = this.counters.get("framesIn");
+    let probedAt = 0;
+    const schedule = (ms: number) => timer = setTimeout(tick, ms);
+    const tick = () => {
+      const framesIn = this.counters.get("framesIn");
+      if (framesIn !== seen) {
+        seen = framesIn;
+        probedAt = 0;
+        return schedule(idleMs / 2);
+      }
+      if (probedAt === 0) {
+        let sent = false;
+        try {
+          sent = heartbeat.probe(this);
+        } catch (err) {
+          this.counters.inc("handlerErrors");
+          this.#log.error(`heartbeat probe failed: ${errorText(err)}`);
+        }
+        if (!sent) return schedule(idleMs / 2);
+        probedAt = Date.now();
+        return schedule(timeoutMs);
+      }
+      this.counters.inc("deadPeers");
+      this.#log.warn(
+        `no frame from ${addrText(this.server)} for ${
+          Date.now() - probedAt
+        } ms after a heartbeat ` +
+          `probe (silent for over ${idleMs} ms before it); closing the connection as dead`,
+      );
+      conn.close();
+    };
+    schedule(idleMs);
+    return () => clearTimeout(timer);
   }
 
   #runHook(name: "onConnect" | "onDisconnect"): void {

@@ -1,9 +1,14 @@
 /**
  * TCP server speaking Lars frames (the original's `tcp_server`): routes frames
- * by msgid, limits connections, runs hooks on connection start and close.
+ * by msgid, limits connections (in all and per peer address), closes peers
+ * outside an allow-list and connections that leave a frame unfinished past a
+ * deadline, runs hooks on connection start and close. A connection that has
+ * finished its frames may stay idle for ever (agents sit idle between pulls).
  *
  * @module
  */
+import { type Cidr, isAllowed } from "./cidr.ts";
+import { DropLog, unrefTimer } from "./drop_log.ts";
 import { FramedConnection } from "./framed_connection.ts";
 import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -32,10 +37,35 @@ export interface TcpServerOptions {
   /** Port to listen on; 0 picks a free one (see {@linkcode TcpServer.addr}). */
   port: number;
   /**
-   * Most connections open at once; more are closed at accept and counted.
+   * Most connections open at once. When they are all open, a new one takes
+   * the place of the oldest that has sent no complete frame for longer than
+   * `frameTimeoutMs` (closed and counted as `silentEvicted`), so silent
+   * connections cannot keep agents out; with none such, the new one is
+   * closed at accept and counted (`connectionsRejected`).
    * @default 1024
    */
   maxConn?: number;
+  /**
+   * Most connections open at once from one peer address; more are closed at
+   * accept and counted (`connectionsOverIpLimit`), so one host cannot fill
+   * `maxConn`. 0 turns the limit off.
+   * @default 128
+   */
+  maxConnPerIp?: number;
+  /**
+   * Longest time in ms a peer may take to finish a frame it has started
+   * (header or body partly sent); past it the connection is closed and
+   * counted (`frameTimeouts`). Idle connections between frames are never
+   * closed. 0 turns the deadline off.
+   * @default 10000
+   */
+  frameTimeoutMs?: number;
+  /**
+   * Peers allowed to connect; others are closed at accept and counted
+   * (`connectionsDenied`). Empty allows everyone.
+   * @default []
+   */
+  allow?: readonly Cidr[];
   /**
    * Bytes that may wait to be written to one connection before it is closed
    * as too slow.
@@ -86,6 +116,9 @@ export class TcpServer {
   #connections = new Set<ServerConnection>();
   #acceptLoop: Promise<void> | null = null;
   #closing = false;
+  #perIp = new Map<string, number>();
+  #unknownLog: DropLog;
+  #sweep: ReturnType<typeof setInterval> | null = null;
 
   /** Creates the server; {@linkcode listen} starts it. */
   constructor(options: TcpServerOptions) {
@@ -93,8 +126,17 @@ export class TcpServer {
     if (!Number.isInteger(maxConn) || maxConn < 1) {
       throw new RangeError(`maxConn must be a positive integer, got ${maxConn}`);
     }
-    this.#options = { ...options, maxConn };
+    const maxConnPerIp = options.maxConnPerIp ?? 128;
+    if (!Number.isInteger(maxConnPerIp) || maxConnPerIp < 0) {
+      throw new RangeError(`maxConnPerIp must be an integer >= 0, got ${maxConnPerIp}`);
+    }
+    const frameTimeoutMs = options.frameTimeoutMs ?? 10_000;
+    if (!Number.isFinite(frameTimeoutMs) || frameTimeoutMs < 0) {
+      throw new RangeError(`frameTimeoutMs must be >= 0, got ${frameTimeoutMs}`);
+    }
+    this.#options = { ...options, maxConn, maxConnPerIp, frameTimeoutMs };
     this.#log = options.log ?? createLogger(options.name ?? "tcp-server");
+    this.#unknownLog = new DropLog({ log: this.#log, what: "frames with unknown msgids" });
     this.router.onAsyncError((msgid, err) => {
       this.counters.inc("handlerErrors");
       this.#log.error(`handler for msgid ${msgid} failed: ${err.stack ?? err}`);
@@ -112,6 +154,11 @@ export class TcpServer {
     return this.#connections;
   }
 
+  /** The bounded log of frames with unknown msgids, shared by the connections. */
+  get unknownMsgidLog(): DropLog {
+    return this.#unknownLog;
+  }
+
   /** Binds and starts accepting. Throws when the address cannot be bound. */
   listen(): NetAddress {
     if (this.#listener) throw new Error("TcpServer is already listening");
@@ -120,6 +167,12 @@ export class TcpServer {
       port: this.#options.port,
     }, { reusePort: this.#options.reusePort });
     this.#acceptLoop = this.#accept(this.#listener);
+    const timeout = this.#options.frameTimeoutMs!;
+    if (timeout > 0) {
+      // Checks often enough that a frame is closed at most ~1.25 x the deadline after it began.
+      this.#sweep = setInterval(() => this.#closeStalled(timeout), Math.max(10, timeout / 4));
+      unrefTimer(this.#sweep);
+    }
     return this.#listener.addr;
   }
 
@@ -129,12 +182,75 @@ export class TcpServer {
    */
   async close(options: { graceful?: boolean } = {}): Promise<void> {
     this.#closing = true;
+    if (this.#sweep !== null) clearInterval(this.#sweep);
+    this.#sweep = null;
     this.#listener?.close();
     await this.#acceptLoop;
     const conns = [...this.#connections];
     if (options.graceful) await Promise.all(conns.map((c) => c.end()));
     for (const conn of conns) conn.close();
     await Promise.all(conns.map((c) => c.closed));
+    this.#unknownLog.close();
+  }
+
+  /** Closes connections whose unfinished frame began more than `timeoutMs` ago. */
+  #closeStalled(timeoutMs: number): void {
+    const now = performance.now();
+    for (const conn of this.#connections) {
+      const since = conn.partialFrameSince;
+      if (since === 0 || now - since < timeoutMs) continue;
+      this.counters.inc("frameTimeouts");
+      this.#log.warnThrottled(
+        "frame-timeout",
+        `closing connection #${conn.id} from ${addrText(conn.remoteAddr)}: a frame started ` +
+          `${Math.round(now - since)} ms ago is unfinished (deadline ${timeoutMs} ms)`,
+      );
+      conn.close();
+    }
+  }
+
+  /**
+   * Closes the oldest connection that has not completed a frame within the
+   * frame deadline, to make room; false when there is none.
+   */
+  #evictSilent(): boolean {
+    const timeout = this.#options.frameTimeoutMs!;
+    if (timeout <= 0) return false;
+    const now = performance.now();
+    for (const conn of this.#connections) {
+      if (conn.framesReceived > 0 || conn.isClosed || now - conn.openedAt < timeout) continue;
+      this.counters.inc("silentEvicted");
+      this.#log.warnThrottled(
+        "evict",
+        `maxConn ${this.#options.maxConn} reached: closing connection #${conn.id} from ` +
+          `${addrText(conn.remoteAddr)}, silent for ${Math.round(now - conn.openedAt)} ms`,
+      );
+      conn.close();
+      this.#connections.delete(conn); // its slot is free now; the close hook still runs
+      return true;
+    }
+    return false;
+  }
+
+  /** Why `socket` must be refused at accept, or null to accept it (counting it). */
+  #refusal(peer: NetAddress): string | null {
+    const o = this.#options;
+    if (o.allow && o.allow.length > 0 && !isAllowed(o.allow, peer.hostname)) {
+      this.counters.inc("connectionsDenied");
+      return "not in the allow-list";
+    }
+    const fromPeer = this.#perIp.get(peer.hostname) ?? 0;
+    if (o.maxConnPerIp! > 0 && fromPeer >= o.maxConnPerIp!) {
+      this.counters.inc("connectionsOverIpLimit");
+      return `${fromPeer} connections from ${peer.hostname} reach the per-address limit ` +
+        `${o.maxConnPerIp}`;
+    }
+    // Last: making room evicts a silent connection, only worth it for a peer admitted otherwise.
+    if (this.#connections.size >= o.maxConn! && !this.#evictSilent()) {
+      this.counters.inc("connectionsRejected");
+      return `${this.#connections.size} connections reach maxConn ${o.maxConn}`;
+    }
+    return null;
   }
 
   async #accept(listener: TcpListener): Promise<void> {
@@ -148,16 +264,14 @@ export class TcpServer {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
-      if (this.#connections.size >= this.#options.maxConn!) {
-        this.counters.inc("connectionsRejected");
-        this.#log.warnThrottled(
-          "maxconn",
-          `rejecting ${addrText(socket.remoteAddr)}: ${this.#connections.size} connections ` +
-            `reach maxConn ${this.#options.maxConn}`,
-        );
+      const peer = socket.remoteAddr;
+      const refusal = this.#refusal(peer);
+      if (refusal !== null) {
+        this.#log.warnThrottled("refused", `refusing ${addrText(peer)}: ${refusal}`);
         socket.close();
         continue;
       }
+      this.#perIp.set(peer.hostname, (this.#perIp.get(peer.hostname) ?? 0) + 1);
       this.counters.inc("connectionsAccepted");
       try {
         socket.setNoDelay(true);
@@ -171,12 +285,16 @@ export class TcpServer {
         counters: this.counters,
         log: this.#log,
         maxQueuedBytes: this.#options.maxQueuedBytes,
+        unknownLog: this.#unknownLog,
       });
       const ref: ServerConnectionRef = { conn };
       this.#connections.add(conn);
       this.#runHook("onConnect", conn);
       conn.closed.then(() => {
         this.#connections.delete(conn);
+        const left = (this.#perIp.get(peer.hostname) ?? 1) - 1;
+        if (left > 0) this.#perIp.set(peer.hostname, left);
+        else this.#perIp.delete(peer.hostname);
         this.#runHook("onClose", conn);
       });
       conn.start();

@@ -1,8 +1,8 @@
 /**
  * The transport seam: the only interface through which the reactor touches the
  * network. `transport_deno.ts` implements it over `Deno.listen`,
- * `Deno.connect` and `Deno.listenDatagram`; `transport_node.ts` over
- * `node:net` and `node:dgram` for Bun and Node. Nothing outside
+ * `Deno.connect`, `Deno.listenDatagram` and `Deno.serve`; `transport_node.ts`
+ * over `node:net`, `node:dgram` and `node:http` for Bun and Node. Nothing outside
  * `reactor/transport_*.ts` may call runtime networking APIs (checked by
  * `tools/check_seam.sh` in `deno task check`).
  *
@@ -72,6 +72,26 @@ export interface ListenOptions {
   reusePort?: boolean;
 }
 
+/** Who sent an HTTP request. */
+export interface HttpRequestInfo {
+  /** The peer's address. */
+  remoteAddr: NetAddress;
+}
+
+/** Answers one HTTP request (web-standard `Request` and `Response`). */
+export type HttpHandler = (
+  request: Request,
+  info: HttpRequestInfo,
+) => Response | Promise<Response>;
+
+/** A listening HTTP server; see {@linkcode Transport.serveHttp}. */
+export interface HttpServer {
+  /** The bound address (with the real port when 0 was asked). */
+  readonly addr: NetAddress;
+  /** Stops listening and closes idle connections; resolves once closed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
 /** Factory of sockets for one runtime. */
 export interface Transport {
   /** Short name for logs, e.g. `deno` or `node`. */
@@ -87,4 +107,10 @@ export interface Transport {
   connectTcp(addr: NetAddress): Promise<TcpConn>;
   /** Binds a UDP socket. */
   bindUdp(addr: NetAddress): UdpSocket;
+  /**
+   * Serves HTTP/1.1 on `addr` with `handler`. Resolves once listening;
+   * rejects when the address cannot be bound. A handler that throws answers
+   * 500 without a body.
+   */
+  serveHttp(addr: NetAddress, handler: HttpHandler): Promise<HttpServer>;
 }

@@ -1,11 +1,13 @@
 /**
- * {@linkcode Transport} over Deno's networking APIs. UDP needs
+ * {@linkcode Transport} over Deno's networking APIs (`Deno.serve` for HTTP). UDP needs
  * `--unstable-net` (or `"unstable": ["net"]` in deno.json).
  *
  * @module
  */
 import type {
   Datagram,
+  HttpHandler,
+  HttpServer,
   NetAddress,
   TcpConn,
   TcpListener,
@@ -110,6 +112,27 @@ class DenoUdpSocket implements UdpSocket {
   }
 }
 
+class DenoHttpServer implements HttpServer {
+  readonly addr: NetAddress;
+  #server: Deno.HttpServer<Deno.NetAddr>;
+  #closing: Promise<void> | null = null;
+
+  constructor(addr: NetAddress, handler: HttpHandler) {
+    this.#server = Deno.serve({
+      hostname: addr.hostname,
+      port: addr.port,
+      onListen: () => {},
+      onError: () => new Response(null, { status: 500 }),
+    }, (request, info) => handler(request, { remoteAddr: toAddress(info.remoteAddr) }));
+    this.addr = toAddress(this.#server.addr);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#server.shutdown();
+    return this.#closing;
+  }
+}
+
 /** The Deno transport. */
 export const denoTransport: Transport = {
   name: "deno",
@@ -132,5 +155,12 @@ export const denoTransport: Transport = {
     return new DenoUdpSocket(
       Deno.listenDatagram({ hostname: addr.hostname, port: addr.port, transport: "udp" }),
     );
+  },
+  serveHttp(addr, handler) {
+    try {
+      return Promise.resolve(new DenoHttpServer(addr, handler));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   },
 };

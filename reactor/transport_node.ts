@@ -1,5 +1,6 @@
 /**
- * {@linkcode Transport} over `node:dgram` and `node:net`, for Bun and Node
+ * {@linkcode Transport} over `node:dgram` and `node:net` (and `node:http` in
+ * `transport_node_http.ts`), for Bun and Node
  * (and Deno, which implements both modules; Deno's own UDP API needs
  * `--unstable-net`, these do not).
  *
@@ -15,6 +16,7 @@
 import dgram from "node:dgram";
 import dns from "node:dns";
 import net from "node:net";
+import { serveNodeHttp } from "./transport_node_http.ts";
 import type {
   Datagram,
   NetAddress,
@@ -412,6 +414,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
     },
     connectTcp: (addr) => connect(addr, settings.readHighWaterMark),
     bindUdp: (addr) => new NodeUdpSocket(addr, settings.maxQueuedDatagrams),
+    serveHttp: serveNodeHttp,
   };
 }
 

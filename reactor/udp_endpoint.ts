@@ -6,6 +6,7 @@
  * @module
  */
 import { decodeDatagram, encodeFrame, FrameError } from "../proto/frame.ts";
+import { DropLog } from "./drop_log.ts";
 import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createNetCounters, type NetCounters } from "./net_counters.ts";
@@ -74,6 +75,7 @@ export class UdpEndpoint {
   #socket: UdpSocket | null = null;
   #loop: Promise<void> | null = null;
   #closing = false;
+  #unknownLog: DropLog | null = null;
   #sendsInFlight = 0;
   #wakeFlushed: () => void = () => {};
 
@@ -143,6 +145,7 @@ export class UdpEndpoint {
       clearTimeout(timer);
     }
     this.#socket?.close();
+    this.#unknownLog?.close();
     await this.#loop;
   }
 
@@ -178,10 +181,8 @@ export class UdpEndpoint {
         return;
       case "unknown":
         this.counters.inc("unknownMsgid");
-        this.#log.warnThrottled(
-          `unknown-${frame.msgid}`,
-          `dropping datagram with unknown msgid ${frame.msgid} from ${addrText(from)}`,
-        );
+        this.#unknownLog ??= new DropLog({ log: this.#log, what: "datagrams with unknown msgids" });
+        this.#unknownLog.add(addrText(from), `msgid ${frame.msgid}`);
         return;
       case "malformed":
         this.#drop(from, `msgid ${frame.msgid}: ${result.error.message}`);

@@ -57,32 +57,18 @@ export class WorkerPool<Out, In> {
   readonly #channels: WorkerChannel<Out, In>[] = [];
   readonly #listeners: ((ev: ErrorEvent) => void)[] = [];
   readonly #errorHandlers: WorkerErrorHandler[] = [];
+  readonly #options: WorkerPoolOptions;
   #terminated = false;
 
   /** Starts the workers. @throws {RangeError} if `size` is not an integer >= 1 */
   constructor(options: WorkerPoolOptions) {
-    const { url, size, name = "worker", permissions } = options;
+    const { size } = options;
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`Cannot start worker pool: size must be an integer >= 1, got ${size}`);
     }
     if (options.onError) this.#errorHandlers.push(options.onError);
-    for (let index = 0; index < size; index++) {
-      const workerName = `${name}-${index}`;
-      const worker = new Worker(url, {
-        type: "module",
-        name: workerName,
-        ...(permissions === undefined ? {} : { deno: { permissions } }),
-      });
-      const listener = (ev: ErrorEvent) => this.#onWorkerError(index, workerName, ev);
-      worker.addEventListener("error", listener);
-      const channel = new WorkerChannel<Out, In>(worker, {
-        ...options.channel,
-        onError: (err) => this.#onChannelError(index, workerName, err),
-      });
-      this.#workers.push(worker);
-      this.#channels.push(channel);
-      this.#listeners.push(listener);
-    }
+    this.#options = options;
+    for (let index = 0; index < size; index++) this.#spawn(index);
   }
 
   /** Number of workers. */
@@ -126,16 +112,54 @@ export class WorkerPool<Out, In> {
   terminate(): void {
     if (this.#terminated) return;
     this.#terminated = true;
-    for (let i = 0; i < this.#workers.length; i++) {
-      this.#channels[i].close();
-      this.#workers[i].removeEventListener("error", this.#listeners[i]);
-      this.#workers[i].terminate();
-    }
+    for (let i = 0; i < this.#workers.length; i++) this.#stop(i);
+  }
+
+  /**
+   * Replaces worker `index` with a fresh one running the same module (for a
+   * supervisor, after the worker failed): the old worker is terminated and its
+   * channel closed; {@linkcode WorkerPool.channel} answers the new channel, on
+   * which the caller registers its handlers again.
+   *
+   * @throws {RangeError} for an index outside the pool
+   * @throws {Error} once the pool is terminated
+   */
+  restart(index: number): WorkerChannel<Out, In> {
+    this.channel(index);
+    if (this.#terminated) throw new Error(`Cannot restart worker ${index}: pool terminated`);
+    this.#stop(index);
+    return this.#spawn(index);
   }
 
   /** Same as {@linkcode WorkerPool.terminate}, for `using pool = new WorkerPool(...)`. */
   [Symbol.dispose](): void {
     this.terminate();
+  }
+
+  #spawn(index: number): WorkerChannel<Out, In> {
+    const { url, name = "worker", permissions } = this.#options;
+    const workerName = `${name}-${index}`;
+    const worker = new Worker(url, {
+      type: "module",
+      name: workerName,
+      ...(permissions === undefined ? {} : { deno: { permissions } }),
+    });
+    const listener = (ev: ErrorEvent) => this.#onWorkerError(index, workerName, ev);
+    worker.addEventListener("error", listener);
+    const channel = new WorkerChannel<Out, In>(worker, {
+      ...this.#options.channel,
+      onError: (err) => this.#onChannelError(index, workerName, err),
+    });
+    this.#workers[index] = worker;
+    this.#channels[index] = channel;
+    this.#listeners[index] = listener;
+    return channel;
+  }
+
+  #stop(index: number): void {
+    this.#channels[index].close();
+    this.#workers[index].removeEventListener("error", this.#listeners[index]);
+    this.#workers[index].terminate();
   }
 
   #onWorkerError(index: number, workerName: string, ev: ErrorEvent): void {

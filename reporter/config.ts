@@ -8,6 +8,7 @@
  * @module
  */
 import type { Config } from "../reactor/config.ts";
+import { readServerLimits, type ServerLimits } from "../reactor/server_settings.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
 import type { ReportStore } from "../store/types.ts";
 import { createReportStore, parseStoreUrl } from "../store/url.ts";
@@ -17,13 +18,11 @@ import { WorkerReportStore } from "./store_worker_client.ts";
 export const REPORTER_SECTIONS: readonly string[] = ["reporter", "repoter"];
 
 /** Settings of the report service. */
-export interface ReporterSettings {
+export interface ReporterSettings extends ServerLimits {
   /** Listen address (`[reactor] ip`). */
   hostname: string;
   /** Listen port (`[reactor] port`). */
   port: number;
-  /** Most connections (`[reactor] maxConn`). */
-  maxConn: number;
   /** Store URL (`[store] url`, else built from `[mysql]`). */
   storeUrl: string;
   /** Parallel database writers (`[reporter]`/`[repoter] db_thread_cnt`, 1..64). */
@@ -36,12 +35,17 @@ export interface ReporterSettings {
   batchRows: number;
   /** Most distinct keys queued (`[reporter] queue_max`, 1000..10000000). */
   queueMax: number;
+  /** Seconds a report's `ts` may be ahead of the clock (`[reporter] max_future_skew`, 0..86400). */
+  maxFutureSkew: number;
+  /** Store the peer address as `caller` (`[reporter] caller_from_peer`). */
+  callerFromPeer: boolean;
 }
 
 /**
  * Reads and checks the settings. Defaults: `ip 127.0.0.1`, `port 7779`,
  * `maxConn 1024`, `db_thread_cnt 3`, `history false`, `flush_ms 50`,
- * `batch_rows 1000`, `queue_max 100000`.
+ * `batch_rows 1000`, `queue_max 100000`, `max_future_skew 300`,
+ * `caller_from_peer false`, and the `[reactor]` limits of {@linkcode readServerLimits}.
  *
  * @throws {ConfigError} naming file, section and key of a missing or bad value
  */
@@ -50,13 +54,15 @@ export function readReporterSettings(config: Config): ReporterSettings {
   return {
     hostname: config.ipv4("reactor", "ip", "127.0.0.1"),
     port: config.port("reactor", "port", 7779),
-    maxConn: config.int("reactor", "maxConn", 1024, { min: 1 }),
+    ...readServerLimits(config),
     storeUrl: storeUrlFromConfig(config),
     dbThreadCnt: config.int(s, "db_thread_cnt", 3, { min: 1, max: 64 }),
     history: config.bool(s, "history", false),
     flushMs: config.int(s, "flush_ms", 50, { min: 0, max: 60_000 }),
     batchRows: config.int(s, "batch_rows", 1000, { min: 1, max: 10_000 }),
     queueMax: config.int(s, "queue_max", 100_000, { min: 1000, max: 10_000_000 }),
+    maxFutureSkew: config.int(s, "max_future_skew", 300, { min: 0, max: 86_400 }),
+    callerFromPeer: config.bool(s, "caller_from_peer", false),
   };
 }
 

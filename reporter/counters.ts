@@ -13,8 +13,10 @@ export const REPORTER_COUNTER_NAMES = [
   "results",
   /** Results dropped because a field does not fit its column (port, succ, err). */
   "invalidResults",
-  /** Results whose `ts` was 0 or far in the future and got the reporter's clock instead. */
+  /** Results whose `ts` was 0 and got the reporter's clock instead. */
   "clockFixes",
+  /** Reports rejected whole because their `ts` is past `max_future_skew` ahead of the clock. */
+  "futureReports",
   /** Snapshots superseded while queued: by a newer one for the same key, or older than it. */
   "coalesced",
   /** Queued snapshots dropped, oldest first, because the queue was full. */
@@ -40,7 +42,8 @@ export type ReporterCounterName = typeof REPORTER_COUNTER_NAMES[number];
  * Counters of the report service:
  * - `reports`, `results`: ReportStatusRequest frames handled and the host results in them;
  * - `invalidResults`: results dropped because a field does not fit its column;
- * - `clockFixes`: results whose `ts` was 0 (or over an hour ahead) and got the reporter's clock;
+ * - `clockFixes`: results whose `ts` was 0 and got the reporter's clock;
+ * - `futureReports`: reports rejected for a `ts` more than `max_future_skew` ahead;
  * - `coalesced`: queued snapshots superseded by a newer one for the same key;
  * - `dropped`: queued snapshots dropped because the queue was full (oldest first);
  * - `rowsWritten`, `batches`: status rows and transactions committed;

@@ -13,12 +13,13 @@ const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7FFFFFFF;
 
 /**
- * How far ahead of the reporter's clock a report's `ts` may be, in seconds.
- * A later `ts` is replaced by the reporter's clock: the store keeps the newest
- * `ts` per key, so one report from a host with a wrong clock would otherwise
- * freeze that key's row until the clock catches up.
+ * How far ahead of the reporter's clock a report's `ts` may be by default, in
+ * seconds (`[reporter] max_future_skew`). A report with a later `ts` is
+ * rejected: the store keeps the newest `ts` per key, so one such report (from
+ * a host with a wrong clock, or forged) would otherwise freeze that key's row
+ * until the clock catches up.
  */
-export const MAX_CLOCK_AHEAD_SECONDS = 3600;
+export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
 
 /** The rows of one report and what was dropped or fixed on the way. */
 export interface IngestResult {
@@ -26,8 +27,10 @@ export interface IngestResult {
   rows: StatusRow[];
   /** Results dropped because a field does not fit its column. */
   invalid: number;
-  /** Rows whose `ts` was 0 or too far ahead and got `nowSeconds` instead. */
+  /** Rows whose `ts` was 0 and got `nowSeconds` instead. */
   clockFixes: number;
+  /** True when the whole report was rejected for a `ts` too far in the future. */
+  future: boolean;
 }
 
 function _isInt32(value: number): boolean {
@@ -47,8 +50,9 @@ export function isValidResult(result: HostCallResult): boolean {
 /**
  * The rows of `request`. Results with a port outside `1..65535`, or `succ`/`err`
  * above `2^31-1` (the `int` columns), are dropped; a request whose `modid`,
- * `cmdid` or `caller` does not fit drops all of its results. `ts` 0, or more
- * than {@linkcode MAX_CLOCK_AHEAD_SECONDS} ahead, becomes `nowSeconds`.
+ * `cmdid` or `caller` does not fit drops all of its results. `ts` 0 becomes
+ * `nowSeconds`; a `ts` more than `maxFutureSkew` seconds ahead of it rejects
+ * the whole report (`future: true`, no rows).
  *
  * @example
  * ```ts
@@ -63,14 +67,19 @@ export function isValidResult(result: HostCallResult): boolean {
  * console.log(rows.length, rows[0].ts, invalid); // 1 1700000000 1
  * ```
  */
-export function toStatusRows(request: ReportStatusRequest, nowSeconds: number): IngestResult {
+export function toStatusRows(
+  request: ReportStatusRequest,
+  nowSeconds: number,
+  maxFutureSkew: number = DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+): IngestResult {
   const { modid, cmdid, caller, results } = request;
   if (!_isInt32(modid) || !_isInt32(cmdid) || !isUint32(caller)) {
-    return { rows: [], invalid: results.length, clockFixes: 0 };
+    return { rows: [], invalid: results.length, clockFixes: 0, future: false };
   }
   let ts = request.ts;
   let fixed = false;
-  if (!Number.isInteger(ts) || ts <= 0 || ts > nowSeconds + MAX_CLOCK_AHEAD_SECONDS) {
+  if (ts > nowSeconds + maxFutureSkew) return { rows: [], invalid: 0, clockFixes: 0, future: true };
+  if (!Number.isInteger(ts) || ts <= 0) {
     ts = nowSeconds;
     fixed = true;
   }
@@ -93,5 +102,5 @@ export function toStatusRows(request: ReportStatusRequest, nowSeconds: number): 
       overload: r.overload,
     });
   }
-  return { rows, invalid, clockFixes: fixed ? rows.length : 0 };
+  return { rows, invalid, clockFixes: fixed ? rows.length : 0, future: false };
 }

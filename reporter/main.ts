@@ -9,20 +9,24 @@
  * @module
  */
 import { Config, ConfigError } from "../reactor/config.ts";
-import { createLogger } from "../reactor/log.ts";
+import { startAdminServer } from "../reactor/admin_server.ts";
+import { createLogger, setLogFormat } from "../reactor/log.ts";
+import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { redactUrl } from "../store/url.ts";
 import { createReporterStore, readReporterSettings } from "./config.ts";
 import { ReportService } from "./report_service.ts";
+import { reporterAdmin } from "./reporter_admin.ts";
 
 const USAGE = `usage: deno task reporter [--config FILE]
 
 Lars report service: stores the call statistics agents report in
 ServerCallStatus (and per-minute sums in ServerCallHistory with history = true).
-  -c, --config FILE   lars_reporter.conf ([reactor] ip, port, maxConn;
-                      [store] url or [mysql]; [reporter] or [repoter] db_thread_cnt,
-                      history, flush_ms, batch_rows, queue_max)
+  -c, --config FILE   lars_reporter.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
+                      frame_timeout_ms, allow; [store] url or [mysql]; [reporter] or
+                      [repoter] db_thread_cnt, history, flush_ms, batch_rows, queue_max,
+                      max_future_skew, caller_from_peer; [admin] ip, port; [log] format)
                       (default conf/lars_reporter.conf)
   -h, --help          this text`;
 
@@ -30,9 +34,13 @@ const FLUSH_TIMEOUT_MS = 8000;
 
 const log = createLogger("reporter");
 const args = parseServiceArgs(Deno.args, USAGE, "conf/lars_reporter.conf");
-let settings;
+let settings, admin;
 try {
-  settings = readReporterSettings(await Config.load(args.config));
+  const config = await Config.load(args.config);
+  settings = readReporterSettings(config);
+  admin = readAdminSettings(config);
+  const format = readLogFormat(config);
+  if (format) setLogFormat(format);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   log.error(err.message);
@@ -53,6 +61,9 @@ const service = new ReportService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  limits: settings,
+  maxFutureSkew: settings.maxFutureSkew,
+  callerFromPeer: settings.callerFromPeer,
   writers,
   history: settings.history,
   flushMs: settings.flushMs,
@@ -60,8 +71,21 @@ const service = new ReportService({
   queueMax: settings.queueMax,
   log,
 });
+let adminServer;
+try {
+  adminServer = await startAdminServer(admin, {
+    transport: denoTransport,
+    service: "reporter",
+    content: () => reporterAdmin(service),
+    log,
+  });
+} catch (err) {
+  log.error((err as Error).message);
+  Deno.exit(1);
+}
 stopOnSignals(log, async () => {
   const lost = await service.stop({ flushTimeoutMs: FLUSH_TIMEOUT_MS });
+  await adminServer?.stop();
   await store.close();
   log.info(
     `counters ${

@@ -54,3 +54,4 @@ export {
 } from "./report_service.ts";
 export { WorkerReportStore } from "./store_worker_client.ts";
 export type { StoreWorkerOpen } from "./store_worker_protocol.ts";
+export { reporterAdmin, reporterReadiness } from "./reporter_admin.ts";

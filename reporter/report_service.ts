@@ -14,14 +14,16 @@
  */
 import { MessageId } from "../proto/ids.ts";
 import { type ReportStatusRequest, ReportStatusRequestCodec } from "../proto/messages.ts";
+import { ipToInt } from "../proto/ip.ts";
 import { addrText } from "../reactor/text.ts";
 import { createLogger, type Logger } from "../reactor/log.ts";
-import { TcpServer } from "../reactor/tcp_server.ts";
+import type { ServerLimits } from "../reactor/server_settings.ts";
+import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { ReportStore } from "../store/types.ts";
 import { createReporterCounters, type ReporterCounters } from "./counters.ts";
 import { HistoryTracker } from "./history.ts";
-import { toStatusRows } from "./ingest.ts";
+import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, toStatusRows } from "./ingest.ts";
 import { ReportWriter, SharedStore } from "./report_writer.ts";
 import { statusKey, statusKeyHash, WriteQueue } from "./write_queue.ts";
 
@@ -46,6 +48,21 @@ export interface ReportServiceOptions {
    * @default 1024
    */
   maxConn?: number;
+  /** Per-address limit, frame deadline and allow-list (`[reactor]`); `maxConn` above wins. */
+  limits?: Partial<ServerLimits>;
+  /**
+   * Reports whose `ts` is more than this many seconds ahead of the clock are
+   * rejected and counted (`futureReports`).
+   * @default 300
+   */
+  maxFutureSkew?: number;
+  /**
+   * Store the connection's peer address as `caller` instead of the message's
+   * field, so a peer cannot write rows for another host's caller. Peers that
+   * are not IPv4 keep the field.
+   * @default false
+   */
+  callerFromPeer?: boolean;
   /**
    * Writers in parallel (`db_thread_cnt`), each owning a shard of the keys;
    * give a MySQL store as many pooled connections. With a synchronous store
@@ -121,6 +138,7 @@ export class ReportService {
   readonly #writers: ReportWriter[];
   readonly #tracker: HistoryTracker | null;
   readonly #store: SharedStore;
+  readonly #maxFutureSkew: number;
   #started = false;
   #initAttempt: Promise<void> = Promise.resolve();
 
@@ -131,6 +149,7 @@ export class ReportService {
   constructor(options: ReportServiceOptions) {
     this.#log = options.log ?? createLogger("reporter");
     this.#now = options.now ?? Date.now;
+    this.#maxFutureSkew = options.maxFutureSkew ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS;
     const writers = options.writers ?? 3;
     if (!Number.isInteger(writers) || writers < 1 || writers > 256) {
       throw new RangeError(`Cannot create report service: writers must be 1..256, got ${writers}`);
@@ -171,14 +190,19 @@ export class ReportService {
       transport: options.transport,
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? 7779,
-      maxConn: options.maxConn,
+      ...options.limits,
+      maxConn: options.maxConn ?? options.limits?.maxConn,
       name: "reporter",
       log: this.#log,
     });
+    const fromPeer = options.callerFromPeer ?? false;
     this.server.router.on(
       MessageId.ReportStatusRequest,
       ReportStatusRequestCodec,
-      (request) => this.submit(request),
+      (request, { conn }) => {
+        if (fromPeer) request.caller = _peerCaller(conn) ?? request.caller;
+        this.submit(request, addrText(conn.remoteAddr));
+      },
     );
   }
 
@@ -205,12 +229,30 @@ export class ReportService {
     return addr;
   }
 
-  /** Queues the results of one report: what the TCP handler does per frame. */
-  submit(request: ReportStatusRequest): void {
+  /**
+   * Queues the results of one report: what the TCP handler does per frame.
+   * `from` names the peer in logs.
+   */
+  submit(request: ReportStatusRequest, from = "local"): void {
     const counters = this.counters;
     counters.inc("reports");
     counters.inc("results", request.results.length);
-    const { rows, invalid, clockFixes } = toStatusRows(request, Math.floor(this.#now() / 1000));
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    const { rows, invalid, clockFixes, future } = toStatusRows(
+      request,
+      nowSeconds,
+      this.#maxFutureSkew,
+    );
+    if (future) {
+      counters.inc("futureReports");
+      this.#log.warnThrottled(
+        "future",
+        `rejecting report of module ${request.modid}/${request.cmdid} from ${from}: ts ` +
+          `${request.ts} is ${request.ts - nowSeconds} s ahead of this clock ` +
+          `(max_future_skew ${this.#maxFutureSkew} s)`,
+      );
+      return;
+    }
     if (invalid > 0) {
       counters.inc("invalidResults", invalid);
       this.#log.warnThrottled(
@@ -231,6 +273,24 @@ export class ReportService {
       }
       queue.putStatus(row, key);
     }
+  }
+
+  /**
+   * Whether the store was reachable at the last attempt (table creation, a
+   * write or a probe), and why not. With `maxAgeMs`, first probes the store
+   * when nothing was tried for that long, so an idle service notices a
+   * database that went away.
+   */
+  async storeStatus(maxAgeMs?: number): Promise<{ reachable: boolean; detail: string }> {
+    const store = this.#store;
+    if (maxAgeMs !== undefined) await store.probe(maxAgeMs);
+    if (store.isDown) {
+      const seconds = Math.round((Date.now() - store.downSince) / 1000);
+      return { reachable: false, detail: `store unreachable for ${seconds} s: ${store.lastError}` };
+    }
+    if (!store.initialized) return { reachable: false, detail: "store tables not created yet" };
+    const ago = Math.round((Date.now() - store.lastAttemptAt) / 1000);
+    return { reachable: true, detail: `store reachable ${ago} s ago` };
   }
 
   /** Queue gauges summed over the writers. */
@@ -274,4 +334,21 @@ export class ReportService {
     }
     return lost;
   }
+}
+
+const PEER_CALLER = Symbol("peerCaller");
+
+/** The connection's peer IPv4 address as a caller value, or null when it is not IPv4. */
+function _peerCaller(conn: ServerConnection): number | null {
+  let caller = conn.props.get(PEER_CALLER) as number | null | undefined;
+  if (caller === undefined) {
+    const host = conn.remoteAddr.hostname.replace(/^::ffff:/i, "");
+    try {
+      caller = ipToInt(host);
+    } catch {
+      caller = null;
+    }
+    conn.props.set(PEER_CALLER, caller);
+  }
+  return caller;
 }

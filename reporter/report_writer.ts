@@ -291,6 +291,9 @@ export class SharedStore {
   #down = false;
   #downSince = 0;
   #failures = 0;
+  #lastError = "";
+  #lastAttemptAt = 0;
+  #probing: Promise<void> | null = null;
 
   /** Wraps `store`; nothing is sent until {@linkcode ready}. */
   constructor(store: ReportStore, log: Logger) {
@@ -303,6 +306,21 @@ export class SharedStore {
     return this.#down;
   }
 
+  /** True once the tables have been created (or found). */
+  get initialized(): boolean {
+    return this.#initialized;
+  }
+
+  /** The error of the latest failure, while {@linkcode isDown}; else empty. */
+  get lastError(): string {
+    return this.#down ? this.#lastError : "";
+  }
+
+  /** When the store went down (ms since the epoch), while {@linkcode isDown}; else 0. */
+  get downSince(): number {
+    return this.#down ? this.#downSince : 0;
+  }
+
   /**
    * Creates the tables when missing, once for all writers; concurrent callers
    * share one attempt. Rejects (and records the failure) when it fails.
@@ -313,6 +331,7 @@ export class SharedStore {
       () => {
         this.#initialized = true;
         this.#initializing = null;
+        this.#lastAttemptAt = Date.now();
       },
       (err) => {
         this.#initializing = null;
@@ -322,8 +341,35 @@ export class SharedStore {
     await this.#initializing;
   }
 
+  /**
+   * Makes sure the up/down state is at most `maxAgeMs` old: when neither a
+   * write nor a table creation was tried since, reads one (empty) module of
+   * `ServerCallStatus`. Concurrent callers share one probe; never rejects.
+   */
+  async probe(maxAgeMs = 10_000): Promise<void> {
+    if (Date.now() - this.#lastAttemptAt < maxAgeMs) return;
+    this.#probing ??= (async () => {
+      try {
+        if (this.#initialized) await this.store.listStatus({ modid: 0, cmdid: 0 });
+        else await this.ready();
+        this.succeeded();
+      } catch (err) {
+        this.failed(err);
+      } finally {
+        this.#probing = null;
+      }
+    })();
+    await this.#probing;
+  }
+
+  /** When the store was last tried (ms since the epoch; 0: never). */
+  get lastAttemptAt(): number {
+    return this.#lastAttemptAt;
+  }
+
   /** Records a successful write; logs once when the database is back. */
   succeeded(): void {
+    this.#lastAttemptAt = Date.now();
     if (!this.#down) return;
     this.#down = false;
     const seconds = ((Date.now() - this.#downSince) / 1000).toFixed(1);
@@ -335,7 +381,9 @@ export class SharedStore {
 
   /** Records a failed write; logs once when the database goes down. */
   failed(err: unknown): void {
+    this.#lastAttemptAt = Date.now();
     this.#failures++;
+    this.#lastError = errorText(err);
     if (this.#down) return;
     this.#down = true;
     this.#downSince = Date.now();

@@ -19,6 +19,10 @@ export interface SystemOptions {
   loadBalance?: Record<string, number>;
   /** Store URL; default a fresh SQLite file. */
   storeUrl?: string;
+  /** Extra `[agent]` lines. */
+  agent?: Record<string, number>;
+  /** More config sections, appended to the agent's config file (e.g. `[admin]`). */
+  extraConfig?: string;
 }
 
 /** Captures what agents send to the reporter. */
@@ -72,7 +76,9 @@ export class AgentSystem {
         `[dnsserver]\nip = 127.0.0.1\nport = ${s.dnsPort}`,
         `[loadbalance]\n${Object.entries(lb).map(([k, v]) => `${k} = ${v}`).join("\n")}`,
         `[agent]\nip = 127.0.0.1\nport = ${s.agentPort}\nreport_interval = 0.2\n` +
-        `cache_dir = ${s.dir.path}/cache\ncaller = 10.20.30.40`,
+        `cache_dir = ${s.dir.path}/cache\ncaller = 10.20.30.40` +
+        Object.entries(options.agent ?? {}).map(([k, v]) => `\n${k} = ${v}`).join(""),
+        options.extraConfig ?? "",
       ].join("\n\n") + "\n",
     );
     await s.startAgent();

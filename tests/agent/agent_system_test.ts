@@ -213,15 +213,84 @@ Deno.test("agent - garbage datagrams on all three ports are dropped; service goe
   }
 });
 
-Deno.test("agent - an empty route for a module with hosts waits for a confirming pull", async () => {
+Deno.test("agent - wiped modules keep their hosts for empty_route_hold, then go; summary log lines", async () => {
+  const sys = await AgentSystem.start({ agent: { empty_route_hold: 4 } });
+  try {
+    const modules = Array.from({ length: 20 }, (_, i) => 100 + i);
+    const last = modules[modules.length - 1];
+    for (const m of modules) await sys.admin.addHost(m, 4, A.ip, A.port);
+    for (const m of modules) await getHostUntil(sys, m, 4, (c) => c === RetCode.SUCC);
+    for (const m of modules) await sys.admin.removeModule(m, 4);
+    await waitFor(
+      () =>
+        /modules came back empty from DNS; holding their last hosts for 4 s/.test(sys.agent!.log),
+      "hold logged",
+    );
+    // Held: still served.
+    assert.equal((await sys.probe.getHost(last, 4)).retcode, RetCode.SUCC);
+    assert.deepEqual((await sys.probe.getRoute(last, 4)).map(key), [key(A)]);
+    // A host added back during the hold ends it for that module.
+    await sys.admin.addHost(last, 4, B.ip, B.port);
+    await waitFor(() => /held modules got hosts from DNS again/.test(sys.agent!.log), "recovered");
+    // The hold runs out: the others answer NOEXIST, the last one serves B.
+    for (const m of modules.slice(0, -1)) {
+      await getHostUntil(sys, m, 4, (c) => c === RetCode.NOEXIST);
+    }
+    assert.equal(key((await sys.probe.getHost(last, 4)).host), key(B));
+    const counted = (re: RegExp) =>
+      sys.agent!.log.split("\n").map((l) => l.match(re)).filter((m) => m)
+        .reduce((n, m) => n + Number(m![1]), 0);
+    const held = / (\d+) modules came back empty from DNS; holding/;
+    const expired = / (\d+) modules stayed empty for 4 s; removed them/;
+    await waitFor(() => counted(expired) === 19, "every expiry logged");
+    assert.equal(counted(held), 20, sys.agent!.log);
+    // Summaries (at most one line a second), not one line per module.
+    const summaries = sys.agent!.log.split("\n").filter((l) => held.test(l) || expired.test(l));
+    assert.ok(summaries.length < 10, `summaries:\n${summaries.join("\n")}`);
+  } finally {
+    await sys.close();
+  }
+});
+
+Deno.test("agent - empty_route_hold = 0 removes a wiped module at once, as the original", async () => {
+  const sys = await AgentSystem.start({ agent: { empty_route_hold: 0 } });
+  try {
+    await sys.admin.addHost(15, 4, A.ip, A.port);
+    await getHostUntil(sys, 15, 4, (c) => c === RetCode.SUCC);
+    await sys.admin.removeModule(15, 4);
+    await getHostUntil(sys, 15, 4, (c) => c === RetCode.NOEXIST);
+    await waitFor(
+      () => /1 modules came back empty from DNS; removed them/.test(sys.agent!.log),
+      "log",
+    );
+  } finally {
+    await sys.close();
+  }
+});
+
+Deno.test("agent - get_route of a module too big for one datagram answers the hosts that fit", async () => {
   const sys = await AgentSystem.start();
   try {
-    await sys.admin.addHost(14, 4, A.ip, A.port);
-    await getHostUntil(sys, 14, 4, (c) => c === RetCode.SUCC);
-    await sys.admin.removeModule(14, 4);
-    await waitFor(() => /keeping them until a second pull confirms/.test(sys.agent!.log), "held");
-    // Confirmed by the second pull (DNS still says empty): the module goes.
-    await getHostUntil(sys, 14, 4, (c) => c === RetCode.NOEXIST);
+    // 4,094 hosts at 192.168.x.y take 16 bytes each: the frame fits TCP (65,535 bytes) but
+    // not one UDP datagram (65,507).
+    const total = 4094;
+    for (let i = 0; i < total; i++) {
+      await sys.admin.addHost(41, 1, ipToInt(`192.168.${i >> 8}.${i & 255}`), 9000);
+    }
+    await getHostUntil(sys, 41, 1, (c) => c === RetCode.SUCC);
+    const hosts = await sys.probe.getRoute(41, 1, 5000);
+    assert.ok(hosts.length > 4000 && hosts.length < total, `served ${hosts.length}`);
+    // A stable subset: the first hosts by address, the same on every call.
+    const ips = hosts.map((x) => x.ip >>> 0);
+    assert.deepEqual(ips, [...ips].sort((a, b) => a - b));
+    assert.equal(ips[0], ipToInt("192.168.0.0"));
+    assert.deepEqual((await sys.probe.getRoute(41, 1, 5000)).map(key), hosts.map(key));
+    const agent = sys.agent!;
+    const logged = () => agent.log.match(/get_route 41\/1: 4094 hosts do not fit/g) ?? [];
+    await waitFor(() => logged().length > 0, "cut logged");
+    assert.match(agent.log, new RegExp(`answering with the first ${hosts.length} by address`));
+    await sys.stopAgent();
+    assert.equal(logged().length, 1, "logged once per module and route");
   } finally {
     await sys.close();
   }

@@ -106,7 +106,6 @@ class Simulation {
     else if (roll < 0.4) this.getRoute(modid, cmdid);
     else if (roll < 0.75) this.report(modid, cmdid);
     else if (roll < 0.83) this.dnsAnswer(modid, cmdid);
-    else if (roll < 0.85) this.resetPulling();
     else if (roll < 0.87) this.takeSnapshots();
     else this.now += this.random() < 0.8 ? this.random() * 3 : this.random() * 25;
     this.checkInvariants();
@@ -187,13 +186,6 @@ class Simulation {
     for (const host of hosts) if (!model.route.has(keyOf(host))) model.route.set(keyOf(host), host);
     model.status = "new";
     model.lastUpdate = this.now;
-  }
-
-  resetPulling(): void {
-    const reset = this.table.resetPulling().map(({ modid, cmdid }) => `${modid}/${cmdid}`);
-    const expected = [...this.models].filter(([, m]) => m.status === "pulling").map(([k]) => k);
-    assert.deepEqual(reset, expected);
-    for (const model of this.models.values()) model.status = "new";
   }
 
   takeSnapshots(): void {

@@ -64,6 +64,8 @@ Deno.test("load_balance - new hosts start idle with set_idle values and idle_ts 
     overload: false,
     idleTs: T0 + 50,
     overloadTs: T0 + 50,
+    stateSince: T0 + 50,
+    reason: null,
   });
   assert.equal(lb.status, "new");
   assert.equal(lb.lastUpdate, T0 + 50);
@@ -270,6 +272,8 @@ Deno.test("load_balance - idle window below window_err_rate resets the counters"
     overload: false,
     idleTs: T0 + 20,
     overloadTs: T0,
+    stateSince: T0,
+    reason: null,
   });
 });
 
@@ -387,12 +391,46 @@ Deno.test("load_balance - needsRefresh after update_timeout while new", () => {
   assert.equal(lb.needsRefresh(T0 + 100), false);
 });
 
-Deno.test("load_balance - resetPulling turns pulling into new only", () => {
-  const lb = new LoadBalance(1, 2);
-  assert.equal(lb.resetPulling(), true);
-  assert.equal(lb.status, "new");
-  assert.equal(lb.needsRefresh(0), true, "an empty module pulls again at once");
-  assert.equal(lb.resetPulling(), false);
-  lb.update(makeHosts(1), T0);
-  assert.equal(lb.needsRefresh(T0 + 1), false);
+Deno.test("load_balance - a host taken out and put back records the rule, since when, and tells the listener", () => {
+  const [host] = makeHosts(1);
+  const heard: string[] = [];
+  const lb = new LoadBalance(
+    1,
+    2,
+    { continErrLimit: 3, continSuccLimit: 2, errRate: 1 },
+    (t) =>
+      heard.push(`${t.modid}/${t.cmdid} ${t.ip}:${t.port} ${t.overload} ${t.reason.rule} ${t.at}`),
+  );
+  lb.update([host], T0);
+  for (let i = 0; i < 3; i++) report(lb, host, FAIL, T0 + 1);
+  const out = stats(lb, host);
+  assert.equal(out.overload, true);
+  assert.equal(out.stateSince, T0 + 1);
+  assert.equal(out.reason?.rule, "contin_err");
+  assert.match(out.reason!.text, /3 contiguous errors >= contin_err_limit 3/);
+  report(lb, host, OK, T0 + 5);
+  report(lb, host, OK, T0 + 6);
+  const back = stats(lb, host);
+  assert.equal(back.overload, false);
+  assert.equal(back.stateSince, T0 + 6);
+  assert.equal(back.reason?.rule, "contin_succ");
+  assert.deepEqual(heard, [
+    `1/2 ${host.ip}:${host.port} true contin_err ${T0 + 1}`,
+    `1/2 ${host.ip}:${host.port} false contin_succ ${T0 + 6}`,
+  ]);
+  assert.equal(lb.overloadedCount, 0);
+  assert.deepEqual(lb.allHostStats().map((h) => h.port), [host.port]);
+});
+
+Deno.test("load_balance - the window rule and the error-rate rule name their numbers", () => {
+  const [a, b] = makeHosts(2);
+  const lb = loaded([a, b], { errRate: 1, continErrLimit: 100, windowErrRate: 0.5 });
+  report(lb, a, FAIL, T0 + 1);
+  report(lb, a, FAIL, T0 + 20);
+  assert.equal(stats(lb, a).reason?.rule, "window_err_rate");
+  assert.match(stats(lb, a).reason!.text, /window error rate 1\.000 \(2 of 2 calls in 15 s\)/);
+  const strict = loaded([b], { errRate: 0.001, initSuccCnt: 10 });
+  report(strict, b, FAIL, T0 + 1);
+  assert.equal(stats(strict, b).reason?.rule, "err_rate");
+  assert.match(stats(strict, b).reason!.text, /error rate 0\.091 \(1 of 11/);
 });

@@ -69,25 +69,6 @@ Deno.test("route_table - get_host answers OVERLOAD when every host is overloaded
   assert.deepEqual(table.getHost(1, 2, T0), { code: RetCode.SUCC, host: A, pull: false });
 });
 
-Deno.test("route_table - resetPulling turns pulling modules back to new", () => {
-  const table = new RouteTable({ updateTimeout: 15 });
-  table.getHost(1, 2, T0);
-  table.getHost(3, 4, T0);
-  table.applyUpdate(3, 4, [A], T0);
-  assert.deepEqual(table.resetPulling(), [{ modid: 1, cmdid: 2 }]);
-  assert.equal(table.get(1, 2)?.status, "new");
-  assert.deepEqual(table.getHost(1, 2, T0 + 1), { code: RetCode.NOEXIST, pull: true });
-  assert.equal(table.getHost(1, 2, T0 + 2).pull, false);
-  assert.deepEqual(table.resetPulling(), [{ modid: 1, cmdid: 2 }]);
-});
-
-Deno.test("route_table - a reset refresh pull of a loaded module waits for update_timeout", () => {
-  const table = tableWith([A], 15);
-  assert.equal(table.getHost(1, 2, T0 + 20).pull, true);
-  assert.deepEqual(table.resetPulling(), [{ modid: 1, cmdid: 2 }]);
-  assert.equal(table.getHost(1, 2, T0 + 21).pull, true, "last update is still T0");
-});
-
 Deno.test("route_table - an empty DNS answer deletes the module", () => {
   const table = tableWith([A]);
   assert.equal(table.applyUpdate(1, 2, [], T0 + 1), "deleted");

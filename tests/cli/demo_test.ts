@@ -2,6 +2,7 @@ import { freeTcpPort } from "../support/ports.ts";
 import assert from "node:assert/strict";
 import { freeUdpPortTriple } from "../support/agent_probe.ts";
 import { repoTempDir, runTask, writeRepoFile } from "../support/process.ts";
+import { openReportStore } from "../../store/url.ts";
 
 Deno.test("demo - starts DNS, reporter and agent, balances the sample module, stops cleanly", async () => {
   const dir = await repoTempDir("demo_");
@@ -9,6 +10,7 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
     const dns = freeTcpPort();
     const reporter = freeTcpPort();
     const agent = freeUdpPortTriple();
+    const web = freeTcpPort();
     const store = `[store]\nurl = sqlite:${dir.path}/lars.db\n`;
     await writeRepoFile(`${dir.path}/lars_dns.conf`, `[reactor]\nport = ${dns}\n${store}`);
     await writeRepoFile(
@@ -20,7 +22,11 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       `[reporter]\nip = 127.0.0.1\nport = ${reporter}\n[dnsserver]\nip = 127.0.0.1\nport = ${dns}\n` +
         `[agent]\nport = ${agent}\ncache_dir = ${dir.path}/cache\n`,
     );
-    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "2"]);
+    await writeRepoFile(
+      `${dir.path}/lars_web.conf`,
+      `[web]\nport = ${web}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
+    );
+    const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "5"]);
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
     assert.match(out, /demo: added 6 sample hosts/);
@@ -32,7 +38,26 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
       out,
       new RegExp(`agent\\s+udp 127\\.0\\.0\\.1:${agent},${agent + 1},${agent + 2}`),
     );
+    const login = out.match(
+      new RegExp(
+        `web admin\\s+http://127\\.0\\.0\\.1:${web}/ {2}\\(user admin, password (\\S+)\\)`,
+      ),
+    );
+    assert.ok(login, out);
+    assert.match(out, /\[web\] .*INFO web: stopped/);
+    assert.match(
+      out,
+      /admin endpoints {2}dns http:\/\/127\.0\.0\.1:\d+ {2}reporter http:\/\/127\.0\.0\.1:\d+ {2}agent http:\/\/127\.0\.0\.1:\d+/,
+    );
+    assert.match(out, /deno task lars status --admin 127\.0\.0\.1:\d+/);
     assert.match(out, /demo: stopped cleanly/);
+    // The background traffic called module 2/1 too (the simulator only calls 1/1).
+    const reports = await openReportStore(`sqlite:${dir.path}/lars.db`);
+    try {
+      assert.ok((await reports.listStatus({ modid: 2, cmdid: 1 })).length > 0, out);
+    } finally {
+      await reports.close();
+    }
     assert.match(out, /\[dns\] .*INFO dns: stopped/);
     assert.match(out, /\[agent\] .*INFO agent: stopped/);
   } finally {

@@ -3,6 +3,8 @@ import { GetRouteRequestCodec } from "../../proto/mod.ts";
 import { TcpClient } from "../../reactor/tcp_client.ts";
 import { TcpServer } from "../../reactor/tcp_server.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
+import { nodeTransport } from "../../reactor/transport_node.ts";
+import { HalfOpenTransport } from "../support/half_open_transport.ts";
 import { waitFor } from "../support/net.ts";
 
 function echoServer(port = 0): TcpServer {
@@ -96,4 +98,84 @@ Deno.test("tcp client - close stops reconnecting to a dead port", async () => {
   await client.close();
   // No retry is left scheduled: the test's op sanitizer fails on a pending timer or connect.
   assert.equal(client.send(1, new Uint8Array()), false);
+});
+
+for (const inner of [denoTransport, nodeTransport]) {
+  Deno.test(`tcp client - heartbeat replaces a half-open connection and reconnects (${inner.name})`, async () => {
+    const server = echoServer();
+    const transport = new HalfOpenTransport(inner);
+    let connects = 0;
+    let probes = 0;
+    const { client, replies } = newClient(server.addr.port, {
+      transport,
+      onConnect: () => connects++,
+      heartbeat: {
+        idleMs: 100,
+        timeoutMs: 100,
+        probe: (c) => {
+          probes++;
+          return c.send(1, GetRouteRequestCodec.encode({ modid: 1000 + probes, cmdid: 1 }));
+        },
+      },
+    });
+    try {
+      client.start();
+      await waitFor(() => probes >= 2 && replies.length >= 2, "answered probes", 10_000);
+      assert.equal(client.counters.get("deadPeers"), 0, "answered probes keep the connection");
+      assert.equal(connects, 1);
+      transport.stall();
+      await waitFor(() => connects === 2, "reconnect over a second path", 10_000);
+      assert.equal(client.counters.get("deadPeers"), 1);
+      assert.equal(transport.connections.length, 2);
+      const before = replies.length;
+      client.send(1, GetRouteRequestCodec.encode({ modid: 7, cmdid: 1 }));
+      await waitFor(() => replies.slice(before).includes(7), "reply over the new connection");
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+}
+
+Deno.test("tcp client - heartbeat without anything to probe leaves the connection alone", async () => {
+  const server = echoServer();
+  let asked = 0;
+  const { client } = newClient(server.addr.port, {
+    heartbeat: { idleMs: 20, timeoutMs: 20, probe: () => (asked++, false) },
+  });
+  try {
+    client.start();
+    await waitFor(() => asked >= 5, "probe asked");
+    assert.equal(client.counters.get("deadPeers"), 0);
+    assert.equal(client.counters.get("connects"), 1);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("tcp client - refreshIdleMs replaces an idle connection before sending", async () => {
+  const server = echoServer();
+  const transport = new HalfOpenTransport(denoTransport);
+  const { client, replies } = newClient(server.addr.port, { transport, refreshIdleMs: 100 });
+  try {
+    client.start();
+    client.send(1, GetRouteRequestCodec.encode({ modid: 1, cmdid: 1 }));
+    await waitFor(() => replies.includes(1), "first reply");
+    // The peer goes silent without closing; an idle client would write into the void.
+    transport.stall();
+    await new Promise((r) => setTimeout(r, 300));
+    client.send(1, GetRouteRequestCodec.encode({ modid: 2, cmdid: 1 }));
+    client.send(1, GetRouteRequestCodec.encode({ modid: 3, cmdid: 1 }));
+    await waitFor(() => replies.includes(2) && replies.includes(3), "replies over a fresh path");
+    assert.equal(transport.connections.length, 2);
+    assert.equal(client.counters.get("idleRefreshes"), 1);
+    // Frames sent in a row do not replace the connection again.
+    client.send(1, GetRouteRequestCodec.encode({ modid: 4, cmdid: 1 }));
+    await waitFor(() => replies.includes(4), "reply");
+    assert.equal(transport.connections.length, 2);
+  } finally {
+    await client.close();
+    await server.close();
+  }
 });

@@ -263,4 +263,63 @@ export function transportContract(subject: TransportUnderTest): void {
       first.close();
     }
   });
+
+  test("http serves GET and POST with headers, status and body; close frees the port", async () => {
+    const seen: string[] = [];
+    const server = await transport.serveHttp({ hostname: LOOPBACK, port: 0 }, async (req, info) => {
+      const url = new URL(req.url);
+      seen.push(`${req.method} ${url.pathname}${url.search} from ${info.remoteAddr.hostname}`);
+      if (url.pathname === "/boom") throw new Error("handler failure");
+      const body = req.method === "POST" ? await req.text() : "hello";
+      return new Response(body, {
+        status: url.pathname === "/missing" ? 404 : 200,
+        headers: { "content-type": "text/plain", "x-echo": req.headers.get("x-in") ?? "" },
+      });
+    });
+    try {
+      assert.notEqual(server.addr.port, 0);
+      const base = `http://${LOOPBACK}:${server.addr.port}`;
+      const get = await fetch(`${base}/a?b=1`, { headers: { "x-in": "v" } });
+      assert.equal(get.status, 200);
+      assert.equal(get.headers.get("x-echo"), "v");
+      assert.equal(await get.text(), "hello");
+      const post = await fetch(`${base}/p`, { method: "POST", body: "x".repeat(100_000) });
+      assert.equal((await post.text()).length, 100_000);
+      const missing = await fetch(`${base}/missing`);
+      assert.equal(missing.status, 404);
+      await missing.body?.cancel();
+      const boom = await fetch(`${base}/boom`);
+      assert.equal(boom.status, 500);
+      await boom.body?.cancel();
+      assert.deepEqual(seen.slice(0, 2), [
+        `GET /a?b=1 from ${LOOPBACK}`,
+        `POST /p from ${LOOPBACK}`,
+      ]);
+      await assert.rejects(transport.serveHttp(server.addr, () => new Response("")));
+    } finally {
+      await server.close();
+      await server.close();
+    }
+    const again = await transport.serveHttp(server.addr, () => new Response("again"));
+    await again.close();
+  });
+
+  test("http passes several Set-Cookie headers through unchanged", async () => {
+    const server = await transport.serveHttp({ hostname: LOOPBACK, port: 0 }, () => {
+      const headers = new Headers();
+      headers.append("set-cookie", "a=1; HttpOnly; SameSite=Strict; Path=/");
+      headers.append("set-cookie", "b=2");
+      return new Response(null, { status: 204, headers });
+    });
+    try {
+      const res = await fetch(`http://${LOOPBACK}:${server.addr.port}/`);
+      assert.equal(res.status, 204);
+      assert.deepEqual(res.headers.getSetCookie(), [
+        "a=1; HttpOnly; SameSite=Strict; Path=/",
+        "b=2",
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
 }

@@ -295,6 +295,29 @@ Deno.test("worker_pool - surfaces a worker's uncaught error with its index", asy
   }
 });
 
+Deno.test("worker_pool - restart replaces a failed worker with a fresh one on a new channel", async () => {
+  const pool = new WorkerPool<ToEcho, FromEcho>({ url: ECHO_URL, size: 2, name: "shard" });
+  try {
+    const failed = new Promise<number>((resolve) => pool.onError((_, index) => resolve(index)));
+    const old = pool.channel(1);
+    old.send({ kind: "throw", text: "boom" });
+    assert.equal(await failed, 1);
+    const fresh = pool.restart(1);
+    assert.equal(old.closed, true);
+    assert.equal(pool.channel(1), fresh);
+    const name = collect(fresh, "iam", 1);
+    fresh.send({ kind: "whoami" });
+    assert.equal((await name)[0].name, "shard-1");
+    const echoed = collect(fresh, "echo", 1);
+    fresh.send({ kind: "echo", seq: 9 });
+    assert.equal((await echoed)[0].seq, 9);
+    assert.throws(() => pool.restart(2), RangeError);
+  } finally {
+    pool.terminate();
+  }
+  assert.throws(() => pool.restart(0), /pool terminated/);
+});
+
 Deno.test("worker_pool - surfaces errors thrown while a worker module loads", async () => {
   const errors: [WorkerError, number][] = [];
   let resolve = () => {};

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HistoryTracker } from "../../reporter/history.ts";
-import { MAX_CLOCK_AHEAD_SECONDS, toStatusRows } from "../../reporter/ingest.ts";
+import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, toStatusRows } from "../../reporter/ingest.ts";
 import { Config, ConfigError } from "../../reactor/config.ts";
 import { readReporterSettings } from "../../reporter/config.ts";
 import type { HostCallResult, ReportStatusRequest } from "../../proto/messages.ts";
@@ -51,14 +51,24 @@ Deno.test("ingest - results that do not fit their columns are dropped and counte
   assert.deepEqual([badCaller.rows.length, badCaller.invalid], [0, 2]);
 });
 
-Deno.test("ingest - ts 0 or far ahead gets the reporter's clock", () => {
-  for (const ts of [0, NOW + MAX_CLOCK_AHEAD_SECONDS + 1, 0xFFFFFFFF]) {
-    const { rows, clockFixes } = toStatusRows(request([result(), result()], { ts }), NOW);
-    assert.deepEqual(rows.map((r) => r.ts), [NOW, NOW]);
-    assert.equal(clockFixes, 2);
+Deno.test("ingest - ts 0 gets the reporter's clock; past max_future_skew rejects the report", () => {
+  const zero = toStatusRows(request([result(), result()], { ts: 0 }), NOW);
+  assert.deepEqual(zero.rows.map((r) => r.ts), [NOW, NOW]);
+  assert.deepEqual([zero.clockFixes, zero.future], [2, false]);
+  for (const ts of [NOW + DEFAULT_MAX_FUTURE_SKEW_SECONDS + 1, NOW + 3000, 0xFFFFFFFF]) {
+    const r = toStatusRows(request([result(), result()], { ts }), NOW);
+    assert.deepEqual([r.rows.length, r.invalid, r.clockFixes, r.future], [0, 0, 0, true]);
   }
-  const ahead = toStatusRows(request([result()], { ts: NOW + 60 }), NOW);
-  assert.deepEqual([ahead.rows[0].ts, ahead.clockFixes], [NOW + 60, 0]);
+  const ahead = toStatusRows(
+    request([result()], { ts: NOW + DEFAULT_MAX_FUTURE_SKEW_SECONDS }),
+    NOW,
+  );
+  assert.deepEqual([ahead.rows[0].ts, ahead.future], [
+    NOW + DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+    false,
+  ]);
+  const strict = toStatusRows(request([result()], { ts: NOW + 60 }), NOW, 30);
+  assert.equal(strict.future, true);
 });
 
 function snap(succ: number, err: number, ts: number, extra: Partial<StatusRow> = {}): StatusRow {
@@ -111,12 +121,17 @@ Deno.test("config - both section spellings, defaults and our keys", () => {
     hostname: "127.0.0.1",
     port: 7779,
     maxConn: 1024,
+    maxConnPerIp: 128,
+    frameTimeoutMs: 10_000,
+    allow: [],
     storeUrl: "sqlite:data/x.db",
     dbThreadCnt: 5,
     history: false,
     flushMs: 50,
     batchRows: 1000,
     queueMax: 100_000,
+    maxFutureSkew: 300,
+    callerFromPeer: false,
   });
   const ours = parse(
     "[reactor]\nip = 0.0.0.0\nport = 8000\n[mysql]\ndb_host = db\ndb_user = u\n" +
@@ -129,6 +144,20 @@ Deno.test("config - both section spellings, defaults and our keys", () => {
     ["0.0.0.0", 8000, 2, true, 0, 500],
   );
   assert.equal(ours.queueMax, 5000);
+  const hardened = parse(
+    "[reactor]\nmax_conn_per_ip = 4\nframe_timeout_ms = 2500\nallow = 10.0.0.0/8 127.0.0.1\n" +
+      "[reporter]\nmax_future_skew = 60\ncaller_from_peer = yes\n[store]\nurl = sqlite:x.db\n",
+  );
+  assert.deepEqual(
+    [
+      hardened.maxConnPerIp,
+      hardened.frameTimeoutMs,
+      hardened.maxFutureSkew,
+      hardened.callerFromPeer,
+    ],
+    [4, 2500, 60, true],
+  );
+  assert.deepEqual(hardened.allow, [{ base: 0x0A000000, bits: 8 }, { base: 0x7F000001, bits: 32 }]);
 });
 
 Deno.test("config - bad values name the file, section and key", () => {
@@ -142,4 +171,20 @@ Deno.test("config - bad values name the file, section and key", () => {
     (e: Error) => e instanceof ConfigError && e.message.includes("[reporter] history"),
   );
   assert.throws(() => parse(`${store}[reporter]\nqueue_max = 10\n`), ConfigError);
+  for (
+    const [line, key] of [
+      ["[reactor]\nallow = 10.0.0.0/33", "[reactor] allow"],
+      ["[reactor]\nallow = 10.0.0.0/8, example.com", "[reactor] allow"],
+      ["[reactor]\nmax_conn_per_ip = -1", "[reactor] max_conn_per_ip"],
+      ["[reactor]\nframe_timeout_ms = soon", "[reactor] frame_timeout_ms"],
+      ["[reporter]\nmax_future_skew = -5", "[reporter] max_future_skew"],
+      ["[reporter]\ncaller_from_peer = maybe", "[reporter] caller_from_peer"],
+    ]
+  ) {
+    assert.throws(
+      () => parse(`${store}${line}\n`),
+      (e: Error) => e instanceof ConfigError && e.message.startsWith(`lars_reporter.conf: ${key}:`),
+      line,
+    );
+  }
 });

@@ -14,6 +14,7 @@ import {
   type HostInfo,
   MessageId,
   ReportRequestCodec,
+  shardOf,
 } from "../../proto/mod.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { UdpClient } from "../../reactor/udp_endpoint.ts";
@@ -36,7 +37,7 @@ export class AgentProbe {
   }
 
   #to(modid: number, cmdid: number) {
-    return { hostname: "127.0.0.1", port: this.basePort + (modid + cmdid) % 3 };
+    return { hostname: "127.0.0.1", port: this.basePort + shardOf(modid, cmdid) };
   }
 
   /** GetHost; rejects after `timeoutMs` without an answer. */

@@ -1,0 +1,119 @@
+/**
+ * What a shard worker tells the admin endpoint: its modules and hosts as the
+ * balancers see them, GetHost answers by result, and hosts taken out or put
+ * back (counted by rule, and logged at info within a {@linkcode LogBudget}).
+ *
+ * @module
+ */
+import { RetCode } from "../proto/ids.ts";
+import { intToIp } from "../proto/ip.ts";
+import { LogBudget, type Logger } from "../reactor/log.ts";
+import type { HostTransition, StateReason } from "./load_balance.ts";
+import type { RouteTable } from "./route_table.ts";
+import type { InspectRequest, ModuleView, ShardInspection, ShardStats } from "./shard_protocol.ts";
+import type { NetCounterName } from "../reactor/net_counters.ts";
+
+const RESULT_NAMES: Record<number, string> = {
+  [RetCode.SUCC]: "succ",
+  [RetCode.OVERLOAD]: "overload",
+  [RetCode.NOEXIST]: "noexist",
+  [RetCode.SYSTEM_ERROR]: "system_error",
+};
+
+const RULES: readonly StateReason["rule"][] = [
+  "err_rate",
+  "contin_err",
+  "window_err_rate",
+  "succ_rate",
+  "contin_succ",
+  "overload_timeout",
+];
+
+/** Counts and logs what the admin endpoint shows about one shard. */
+export class ShardWatch {
+  readonly #index: number;
+  readonly #budget: LogBudget;
+  readonly #results: Record<string, number> = { succ: 0, overload: 0, noexist: 0 };
+  readonly #transitions: Record<string, number> = Object.fromEntries(
+    RULES.map((rule) => [rule, 0]),
+  );
+
+  /** A watch for shard `index`, logging host state changes to `log`. */
+  constructor(index: number, log: Logger) {
+    this.#index = index;
+    this.#budget = new LogBudget(log, "host state changes");
+  }
+
+  /** Counts one GetHost answer. */
+  countGetHost(retcode: number): void {
+    const name = RESULT_NAMES[retcode] ?? "system_error";
+    this.#results[name] = (this.#results[name] ?? 0) + 1;
+  }
+
+  /** Counts and logs one host taken out or put back (the balancers' listener). */
+  onTransition = (t: HostTransition): void => {
+    this.#transitions[t.reason.rule] = (this.#transitions[t.reason.rule] ?? 0) + 1;
+    const host = `${intToIp(t.ip)}:${t.port}`;
+    this.#budget.info(
+      t.overload
+        ? `host ${host} of ${t.modid}/${t.cmdid} overloaded, taken out: ${t.reason.text}`
+        : `host ${host} of ${t.modid}/${t.cmdid} back in rotation: ${t.reason.text}`,
+      {
+        modid: t.modid,
+        cmdid: t.cmdid,
+        host,
+        state: t.overload ? "overload" : "idle",
+        rule: t.reason.rule,
+      },
+    );
+  };
+
+  /** The answer to `request`. */
+  inspect(
+    request: InspectRequest,
+    table: RouteTable,
+    stats: ShardStats,
+    net: Record<NetCounterName, number>,
+  ): ShardInspection {
+    const hostStates = { idle: 0, overload: 0 };
+    for (const lb of table.balancers()) {
+      hostStates.overload += lb.overloadedCount;
+      hostStates.idle += lb.size - lb.overloadedCount;
+    }
+    return {
+      stats,
+      getHostResults: { ...this.#results },
+      hostStates,
+      transitions: { ...this.#transitions },
+      net,
+      modules: request.hosts ? this.#modules(request, table) : null,
+    };
+  }
+
+  #modules(request: InspectRequest, table: RouteTable): ModuleView[] {
+    const out: ModuleView[] = [];
+    const only = request.module;
+    for (const lb of table.balancers()) {
+      if (only && (lb.modid !== only.modid || lb.cmdid !== only.cmdid)) continue;
+      out.push({
+        modid: lb.modid,
+        cmdid: lb.cmdid,
+        shard: this.#index,
+        status: lb.status,
+        lastUpdate: lb.lastUpdate,
+        hosts: lb.allHostStats().map((h) => ({
+          ip: intToIp(h.ip),
+          port: h.port,
+          state: h.overload ? "overload" : "idle",
+          window: { succ: h.rsucc, err: h.rerr },
+          virtual: { succ: h.vsucc, err: h.verr },
+          contiguous: { succ: h.continSucc, err: h.continErr },
+          since: h.stateSince,
+          windowSince: h.overload ? h.overloadTs : h.idleTs,
+          reason: h.reason,
+        })),
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,336 @@
+import assert from "node:assert/strict";
+import { ipToInt } from "../../proto/ip.ts";
+import { createLogger } from "../../reactor/log.ts";
+import { denoTransport } from "../../reactor/transport_deno.ts";
+import { nodeTransport } from "../../reactor/transport_node.ts";
+import type { Transport } from "../../reactor/transport.ts";
+import { openReportStore, openRouteStore } from "../../store/url.ts";
+import { plainPassword } from "../../web/auth.ts";
+import { WebService } from "../../web/web_service.ts";
+import { getTestMysql } from "../support/mariadb.ts";
+import { freeTcpPort } from "../support/ports.ts";
+import { WebClient } from "./web_client.ts";
+
+const PASSWORD = "correct horse";
+
+async function startWeb(transport: Transport = denoTransport, loginLimit = 3, url?: string) {
+  const dir = await Deno.makeTempDir({ prefix: "lars_web_" });
+  const storeUrl = url ?? `sqlite:${dir}/lars.db`;
+  const service = new WebService({
+    settings: {
+      hostname: "127.0.0.1",
+      port: 0,
+      storeUrl,
+      users: new Map([["alice", await plainPassword(PASSWORD)]]),
+      sessionTtl: 3600,
+      loginLimit,
+    },
+    transport,
+    log: createLogger("web-test"),
+  });
+  const addr = await service.start();
+  return {
+    storeUrl,
+    base: `http://127.0.0.1:${addr.port}`,
+    async close() {
+      await service.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("web api - login, session cookie, 401, CSRF, logout", async () => {
+  const web = await startWeb();
+  try {
+    const c = new WebClient(web.base);
+    assert.equal((await c.call("GET", "/api/session")).status, 401);
+    assert.equal((await c.call("GET", "/api/routes")).status, 401);
+    const wrong = await c.call("POST", "/api/login", { user: "alice", password: "nope" });
+    assert.equal(wrong.status, 401);
+    const res = await c.call("POST", "/api/login", { user: "alice", password: PASSWORD });
+    assert.equal(res.status, 200);
+    const cookie = res.headers.getSetCookie()[0];
+    assert.match(cookie, /^lars_session=[\w-]{40,};/);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    c.csrf = (res.body as { csrf: string }).csrf;
+    assert.deepEqual((await c.call("GET", "/api/session")).body, { user: "alice", csrf: c.csrf });
+
+    const route = { modid: 5, cmdid: 1, ip: "10.1.0.1", port: 80 };
+    const noToken = await c.call("POST", "/api/routes", route, { "x-csrf-token": "" });
+    assert.equal(noToken.status, 403);
+    assert.match((noToken.body as { error: string }).error, /X-CSRF-Token/);
+    const badToken = await c.call("POST", "/api/routes", route, { "x-csrf-token": "x" + c.csrf });
+    assert.equal(badToken.status, 403);
+
+    assert.equal((await c.call("POST", "/api/logout")).status, 200);
+    assert.equal((await c.call("GET", "/api/session")).status, 401);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - failed logins are limited per client address", async () => {
+  const web = await startWeb(denoTransport, 3);
+  try {
+    const c = new WebClient(web.base);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(
+        (await c.call("POST", "/api/login", { user: "alice", password: "x" })).status,
+        401,
+      );
+    }
+    const limited = await c.call("POST", "/api/login", { user: "alice", password: PASSWORD });
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - every field is validated; 400 names the field", async () => {
+  const web = await startWeb();
+  try {
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const ok = { modid: 1, cmdid: 1, ip: "10.0.0.1", port: 80 };
+    const cases: [string, string, unknown, RegExp][] = [
+      ["POST", "/api/routes", { ...ok, modid: -1 }, /^modid: /],
+      ["POST", "/api/routes", { ...ok, cmdid: 2 ** 31 }, /^cmdid: /],
+      ["POST", "/api/routes", { ...ok, ip: "10.0.0" }, /^ip: /],
+      ["POST", "/api/routes", { ...ok, ip: 167772161 }, /^ip: /],
+      ["POST", "/api/routes", { ...ok, port: 0 }, /^port: /],
+      ["POST", "/api/routes", { ...ok, port: "80x" }, /^port: /],
+      ["DELETE", "/api/routes", { ...ok, port: undefined }, /^port: missing/],
+      ["PUT", "/api/routes", { ...ok, newIp: "1.2.3.4", newPort: 70000 }, /^newPort: /],
+      ["PUT", "/api/routes", { ...ok, newIp: "x", newPort: 1 }, /^newIp: /],
+      ["POST", "/api/routes", [ok], /^body: expected a JSON object/],
+      ["POST", "/api/routes", "{nope", /^content-type: /],
+      ["PUT", "/api/modules", { modid: 1, name: "" }, /^name: must not be empty/],
+      ["PUT", "/api/modules", { modid: 1, name: "x".repeat(256) }, /^name: 256 characters/],
+      ["PUT", "/api/commands", { cmdid: "a", name: "x" }, /^cmdid: /],
+      ["GET", "/api/routes?modid=abc", undefined, /^modid: /],
+      ["GET", "/api/summary?limit=0", undefined, /^limit: /],
+      ["GET", "/api/summary?offset=-1", undefined, /^offset: /],
+      ["GET", "/api/summary?search=" + "s".repeat(101), undefined, /^search: /],
+      ["GET", "/api/history?since=yesterday", undefined, /^since: /],
+      ["GET", "/api/export?format=xml", undefined, /^format: /],
+      ["POST", "/api/import?format=csv", "modid,cmdid,ip,port\n1,1,10.0.0.1\n", /^line 2: /],
+      ["POST", "/api/import?format=csv", "1,1,10.0.0.1,99999\n", /^line 1: port: /],
+      [
+        "POST",
+        "/api/import?format=json",
+        '[{"modid":1,"cmdid":1,"ip":"a","port":1}]',
+        /^rows\[0\]\.ip: /,
+      ],
+      ["POST", "/api/import?format=json&replace=maybe", "[]", /^replace: /],
+    ];
+    for (const [method, path, body, error] of cases) {
+      const res = await c.call(method, path, body);
+      assert.equal(res.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${res.status}`);
+      assert.match((res.body as { error: string }).error, error, `${method} ${path}`);
+    }
+    assert.deepEqual((await c.call("GET", "/api/routes")).body, [], "nothing was written");
+    const big = await c.call("POST", "/api/routes", { ...ok, pad: "x".repeat(70_000) });
+    assert.equal(big.status, 413);
+    assert.equal((await c.call("GET", "/api/nope")).status, 404);
+  } finally {
+    await web.close();
+  }
+});
+
+const mysql = await getTestMysql();
+const RUNS: [string, Transport, () => Promise<string | undefined>][] = [
+  ["deno transport, sqlite", denoTransport, () => Promise.resolve(undefined)],
+  ["node transport, sqlite", nodeTransport, () => Promise.resolve(undefined)],
+  ["deno transport, mariadb", denoTransport, () => mysql!.createDatabase("lars_web_api")],
+];
+for (const [label, transport, storeUrl] of RUNS) {
+  Deno.test({
+    name: `web api - routes add, edit, delete bump the version and log the change (${label})`,
+    ignore: label.includes("mariadb") && mysql === null,
+  }, async () => {
+    const web = await startWeb(transport, 3, await storeUrl());
+    try {
+      const c = new WebClient(web.base);
+      await c.login("alice", PASSWORD);
+      const v0 = ((await c.call("GET", "/api/version")).body as { version: number }).version;
+      const host = { modid: 7, cmdid: 3, ip: "10.0.0.1", port: 8080 };
+      const added = await c.call("POST", "/api/routes", host);
+      assert.equal(added.status, 201);
+      const v1 = (added.body as { version: number }).version;
+      assert.ok(v1 > v0);
+      assert.equal((await c.call("POST", "/api/routes", host)).status, 409);
+      assert.deepEqual((await c.call("GET", "/api/routes?modid=7&cmdid=3")).body, [host]);
+
+      const moved = await c.call("PUT", "/api/routes", {
+        ...host,
+        newIp: "10.0.0.2",
+        newPort: 9090,
+      });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      assert.ok((moved.body as { version: number }).version > v1);
+      assert.deepEqual((await c.call("GET", "/api/routes?modid=7")).body, [
+        { ...host, ip: "10.0.0.2", port: 9090 },
+      ]);
+      assert.equal(
+        (await c.call("PUT", "/api/routes", { ...host, newIp: "1.1.1.1", newPort: 1 })).status,
+        409,
+      );
+
+      const summary = await c.call("GET", "/api/summary?search=7");
+      assert.deepEqual(summary.body, { total: 1, modules: [{ modid: 7, cmdid: 3, hosts: 1 }] });
+
+      const gone = await c.call("DELETE", "/api/routes", { ...host, ip: "10.0.0.2", port: 9090 });
+      assert.equal(gone.status, 200);
+      assert.equal((await c.call("DELETE", "/api/routes", host)).status, 404);
+      assert.deepEqual((await c.call("GET", "/api/routes?modid=7")).body, []);
+
+      const changes = (await c.call("GET", "/api/changes?limit=10")).body as {
+        total: number;
+        changes: { modid: number; cmdid: number; version: number }[];
+      };
+      assert.ok(changes.total >= 3);
+      assert.ok(changes.changes.every((ch) => ch.modid === 7 && ch.cmdid === 3));
+      const versions = changes.changes.map((ch) => ch.version);
+      assert.deepEqual(versions, versions.toSorted((a, b) => b - a), "newest first");
+      const audit = (await c.call("GET", "/api/audit?limit=10")).body as {
+        total: number;
+        entries: { user: string; action: string; modid: number; detail: string; ts: number }[];
+      };
+      assert.equal(audit.total, 3);
+      assert.deepEqual(audit.entries.map((e) => [e.user, e.action, e.modid]), [
+        ["alice", "remove", 7],
+        ["alice", "update", 7],
+        ["alice", "add", 7],
+      ]);
+      assert.match(audit.entries[1].detail, /10\.0\.0\.1:8080.*10\.0\.0\.2:9090/);
+      assert.ok(Math.abs(audit.entries[0].ts - Date.now() / 1000) < 600);
+      const store = await openRouteStore(web.storeUrl);
+      try {
+        assert.equal(await store.version(), versions[0]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await web.close();
+    }
+  });
+}
+
+Deno.test("web api - module and command names", async () => {
+  const web = await startWeb();
+  try {
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    assert.equal(
+      (await c.call("POST", "/api/modules", { modid: 4, name: "payments" })).status,
+      200,
+    );
+    assert.equal((await c.call("PUT", "/api/modules", { modid: 4, name: "billing" })).status, 200);
+    assert.equal((await c.call("PUT", "/api/commands", { cmdid: 2, name: "charge" })).status, 200);
+    assert.deepEqual((await c.call("GET", "/api/modules")).body, [{ modid: 4, name: "billing" }]);
+    assert.deepEqual((await c.call("GET", "/api/commands")).body, [{ cmdid: 2, name: "charge" }]);
+    assert.equal((await c.call("DELETE", "/api/commands", { cmdid: 2 })).status, 200);
+    assert.equal((await c.call("DELETE", "/api/commands", { cmdid: 2 })).status, 404);
+    assert.deepEqual((await c.call("GET", "/api/commands")).body, []);
+    await c.call("POST", "/api/routes", { modid: 4, cmdid: 2, ip: "10.0.0.9", port: 1 });
+    const found = await c.call("GET", "/api/summary?search=bill");
+    assert.deepEqual(found.body, { total: 1, modules: [{ modid: 4, cmdid: 2, hosts: 1 }] });
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - import and export CSV and JSON", async () => {
+  const web = await startWeb();
+  try {
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const csv = "modid,cmdid,ip,port\n1,1,10.0.0.1,81\n1,1,10.0.0.2,82\n2,1,10.0.1.1,91\n";
+    const imported = await c.call("POST", "/api/import?format=csv", csv);
+    assert.equal(imported.status, 200, JSON.stringify(imported.body));
+    assert.deepEqual({ ...(imported.body as object), version: 0 }, {
+      rows: 3,
+      added: 3,
+      removed: 0,
+      version: 0,
+    });
+    const exported = await c.call("GET", "/api/export?format=csv");
+    assert.equal(exported.body, csv);
+    assert.match(exported.headers.get("content-disposition")!, /attachment/);
+
+    // replace: module 1/1 ends up holding exactly the imported rows; 2/1 is untouched.
+    const json = JSON.stringify([{ modid: 1, cmdid: 1, ip: "10.0.0.3", port: 83 }]);
+    const replaced = await c.call("POST", "/api/import?format=json&replace=true", json);
+    assert.equal(replaced.status, 200);
+    assert.equal((replaced.body as { added: number }).added, 1);
+    assert.equal((replaced.body as { removed: number }).removed, 2);
+    assert.deepEqual((await c.call("GET", "/api/export?format=json")).body, [
+      { modid: 1, cmdid: 1, ip: "10.0.0.3", port: 83 },
+      { modid: 2, cmdid: 1, ip: "10.0.1.1", port: 91 },
+    ]);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - call status with age, history since a minute", async () => {
+  const web = await startWeb();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const minute = now - (now % 60);
+    const reports = await openReportStore(web.storeUrl, { history: true });
+    const key = {
+      modid: 3,
+      cmdid: 1,
+      ip: ipToInt("10.0.0.5"),
+      port: 700,
+      caller: ipToInt("10.9.9.9"),
+    };
+    await reports.upsertStatus([{ ...key, succ: 40, err: 2, ts: now - 5, overload: true }]);
+    await reports.addHistory([
+      { ...key, minute: minute - 7200, succ: 1, err: 1 },
+      { ...key, minute: minute - 60, succ: 30, err: 3 },
+      { ...key, minute, succ: 10, err: 0 },
+    ]);
+    await reports.close();
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const status = (await c.call("GET", "/api/status?modid=3&cmdid=1")).body as Record<
+      string,
+      unknown
+    >[];
+    assert.equal(status.length, 1);
+    assert.equal(status[0].ip, "10.0.0.5");
+    assert.equal(status[0].caller, "10.9.9.9");
+    assert.equal(status[0].succ, 40);
+    assert.equal(status[0].overload, true);
+    assert.ok((status[0].age as number) >= 5);
+    const history = (await c.call("GET", "/api/history?modid=3&cmdid=1")).body as {
+      minute: number;
+    }[];
+    assert.deepEqual(history.map((h) => h.minute), [minute - 60, minute], "last hour only");
+    const all = (await c.call("GET", `/api/history?modid=3&since=0`)).body as unknown[];
+    assert.equal(all.length, 3);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - a database that is down answers 503 while login and the page still work", async () => {
+  const closed = freeTcpPort();
+  const web = await startWeb(denoTransport, 3, `mysql://lars:pw@127.0.0.1:${closed}/lars_dns`);
+  try {
+    const c = new WebClient(web.base);
+    assert.equal((await c.call("GET", "/")).status, 200);
+    await c.login("alice", PASSWORD);
+    for (const path of ["/api/routes", "/api/version", "/api/status"]) {
+      const res = await c.call("GET", path);
+      assert.equal(res.status, 503, `${path}: ${JSON.stringify(res.body)}`);
+      assert.match((res.body as { error: string }).error, /^store unavailable: /);
+    }
+  } finally {
+    await web.close();
+  }
+});
