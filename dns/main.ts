@@ -10,6 +10,7 @@ import { startAdminServer } from "../reactor/admin_server.ts";
 import { createLogger, setLogFormat } from "../reactor/log.ts";
 import { readAdminSettings, readLogFormat } from "../reactor/ops_settings.ts";
 import { parseServiceArgs, stopOnSignals } from "../reactor/service.ts";
+import { errorText } from "../reactor/text.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
 import { readDnsSettings } from "./config.ts";
@@ -94,4 +95,14 @@ stopOnSignals(log, async () => {
     }`,
   );
 });
-await service.start();
+try {
+  await service.start();
+} catch (err) {
+  // A busy port, most likely: say so in one line. Nothing was deleted, so the
+  // instances already serving this store lose no push.
+  log.error(
+    `cannot listen on ${settings.hostname}:${settings.port}: ${errorText(err)}; ` +
+      "nothing in the store was changed",
+  );
+  Deno.exit(1);
+}

@@ -34,6 +34,16 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
     conn = await RawFrameConn.connect(port);
     await ask(conn, 9, 9);
     await waitFor(() => routes(conn!).length === 1, "first answer");
+
+    // A duplicate started by mistake on the busy port fails in one line and
+    // changes nothing: the pushes below still arrive.
+    const duplicate = await runTask("dns", ["--config", conf]);
+    assert.equal(duplicate.code, 1, duplicate.stderr);
+    assert.match(
+      duplicate.stderr,
+      /ERROR dns: cannot listen on 127\.0\.0\.1:\d+: .*in use.*; nothing in the store was changed/,
+    );
+    assert.doesNotMatch(duplicate.stderr, /\n\s+at /, "no stack trace");
     assert.deepEqual(routes(conn).at(-1)!.host, []);
 
     const add = await runTask("lars", [
