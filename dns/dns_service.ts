@@ -82,6 +82,12 @@ export interface DnsServiceOptions {
    */
   cleanupIntervalMs?: number;
   /**
+   * New change rows naming more modules than this (a bulk import) make a
+   * whole-table reload instead of module-by-module reads.
+   * @default 2000
+   */
+  bulkModules?: number;
+  /**
    * Reads the whole table for start-up and safety-net reloads, e.g. a
    * `WorkerTableLoader` (`table_loader.ts`), so a SQLite read does not block answers
    * (default: `store.loadRoutes()` on this thread). The caller closes it.
@@ -174,6 +180,7 @@ export class DnsService {
       count: (name, by) => this.counters.inc(name, by),
       reloadIntervalMs: options.reloadIntervalMs,
       loadAll: options.tableLoader && (() => options.tableLoader!.load()),
+      bulkModules: options.bulkModules,
     });
     this.server = new TcpServer({
       transport: options.transport,

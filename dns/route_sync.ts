@@ -48,6 +48,13 @@ export interface RouteSyncOptions extends ChangeTrackerOptions {
   reloadIntervalMs?: number;
   /** Reads the whole table (default: `store.loadRoutes()` on this thread). */
   loadAll?: () => Promise<RouteRow[]>;
+  /**
+   * When new change rows name more modules than this (a bulk import), the
+   * whole table is reloaded instead (through `loadAll`, off the event loop
+   * on SQLite) and the modules that differ are pushed.
+   * @default 2000
+   */
+  bulkModules?: number;
 }
 
 /** A module whose answer may have changed. */
@@ -85,6 +92,7 @@ export class RouteSync {
   #log: Logger;
   #count: (name: RouteSyncCounter, by?: number) => void;
   #reloadIntervalMs: number;
+  #bulkModules: number;
   #clock: () => number;
   #tracker: ChangeTracker;
   #invalid: InvalidRowLog;
@@ -101,6 +109,7 @@ export class RouteSync {
     this.#log = options.log;
     this.#count = options.count;
     this.#reloadIntervalMs = options.reloadIntervalMs ?? 60_000;
+    this.#bulkModules = options.bulkModules ?? 2000;
     this.#clock = options.clock ?? Date.now;
     this.#tracker = new ChangeTracker(options);
     this.#invalid = new InvalidRowLog({
@@ -151,7 +160,7 @@ export class RouteSync {
         );
         return { changed: await this.#reloadAll(version, true), version };
       }
-      if (fresh.length > 0) changed = await this.#reloadModules(fresh);
+      if (fresh.length > 0) changed = await this.#reloadModules(version, fresh);
     }
     // The safety net runs on time even while changes keep coming.
     if (this.#clock() - this.#lastFull >= this.#reloadIntervalMs) {
@@ -162,18 +171,32 @@ export class RouteSync {
     return { changed, version };
   }
 
-  /** Reloads the modules named in `changes`; resolves to them. */
-  async #reloadModules(changes: readonly RouteChangeRow[]): Promise<ChangedModule[]> {
+  /**
+   * Reloads the modules named in `changes` (or, past `bulkModules`, the whole
+   * table); resolves to the modules to push.
+   */
+  async #reloadModules(
+    version: number,
+    changes: readonly RouteChangeRow[],
+  ): Promise<ChangedModule[]> {
     const keys = new Map<string, { modid: number; cmdid: number; version: number }>();
-    for (const { modid, cmdid, version } of changes) {
+    for (const change of changes) {
+      const { modid, cmdid } = change;
       // A change row of another writer may name ids no answer can carry; the
       // rows of such a module are invalid anyway (see InvalidRowLog).
       if (moduleKeyProblem(modid, cmdid) !== null) continue;
       const key = moduleKey(modid, cmdid);
       const seen = keys.get(key);
-      if (!seen || version < seen.version) keys.set(key, { modid, cmdid, version });
+      if (!seen || change.version < seen.version) {
+        keys.set(key, { modid, cmdid, version: change.version });
+      }
     }
     if (keys.size === 0) return [];
+    if (keys.size > this.#bulkModules) {
+      const differ = await this.#reloadAll(version, false);
+      // Date each pushed module by its change row where it has one.
+      return differ.map(({ key }) => ({ key, version: keys.get(key)?.version ?? null }));
+    }
     const rows = await this.#store.loadModuleRoutes([...keys.values()]);
     const table = this.#table;
     table.replaceModules(keys.keys(), this.#invalid.filter(rows));

@@ -301,6 +301,33 @@ export function registerDnsFleetSuite(target: DnsSuiteTarget): void {
     }
   });
 
+  test("a bulk import past bulkModules is one whole reload, and every module arrives", async () => {
+    const url = await target.freshUrl();
+    const admin = await openRouteStore(url);
+    const r = await startReplica(url, { bulkModules: 3, worker: true });
+    const modules: [number, number][] = Array.from({ length: 6 }, (_, i) => [20, i + 1]);
+    const agents: RawFrameConn[] = [];
+    try {
+      agents.push(...await agentsOn(r, 2, modules));
+      const reloads = r.service.counters.get("reloads");
+      await admin.importRoutes(
+        modules.map(([modid, cmdid], i) => ({ modid, cmdid, ip: ip(i), port: 80 })),
+        { replace: false },
+      );
+      for (const [m, c] of modules) await allSee(agents, admin, m, c);
+      assert.equal(r.service.counters.get("reloads"), reloads + 1);
+      assert.equal(r.service.counters.get("moduleReloads"), 0);
+      // A small change afterwards goes module by module again.
+      await admin.addHost(20, 1, ip(99), 80);
+      await allSee(agents, admin, 20, 1);
+      assert.equal(r.service.counters.get("moduleReloads"), 1);
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+      await r.close();
+      await admin.close();
+    }
+  });
+
   test("invalid rows are skipped, counted and logged once each", async () => {
     const url = await target.freshUrl();
     const legacy = await LegacyWriter.open(url);
