@@ -219,6 +219,7 @@ function moduleEntry(module: ModuleView, now: number) {
     shard: module.shard,
     status: module.status,
     lastUpdate: module.lastUpdate > 0 ? isoSeconds(module.lastUpdate) : null,
+    panic: module.panic,
     overloaded: module.hosts.filter((h) => h.state === "overload").length,
     errors,
     hosts: module.hosts.map((h) => hostEntry(h, now)),

@@ -76,6 +76,18 @@ export function readAgentSettings(config: Config): AgentSettings {
       idleTimeout: config.number(lb, "idle_timeout", D.idleTimeout, seconds),
       overloadTimeout: config.number(lb, "overload_timeout", D.overloadTimeout, seconds),
       updateTimeout: config.number(lb, "update_timeout", D.updateTimeout, seconds),
+      maxEjectionPercent: config.number(lb, "max_ejection_percent", D.maxEjectionPercent, {
+        min: 0,
+        max: 100,
+      }),
+      maxOverloadTimeout: config.number(
+        lb,
+        "max_overload_timeout",
+        D.maxOverloadTimeout,
+        seconds,
+      ),
+      probeInterval: config.number(lb, "probe_interval", D.probeInterval, seconds),
+      slowStart: config.number(lb, "slow_start", D.slowStart, seconds),
     },
     reportIntervalSeconds: config.number("agent", "report_interval", 1, { min: 0.01, max: 3600 }),
     cacheDir: config.string("agent", "cache_dir", "data/agent_cache"),

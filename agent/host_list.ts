@@ -5,6 +5,7 @@
  * @module
  */
 import type { HostInfo } from "../proto/mod.ts";
+import { HostHealth } from "./host_health.ts";
 
 /** Read-only view of one host's counters and state, as the balancer keeps them. */
 export interface HostStats {
@@ -38,8 +39,9 @@ export interface HostStats {
 
 /**
  * Why a host changed state: taken out (`err_rate`, `contin_err`,
- * `window_err_rate`) or put back (`succ_rate`, `contin_succ`,
- * `overload_timeout`), with the numbers that decided it.
+ * `window_err_rate`; ours: `fleet_overload`, the DNS service's fleet verdict)
+ * or put back (`succ_rate`, `contin_succ`, `overload_timeout`), with the
+ * numbers that decided it.
  */
 export interface StateReason {
   /** The rule that fired, named after its `[loadbalance]` key. */
@@ -49,7 +51,8 @@ export interface StateReason {
     | "window_err_rate"
     | "succ_rate"
     | "contin_succ"
-    | "overload_timeout";
+    | "overload_timeout"
+    | "fleet_overload";
   /** The rule and its numbers, for people. */
   readonly text: string;
 }
@@ -76,6 +79,8 @@ export class HostState implements HostStats {
   prev: HostState | null = null;
   /** Next host in its ring; `null` while in no ring. */
   next: HostState | null = null;
+  /** Weight, repeat ejections, probe pacing, slow start (our rules). */
+  readonly health: HostHealth = new HostHealth();
 
   /** A host with zero counters, in no ring; call {@linkcode setIdle} next. */
   constructor(readonly ip: number, readonly port: number) {

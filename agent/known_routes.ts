@@ -69,11 +69,11 @@ function moduleKey(modid: number, cmdid: number): string {
   return `${modid},${cmdid}`;
 }
 
-/** True when both lists hold the same hosts, in any order. */
+/** True when both lists hold the same hosts with the same weights, in any order. */
 export function sameHosts(a: readonly HostInfo[], b: readonly HostInfo[]): boolean {
   if (a.length !== b.length) return false;
-  const keys = new Set(a.map((h) => `${h.ip}:${h.port}`));
-  return b.every((h) => keys.has(`${h.ip}:${h.port}`));
+  const keys = new Set(a.map((h) => `${h.ip}:${h.port}:${h.weight ?? 1}`));
+  return b.every((h) => keys.has(`${h.ip}:${h.port}:${h.weight ?? 1}`));
 }
 
 /**

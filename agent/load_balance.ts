@@ -9,13 +9,17 @@
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
 import { HostRing, HostState, type HostStats, type StateReason } from "./host_list.ts";
+import { BalanceRules } from "./balance_rules.ts";
+import type { HostHealthView } from "./host_health.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
 import { overloadTimeoutRule, putBackRule, takeOutRule, windowRule } from "./state_rules.ts";
 
 export type { HostStats, StateReason } from "./host_list.ts";
+export type { HostHealthView } from "./host_health.ts";
 export {
   DEFAULT_LOAD_BALANCE_OPTIONS,
   type LoadBalanceOptions,
+  ORIGINAL_RULES,
   resolveLoadBalanceOptions,
 } from "./load_balance_options.ts";
 
@@ -35,6 +39,8 @@ export interface HostTransition {
   readonly reason: StateReason;
   /** When, in seconds. */
   readonly at: number;
+  /** Whether the module is in panic after the change (see {@linkcode LoadBalance.panic}). */
+  readonly panic: boolean;
 }
 
 /** Told about every {@linkcode HostTransition}. */
@@ -58,6 +64,10 @@ export type ChooseResult =
 
 const OVERLOADED: ChooseResult = Object.freeze({ code: RetCode.OVERLOAD });
 const NO_HOST: ChooseResult = Object.freeze({ code: RetCode.NOEXIST });
+const FLEET_OVERLOAD_REASON: StateReason = Object.freeze({
+  rule: "fleet_overload",
+  text: "the fleet sees it overloaded (DNS verdict) and this agent has not called it yet",
+});
 
 /** Map key of a host: one number for valid ports, text otherwise (never collides). */
 type HostKey = number | string;
@@ -97,6 +107,8 @@ export class LoadBalance {
   #lastUpdate = 0;
   #dirty = false;
   readonly #onTransition: TransitionListener | undefined;
+  /** Our rules beyond the original's (ejection cap, probe pacing, slow start, weights). */
+  readonly #rules: BalanceRules;
 
   /**
    * An empty balancer in state `"pulling"` (the original creates one when it
@@ -115,6 +127,7 @@ export class LoadBalance {
     this.cmdid = cmdid;
     this.options = resolveLoadBalanceOptions(options);
     this.#onTransition = onTransition;
+    this.#rules = new BalanceRules(this.options);
   }
 
   /** Route state: `"pulling"` while a pull to DNS is in flight. */
@@ -135,6 +148,14 @@ export class LoadBalance {
   /** Picks counted since the last probe of an overloaded host. */
   get accessCount(): number {
     return this.#accessCount;
+  }
+
+  /**
+   * True when more hosts are overloaded than `maxEjectionPercent` allows out
+   * of rotation: the least-bad of them are kept in.
+   */
+  get panic(): boolean {
+    return this.#rules.pardoned > 0;
   }
 
   /** Number of hosts. */
@@ -162,29 +183,39 @@ export class LoadBalance {
   }
 
   /**
-   * Picks a host (the original's `choice_one_host`). With idle hosts, takes the
-   * idle list's head, except every `probeNum + 1`-th pick while some host is
-   * overloaded, which probes the overload list's head. With no idle host, answers
-   * `RET_OVERLOAD` `probeNum` times, then probes. The taken host moves to its
-   * list's tail.
+   * Picks a host (the original's `choice_one_host`). The hosts in rotation are
+   * the idle ones plus, in panic, the pardoned overloaded ones. With hosts in
+   * rotation, takes the next of them, except every `probeNum + 1`-th pick
+   * while some host is due for a probe, which probes the first due host of the
+   * overload list. With none in rotation, answers `RET_OVERLOAD` `probeNum`
+   * times, then probes. A taken host moves to its list's tail.
+   *
+   * With equal weights, no slow start and no panic, "next" is the idle list's
+   * head; otherwise smooth weighted round robin over weight times slow-start
+   * share.
+   *
+   * @param now Unix time in seconds; without it the time-based rules (probe
+   * pacing, repeat ejections, slow start) are skipped for this pick
    */
-  choose(): ChooseResult {
+  choose(now: number = Number.POSITIVE_INFINITY): ChooseResult {
     if (this.#hosts.size === 0) return NO_HOST;
-    if (this.#idle.isEmpty()) {
+    const probe = this.#rules.dueProbe(this.#overloaded, now);
+    if (this.#idle.isEmpty() && this.#rules.pardoned === 0) {
+      if (probe === undefined) return OVERLOADED;
       if (this.#accessCount < this.options.probeNum) {
         this.#accessCount++;
         return OVERLOADED;
       }
       this.#accessCount = 0;
-      return this.#take(this.#overloaded);
+      return this.#probe(probe);
     }
-    if (this.#overloaded.isEmpty()) return this.#take(this.#idle);
+    if (probe === undefined) return this.#pickInRotation(now);
     if (this.#accessCount >= this.options.probeNum) {
       this.#accessCount = 0;
-      return this.#take(this.#overloaded);
+      return this.#probe(probe);
     }
     this.#accessCount++;
-    return this.#take(this.#idle);
+    return this.#pickInRotation(now);
   }
 
   /**
@@ -206,6 +237,8 @@ export class LoadBalance {
     const succeeded = retcode === RetCode.SUCC;
     if (succeeded) host.countSuccess();
     else host.countFailure();
+    host.health.called = true;
+    if (host.overload && !succeeded) this.#rules.failedWhileOverloaded(host, now);
 
     if (!host.overload && !succeeded) {
       const reason = takeOutRule(host, this.options);
@@ -223,7 +256,10 @@ export class LoadBalance {
    * Replaces the route with `hosts` (a non-empty DNS answer): new hosts join the
    * idle list's tail with fresh counters and `idleTs = overloadTs = now`; hosts
    * no longer listed leave whichever list they are in; known hosts keep their
-   * state. Then `lastUpdate = now` and the state is `"new"`.
+   * state. Then `lastUpdate = now` and the state is `"new"`. Ours: weights
+   * apply, a host joining a loaded route starts its slow start, and a host
+   * with `fleetOverload` that this agent has not called yet starts in the
+   * overload list (probing state) instead of idle.
    */
   update(hosts: readonly HostInfo[], now: number): void {
     const wanted = new Map<HostKey, HostInfo>();
@@ -232,16 +268,30 @@ export class LoadBalance {
       if (wanted.has(key)) continue;
       this.#ringOf(host).remove(host);
       this.#hosts.delete(key);
+      this.#rules.removed(host);
     }
+    const loaded = this.#hosts.size > 0;
+    const routed = [];
     for (const [key, info] of wanted) {
-      if (this.#hosts.has(key)) continue;
-      const host = new HostState(info.ip >>> 0, info.port);
-      host.setIdle(this.options.initSuccCnt, now);
-      host.overloadTs = now;
-      host.stateSince = now;
-      this.#hosts.set(key, host);
-      this.#idle.push(host);
+      let host = this.#hosts.get(key);
+      const joinsLoadedRoute = host === undefined && loaded;
+      if (host === undefined) {
+        host = new HostState(info.ip >>> 0, info.port);
+        host.setIdle(this.options.initSuccCnt, now);
+        host.overloadTs = now;
+        host.stateSince = now;
+        this.#hosts.set(key, host);
+        this.#idle.push(host);
+      }
+      routed.push({ host, info, joinsLoadedRoute });
     }
+    this.#rules.routed(routed, now);
+    for (const { host, info } of routed) {
+      if (info.fleetOverload && !host.overload && !host.health.called) {
+        this.#startProbing(host, now);
+      }
+    }
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#lastUpdate = now;
     this.#status = "new";
   }
@@ -281,6 +331,23 @@ export class LoadBalance {
   }
 
   /**
+   * The share of its weight `ip:port` takes at `now`: below 1 during slow
+   * start, else 1 (also for an unknown host).
+   */
+  slowStartShare(ip: number, port: number, now: number): number {
+    const host = this.#hosts.get(_hostKey(ip, port));
+    return host === undefined ? 1 : host.health.rampFactor(now, this.options.slowStart);
+  }
+
+  /**
+   * A copy of one host's state under our rules (weight, repeat ejections,
+   * probe pacing, slow start, panic pardon), or `undefined` for an unknown host.
+   */
+  hostHealth(ip: number, port: number): HostHealthView | undefined {
+    return this.#hosts.get(_hostKey(ip, port))?.health.view();
+  }
+
+  /**
    * The statistics message the original commits (`commit`): every host's real
    * counts and overload flag, idle hosts first, with `ts = floor(now)`.
    *
@@ -309,6 +376,18 @@ export class LoadBalance {
     return { code: RetCode.SUCC, host: ring.rotate().info };
   }
 
+  #probe(host: HostState): ChooseResult {
+    this.#overloaded.remove(host);
+    this.#overloaded.push(host);
+    return { code: RetCode.SUCC, host: host.info };
+  }
+
+  #pickInRotation(now: number): ChooseResult {
+    if (this.#rules.isPlain(this.#idle, now)) return this.#take(this.#idle);
+    const host = this.#rules.pickWeighted(this.#idle, this.#overloaded, now);
+    return { code: RetCode.SUCC, host: host.info };
+  }
+
   #ringOf(host: HostState): HostRing {
     return host.overload ? this.#overloaded : this.#idle;
   }
@@ -322,21 +401,37 @@ export class LoadBalance {
 
   #checkOverloadTimeout(host: HostState, now: number): void {
     if (now - host.overloadTs < this.options.overloadTimeout) return;
-    this.#moveToIdle(host, now, overloadTimeoutRule(this.options));
+    if (this.#rules.mayTimeOut(host, now)) {
+      this.#moveToIdle(host, now, overloadTimeoutRule(this.options));
+    }
   }
 
   #moveToOverloaded(host: HostState, now: number, reason: StateReason): true {
+    this.#rules.ejecting(host, now);
     this.#idle.remove(host);
     host.setOverload(this.options.initErrCnt, now);
     this.#overloaded.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#changed(host, now, reason);
     return true;
+  }
+
+  /** A host the fleet sees overloaded, not yet called here: into the overload list, probed first. */
+  #startProbing(host: HostState, now: number): void {
+    this.#rules.hinted(host, now);
+    this.#idle.remove(host);
+    host.setOverload(this.options.initErrCnt, now);
+    this.#overloaded.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
+    this.#changed(host, now, FLEET_OVERLOAD_REASON);
   }
 
   #moveToIdle(host: HostState, now: number, reason: StateReason): true {
     this.#overloaded.remove(host);
     host.setIdle(this.options.initSuccCnt, now);
+    this.#rules.returned(host, now);
     this.#idle.push(host);
+    this.#rules.rebalance(this.#hosts.size, this.#overloaded);
     this.#changed(host, now, reason);
     return true;
   }
@@ -353,6 +448,7 @@ export class LoadBalance {
       overload,
       reason,
       at: now,
+      panic: this.panic,
     });
   }
 }

@@ -85,6 +85,40 @@ export interface LoadBalanceOptions {
    * @default {15}
    */
   updateTimeout: number;
+  /**
+   * (`max_ejection_percent`) At most this share of a module's hosts, in
+   * percent, is out of rotation; past it the least-bad overloaded hosts stay
+   * in and the module is in panic. 100 restores the original (every host may
+   * be out, and callers get `RET_OVERLOAD`).
+   *
+   * @default {50}
+   */
+  maxEjectionPercent: number;
+  /**
+   * (`max_overload_timeout`) Cap, in seconds, of a repeat offender's time out:
+   * a host overloaded again within this many seconds of coming back is neither
+   * probed nor returned for `overload_timeout * 2^n` seconds (n = repeats in a
+   * row). A value at or below `overload_timeout` restores the original.
+   *
+   * @default {120}
+   */
+  maxOverloadTimeout: number;
+  /**
+   * (`probe_interval`) Seconds an overloaded host whose last call failed waits
+   * before it is probed again (probes still come every `probe_num` picks).
+   * 0 restores the original (probe by pick count only).
+   *
+   * @default {1}
+   */
+  probeInterval: number;
+  /**
+   * (`slow_start`) Seconds over which a host that comes back from overload,
+   * or joins a loaded route, ramps its share from 10% to its full weight.
+   * 0 restores the original (full share at once).
+   *
+   * @default {10}
+   */
+  slowStart: number;
 }
 
 /** The defaults of the shipped `lars_lb_agent.conf`. */
@@ -100,6 +134,21 @@ export const DEFAULT_LOAD_BALANCE_OPTIONS: Readonly<LoadBalanceOptions> = Object
   idleTimeout: 15,
   overloadTimeout: 15,
   updateTimeout: 15,
+  maxEjectionPercent: 50,
+  maxOverloadTimeout: 120,
+  probeInterval: 1,
+  slowStart: 10,
+});
+
+/**
+ * The settings that turn every rule we added off: with them the balancer
+ * behaves exactly as the original's.
+ */
+export const ORIGINAL_RULES: Readonly<Partial<LoadBalanceOptions>> = Object.freeze({
+  maxEjectionPercent: 100,
+  maxOverloadTimeout: 0,
+  probeInterval: 0,
+  slowStart: 0,
 });
 
 const COUNT_KEYS = [
@@ -117,6 +166,10 @@ const NUMBER_KEYS = [
   "idleTimeout",
   "overloadTimeout",
   "updateTimeout",
+  "maxEjectionPercent",
+  "maxOverloadTimeout",
+  "probeInterval",
+  "slowStart",
 ] as const;
 
 /**
@@ -147,6 +200,11 @@ export function resolveLoadBalanceOptions(
         `Invalid load-balance option ${key}: ${value} is not a finite non-negative number`,
       );
     }
+  }
+  if (resolved.maxEjectionPercent > 100) {
+    throw new RangeError(
+      `Invalid load-balance option maxEjectionPercent: ${resolved.maxEjectionPercent} is above 100`,
+    );
   }
   return Object.freeze(resolved);
 }

@@ -48,10 +48,14 @@ export function parseCacheFile(text: string): CachedRoute[] {
       throw new Error(`bad route entry ${JSON.stringify(r)}`);
     }
     const hosts = r.hosts.map((text) => {
-      const [ip, port] = String(text).split(":");
+      // "a.b.c.d:port", or "a.b.c.d:port:weight" for a weight other than 1.
+      const [ip, port, weight] = String(text).split(":");
       const p = Number(port);
       if (!isPort(p)) throw new Error(`bad host "${text}"`);
-      return { ip: ipToInt(ip), port: p };
+      if (weight === undefined) return { ip: ipToInt(ip), port: p };
+      const w = Number(weight);
+      if (!Number.isInteger(w) || w < 1) throw new Error(`bad host "${text}"`);
+      return { ip: ipToInt(ip), port: p, weight: w };
     });
     return { modid: r.modid, cmdid: r.cmdid, hosts, updatedAt: Number(r.updatedAt) || 0 };
   }).filter((r) => r.hosts.length > 0);
@@ -163,7 +167,9 @@ export class RouteCache {
         modid: r.modid,
         cmdid: r.cmdid,
         updatedAt: r.updatedAt,
-        hosts: r.hosts.map((h) => `${intToIp(h.ip)}:${h.port}`),
+        hosts: r.hosts.map((h) =>
+          `${intToIp(h.ip)}:${h.port}${(h.weight ?? 1) === 1 ? "" : `:${h.weight}`}`
+        ),
       })),
     };
     const tmp = `${this.path}.tmp`;

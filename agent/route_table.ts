@@ -123,7 +123,7 @@ export class RouteTable {
     }
     const pull = this.#pullIfDue(lb, now);
     if (lb.isEmpty()) return { code: RetCode.NOEXIST, pull };
-    return { ...lb.choose(), pull };
+    return { ...lb.choose(now), pull };
   }
 
   /**

@@ -8,7 +8,7 @@
 import { RetCode } from "../proto/ids.ts";
 import { intToIp } from "../proto/ip.ts";
 import { LogBudget, type Logger } from "../reactor/log.ts";
-import type { HostTransition, StateReason } from "./load_balance.ts";
+import type { HostTransition, LoadBalance, StateReason } from "./load_balance.ts";
 import type { RouteTable } from "./route_table.ts";
 import type { InspectRequest, ModuleView, ShardInspection, ShardStats } from "./shard_protocol.ts";
 import type { NetCounterName } from "../reactor/net_counters.ts";
@@ -27,6 +27,7 @@ const RULES: readonly StateReason["rule"][] = [
   "succ_rate",
   "contin_succ",
   "overload_timeout",
+  "fleet_overload",
 ];
 
 /** Counts and logs what the admin endpoint shows about one shard. */
@@ -54,16 +55,20 @@ export class ShardWatch {
   onTransition = (t: HostTransition): void => {
     this.#transitions[t.reason.rule] = (this.#transitions[t.reason.rule] ?? 0) + 1;
     const host = `${intToIp(t.ip)}:${t.port}`;
+    const panic = t.panic
+      ? "; the module is in panic (max_ejection_percent): its least-bad overloaded hosts stay in"
+      : "";
     this.#budget.info(
-      t.overload
+      (t.overload
         ? `host ${host} of ${t.modid}/${t.cmdid} overloaded, taken out: ${t.reason.text}`
-        : `host ${host} of ${t.modid}/${t.cmdid} back in rotation: ${t.reason.text}`,
+        : `host ${host} of ${t.modid}/${t.cmdid} back in rotation: ${t.reason.text}`) + panic,
       {
         modid: t.modid,
         cmdid: t.cmdid,
         host,
         state: t.overload ? "overload" : "idle",
         rule: t.reason.rule,
+        panic: t.panic,
       },
     );
   };
@@ -90,6 +95,18 @@ export class ShardWatch {
     };
   }
 
+  /** A host's state under our rules (weight, panic pardon, repeats, slow-start share). */
+  #health(lb: LoadBalance, ip: number, port: number) {
+    const health = lb.hostHealth(ip, port)!;
+    const now = Date.now() / 1000;
+    return {
+      weight: health.weight,
+      pardoned: health.pardoned,
+      repeats: health.strikes,
+      share: Math.round(lb.slowStartShare(ip, port, now) * 100) / 100,
+    };
+  }
+
   #modules(request: InspectRequest, table: RouteTable): ModuleView[] {
     const out: ModuleView[] = [];
     const only = request.module;
@@ -101,6 +118,7 @@ export class ShardWatch {
         shard: this.#index,
         status: lb.status,
         lastUpdate: lb.lastUpdate,
+        panic: lb.panic,
         hosts: lb.allHostStats().map((h) => ({
           ip: intToIp(h.ip),
           port: h.port,
@@ -111,6 +129,7 @@ export class ShardWatch {
           since: h.stateSince,
           windowSince: h.overload ? h.overloadTs : h.idleTs,
           reason: h.reason,
+          ...this.#health(lb, h.ip, h.port),
         })),
       });
     }

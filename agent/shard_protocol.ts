@@ -87,6 +87,14 @@ export interface HostView {
   windowSince: number;
   /** Why the host last changed state (for an overloaded host: why it was taken out). */
   reason: StateReason | null;
+  /** Weight from DNS (1 when the route carries none). */
+  weight: number;
+  /** Overloaded, yet kept in rotation because the module is in panic (the ejection cap). */
+  pardoned: boolean;
+  /** Ejections in a row, each soon after the host came back (each makes the next out time longer). */
+  repeats: number;
+  /** Share of its weight the host takes now: below 1 during slow start. */
+  share: number;
 }
 
 /** One module of a shard (for `/hosts`). */
@@ -101,6 +109,8 @@ export interface ModuleView {
   status: "new" | "pulling";
   /** Unix time in seconds of the last route from DNS (0: never). */
   lastUpdate: number;
+  /** More hosts are overloaded than `max_ejection_percent` allows out: the least bad stay in. */
+  panic: boolean;
   /** Hosts, idle first. */
   hosts: HostView[];
 }

@@ -39,7 +39,10 @@ async function storeUrl(args: ParsedArgs): Promise<string> {
 }
 
 async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
-  allowFlags(args, command === "route" ? ["store", "config", "yes"] : ["store", "config"]);
+  allowFlags(
+    args,
+    command === "route" ? ["store", "config", "weight", "yes"] : ["store", "config"],
+  );
   if (command === "db" && (rest.length !== 1 || rest[0] !== "init")) {
     throw new UsageError("db takes one command: init");
   }
@@ -52,7 +55,9 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
       console.log(`schema ready in ${redactUrl(url)} (route version ${await store.version()})`);
       return 0;
     }
+    const weight = stringFlag(args, "weight");
     return await runRoute(store, rest, (line) => console.log(line), {
+      weight,
       yes: args.flags.get("yes") === true,
     });
   } finally {

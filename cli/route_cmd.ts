@@ -7,12 +7,17 @@
  */
 import { MAX_BODY_SIZE, responseBodySize } from "../dns/frame_budget.ts";
 import { intToIp, ipToInt } from "../proto/ip.ts";
+import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
 import type { RouteStore } from "../store/types.ts";
 import { UsageError } from "./usage.ts";
 
 /** Usage of the route and db commands. */
 export const ROUTE_USAGE = `usage:
-  lars route add MODID CMDID IP PORT   add a host to a module
+  lars route add MODID CMDID IP PORT [--weight N]
+                                       add a host to a module; N (1..${MAX_HOST_WEIGHT}, default 1)
+                                       is its share of picks relative to the module's other hosts
+  lars route weight MODID CMDID IP PORT N
+                                       set a host's weight (1..${MAX_HOST_WEIGHT})
   lars route del MODID CMDID IP PORT   remove a host from a module
   lars route del MODID CMDID --yes     remove every host of a module
   lars route list [MODID [CMDID]]      list hosts
@@ -61,15 +66,29 @@ export function cliActor(): string {
   return `cli:${user}`.slice(0, 255);
 }
 
-/** Options of {@linkcode runRoute}. */
+/** Parses a host weight, 1..MAX_HOST_WEIGHT; `name` is how the usage calls it. */
+export function parseWeight(text: string | undefined, name = "--weight"): number {
+  if (text === undefined) throw new UsageError(`missing ${name}`);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_HOST_WEIGHT) {
+    throw new UsageError(`${name} must be 1..${MAX_HOST_WEIGHT}, got "${text}"`);
+  }
+  return value;
+}
+
+/** Options of `route` commands. */
 export interface RouteOptions {
+  /** `--weight` text of `route add`. */
+  weight?: string;
   /** `--yes`: confirms removing every host of a module. */
   yes?: boolean;
 }
 
 /**
  * Why adding `ip:port` to a module would make its DNS answer too big for one
- * frame, or null when it fits (or the host is already there).
+ * frame, or null when it fits (or the host is already there). Counts every
+ * host as flagged by the fleet verdict (2 bytes more), so DNS never has to
+ * cut a module this command let grow.
  */
 export async function moduleGrowthProblem(
   store: RouteStore,
@@ -77,10 +96,12 @@ export async function moduleGrowthProblem(
   cmdid: number,
   ip: number,
   port: number,
+  weight = 1,
 ): Promise<string | null> {
   const hosts = await store.listRoutes({ modid, cmdid });
   if (hosts.some((h) => h.ip === ip && h.port === port)) return null;
-  const bytes = responseBodySize(modid, cmdid, [...hosts, { ip, port }]);
+  const served = [...hosts, { ip, port, weight }].map((h) => ({ ...h, fleetOverload: true }));
+  const bytes = responseBodySize(modid, cmdid, served);
   if (bytes <= MAX_BODY_SIZE) return null;
   return `refusing to add ${intToIp(ip)}:${port} to ${modid}/${cmdid}: the module has ` +
     `${hosts.length} hosts, and with this one its route answer would be ${bytes} bytes, over ` +
@@ -96,6 +117,9 @@ export async function runRoute(
   options: RouteOptions = {},
 ): Promise<number> {
   const [verb, ...rest] = args;
+  if (options.weight !== undefined && verb !== "add") {
+    throw new UsageError("--weight goes with route add");
+  }
   switch (verb) {
     case "add": {
       if (rest.length !== 4) throw new UsageError("route add takes MODID CMDID IP PORT");
@@ -105,17 +129,46 @@ export async function runRoute(
         parseIp(rest[2]),
         parsePort(rest[3]),
       ];
+      const weight = options.weight === undefined ? 1 : parseWeight(options.weight);
       await store.init();
-      const problem = await moduleGrowthProblem(store, modid, cmdid, ip, port);
+      const problem = await moduleGrowthProblem(store, modid, cmdid, ip, port, weight);
       if (problem) {
         out(problem);
         return 1;
       }
-      const result = await store.addHost(modid, cmdid, ip, port, cliActor());
+      const result = await store.addHost(modid, cmdid, ip, port, cliActor(), weight);
+      const weighted = weight === 1 ? "" : ` with weight ${weight}`;
       out(
         result.added
-          ? `added ${intToIp(ip)}:${port} to ${modid}/${cmdid} (version ${result.version})`
+          ? `added ${
+            intToIp(ip)
+          }:${port}${weighted} to ${modid}/${cmdid} (version ${result.version})`
           : `${intToIp(ip)}:${port} is already in ${modid}/${cmdid} (nothing changed)`,
+      );
+      return 0;
+    }
+    case "weight": {
+      if (rest.length !== 5) throw new UsageError("route weight takes MODID CMDID IP PORT N");
+      const [modid, cmdid, ip, port, weight] = [
+        parseId("MODID", rest[0]),
+        parseId("CMDID", rest[1]),
+        parseIp(rest[2]),
+        parsePort(rest[3]),
+        parseWeight(rest[4], "N"),
+      ];
+      await store.init();
+      const result = await store.setHostWeight(modid, cmdid, ip, port, weight, cliActor());
+      if (!result.updated) {
+        out(
+          `${intToIp(ip)}:${port} is not in ${modid}/${cmdid} or already has weight ${weight} ` +
+            "(nothing changed)",
+        );
+        return 1;
+      }
+      out(
+        `${
+          intToIp(ip)
+        }:${port} of ${modid}/${cmdid} has weight ${weight} (version ${result.version})`,
       );
       return 0;
     }
@@ -166,8 +219,10 @@ export async function runRoute(
       };
       await store.init();
       const rows = await store.listRoutes(filter);
-      out("MODID\tCMDID\tIP\tPORT");
-      for (const r of rows) out(`${r.modid}\t${r.cmdid}\t${intToIp(r.ip)}\t${r.port}`);
+      out("MODID\tCMDID\tIP\tPORT\tWEIGHT");
+      for (const r of rows) {
+        out(`${r.modid}\t${r.cmdid}\t${intToIp(r.ip)}\t${r.port}\t${r.weight ?? 1}`);
+      }
       out(`${rows.length} hosts, route version ${await store.version()}`);
       return 0;
     }

@@ -9,6 +9,7 @@
 import type { Config } from "../reactor/config.ts";
 import { readServerLimits, type ServerLimits } from "../reactor/server_settings.ts";
 import { storeUrlFromConfig } from "../store/config.ts";
+import { DEFAULT_FLEET_HEALTH as F, type FleetHealthOptions } from "./fleet_health.ts";
 import type { SubscriptionLimits } from "./subscriptions.ts";
 
 /** Settings of the DNS service. */
@@ -25,6 +26,8 @@ export interface DnsSettings extends ServerLimits {
   reloadIntervalMs: number;
   /** Seconds `RouteChange` rows are kept (`[dns] change_retention`). */
   changeRetentionS: number;
+  /** Fleet verdicts sent with routes (`[dns] fleet_health`, `fleet_*`); false when off. */
+  fleet: FleetHealthOptions | false;
   /**
    * Caps per connection: `[dns] max_subscriptions` (default 200000) and
    * `max_unknown_subscriptions` (to modules that did not exist when asked, default 1000).
@@ -46,6 +49,19 @@ export function readDnsSettings(config: Config): DnsSettings {
     pollIntervalMs: config.int("dns", "poll_interval_ms", 100, { min: 10, max: 60_000 }),
     reloadIntervalMs: config.number("dns", "reload_interval", 60, { min: 1, max: 86_400 }) * 1000,
     changeRetentionS: config.int("dns", "change_retention", 600, { min: 60, max: 30 * 86_400 }),
+    fleet: config.bool("dns", "fleet_health", true)
+      ? {
+        windowSeconds: config.number("dns", "fleet_window", F.windowSeconds, { min: 1 }),
+        overloadShare: config.number("dns", "fleet_overload_share", F.overloadShare, {
+          min: 0,
+          max: 1,
+        }),
+        minCallers: config.int("dns", "fleet_min_callers", F.minCallers, { min: 1 }),
+        intervalMs: 1000 * config.number("dns", "fleet_interval", F.intervalMs / 1000, {
+          min: 0.1,
+        }),
+      }
+      : false,
     subscriptions: {
       maxPerConnection: config.int("dns", "max_subscriptions", 200_000, { min: 1 }),
       maxUnknownPerConnection: config.int("dns", "max_unknown_subscriptions", 1000, { min: 0 }),

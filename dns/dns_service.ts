@@ -30,6 +30,7 @@ import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteStore } from "../store/types.ts";
 import { moduleKey, parseModuleKey, type RouteMap } from "./route_map.ts";
 import { type ChangedModule, RouteSync } from "./route_sync.ts";
+import { type FleetHealthOptions, FleetVerdicts } from "./fleet_health.ts";
 import { type SubscriptionLimits, Subscriptions } from "./subscriptions.ts";
 import type { TableLoader } from "./table_loader.ts";
 
@@ -98,6 +99,13 @@ export interface DnsServiceOptions {
    * @default 10000
    */
   maxRetryMs?: number;
+  /**
+   * The fleet verdict sent with routes (`HostInfo.fleetOverload`), read from
+   * the reporter's `ServerCallStatus` in the same database; `false` turns it
+   * off. A missing table is logged once and read again later.
+   * @default DEFAULT_FLEET_HEALTH
+   */
+  fleet?: Partial<FleetHealthOptions> | false;
   /** Logger. */
   log?: Logger;
 }
@@ -159,6 +167,9 @@ export class DnsService {
   #sync: RouteSync;
   #lastCleanup = 0;
   #lastPoll = 0;
+  #fleet: FleetVerdicts | null;
+  #lastFleet = 0;
+  #fleetFailing = false;
   #subs: Subscriptions<ServerConnection>;
   #pushLog: LogBudget;
   #storeError: string | null = null;
@@ -174,7 +185,12 @@ export class DnsService {
     this.#subs = new Subscriptions(options.subscriptions);
     this.#pushLog = new LogBudget(this.#log, "route push lines");
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
+    const fleet = options.fleet === false ? null : new FleetVerdicts(options.fleet);
+    this.#fleet = fleet;
     this.#sync = new RouteSync({
+      fleetOverloaded: fleet
+        ? (modid, cmdid, ip, port) => fleet.size > 0 && fleet.isOverloaded(modid, cmdid, ip, port)
+        : undefined,
       store: options.store,
       log: this.#log,
       count: (name, by) => this.counters.inc(name, by),
@@ -324,6 +340,7 @@ export class DnsService {
     }
     this.#lastPoll = Date.now();
     this.#push(result.changed);
+    await this.#refreshFleet();
     const cleanupMs = this.#options.cleanupIntervalMs ?? 60_000;
     if (Date.now() - this.#lastCleanup >= cleanupMs) {
       this.#lastCleanup = Date.now();
@@ -333,6 +350,30 @@ export class DnsService {
       this.counters.inc("changesDeleted", deleted);
       if (deleted > 0) this.#log.debug(`deleted ${deleted} change rows older than ${retentionS} s`);
     }
+  }
+
+  /** Reads the fleet verdicts when due; pushes the modules whose verdicts changed. */
+  async #refreshFleet(): Promise<void> {
+    const fleet = this.#fleet;
+    if (fleet === null || Date.now() - this.#lastFleet < fleet.options.intervalMs) return;
+    this.#lastFleet = Date.now();
+    let rows;
+    try {
+      rows = await this.#options.store.fleetHosts(fleet.since(Date.now() / 1000));
+    } catch (err) {
+      if (!this.#fleetFailing) {
+        this.#log.info(`fleet health unavailable (routes go without it): ${errorText(err)}`);
+      }
+      this.#fleetFailing = true;
+      return;
+    }
+    this.#fleetFailing = false;
+    const changed = fleet.apply(rows).map(({ modid, cmdid }) => moduleKey(modid, cmdid));
+    if (changed.length === 0) return;
+    this.#sync.table.refreshFleet(changed);
+    this.#log.info(`fleet health: ${fleet.size} hosts overloaded for the fleet`);
+    // No change row: not a route-table change, so no "seconds after the change".
+    this.#push(changed.map((key) => ({ key, version: null })));
   }
 
   /**

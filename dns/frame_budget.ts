@@ -31,8 +31,10 @@ function int32FieldSize(value: number): number {
 
 /** Bytes one host adds to a GetRouteResponse body (field tag, length, HostInfo). */
 export function hostEntrySize(host: HostInfo): number {
-  const inner = int32FieldSize(host.ip) + int32FieldSize(host.port);
-  // The HostInfo is at most 22 bytes, so its length prefix is one byte.
+  let inner = int32FieldSize(host.ip) + int32FieldSize(host.port);
+  if (host.weight !== undefined) inner += int32FieldSize(host.weight);
+  if (host.fleetOverload) inner += 2;
+  // The HostInfo is at most 35 bytes, so its length prefix is one byte.
   return 2 + inner;
 }
 

@@ -64,6 +64,7 @@ const service = new DnsService({
   hostname: settings.hostname,
   port: settings.port,
   maxConn: settings.maxConn,
+  fleet: settings.fleet,
   limits: settings,
   subscriptions: settings.subscriptions,
   pollIntervalMs: settings.pollIntervalMs,

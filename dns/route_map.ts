@@ -48,6 +48,8 @@ export interface OversizedModule {
 export interface RouteMapOptions {
   /** Called whenever an answer frame is cut to fit (once per encoding; frames are cached). */
   onOversized?: (module: OversizedModule) => void;
+  /** Hosts this answers true for carry `fleetOverload` (see `fleet_health.ts`). */
+  fleetOverloaded?: (modid: number, cmdid: number, ip: number, port: number) => boolean;
 }
 
 const NO_HOSTS: readonly HostInfo[] = Object.freeze([]);
@@ -56,19 +58,30 @@ function compareHosts(a: HostInfo, b: HostInfo): number {
   return a.ip - b.ip || a.port - b.port;
 }
 
+/** Whether two hosts are served alike (address, port and weight; the fleet flag aside). */
+function sameHost(a: HostInfo, b: HostInfo): boolean {
+  return a.ip === b.ip && a.port === b.port && (a.weight ?? 1) === (b.weight ?? 1);
+}
+
+type FleetCheck = RouteMapOptions["fleetOverloaded"];
+
 /** Adds `rows[from..to)` to their modules' lists (unsorted). */
 function addRows(
   hosts: Map<string, HostInfo[]>,
   rows: readonly RouteRow[],
   from: number,
   to: number,
+  fleet: FleetCheck,
 ): void {
   for (let i = from; i < to; i++) {
     const row = rows[i];
     const key = moduleKey(row.modid, row.cmdid);
     let list = hosts.get(key);
     if (!list) hosts.set(key, list = []);
-    list.push({ ip: row.ip, port: row.port });
+    const host: HostInfo = { ip: row.ip, port: row.port };
+    if (row.weight !== undefined) host.weight = row.weight;
+    if (fleet?.(row.modid, row.cmdid, row.ip, row.port)) host.fleetOverload = true;
+    list.push(host);
   }
 }
 
@@ -83,9 +96,9 @@ function sortHosts(list: HostInfo[]): void {
 }
 
 /** Groups rows by module; each list sorted by address and port, duplicates dropped. */
-function groupRows(rows: readonly RouteRow[]): Map<string, HostInfo[]> {
+function groupRows(rows: readonly RouteRow[], fleet: FleetCheck): Map<string, HostInfo[]> {
   const hosts = new Map<string, HostInfo[]>();
-  addRows(hosts, rows, 0, rows.length);
+  addRows(hosts, rows, 0, rows.length, fleet);
   for (const list of hosts.values()) sortHosts(list);
   return hosts;
 }
@@ -96,12 +109,14 @@ export class RouteMap {
   #frames = new Map<string, Uint8Array>();
   #hostCount = 0;
   #onOversized: ((module: OversizedModule) => void) | undefined;
+  #fleet: FleetCheck;
 
   /** Builds the map from `RouteData` rows (which must be valid; see `route_rows.ts`). */
   constructor(rows: readonly RouteRow[] = [], options: RouteMapOptions = {}) {
-    this.#hosts = groupRows(rows);
+    this.#hosts = groupRows(rows, options.fleetOverloaded);
     for (const list of this.#hosts.values()) this.#hostCount += list.length;
     this.#onOversized = options.onOversized;
+    this.#fleet = options.fleetOverloaded;
   }
 
   /**
@@ -117,7 +132,7 @@ export class RouteMap {
     const yielder = new LoopYielder();
     try {
       for (let from = 0; from < rows.length; from += chunk) {
-        addRows(hosts, rows, from, Math.min(rows.length, from + chunk));
+        addRows(hosts, rows, from, Math.min(rows.length, from + chunk), options.fleetOverloaded);
         await yielder.yield();
       }
       let sorted = 0;
@@ -163,7 +178,7 @@ export class RouteMap {
    * with no rows becomes unknown). Rows of modules not in `keys` are ignored.
    */
   replaceModules(keys: Iterable<string>, rows: readonly RouteRow[]): void {
-    const fresh = groupRows(rows);
+    const fresh = groupRows(rows, this.#fleet);
     for (const key of keys) {
       const old = this.#hosts.get(key);
       if (old) this.#hostCount -= old.length;
@@ -178,12 +193,29 @@ export class RouteMap {
     }
   }
 
-  /** True when module `key` has the same hosts here and in `other`. */
+  /**
+   * Sets `fleetOverload` afresh on the hosts of these modules (after the fleet
+   * verdicts changed) and drops their cached answers.
+   */
+  refreshFleet(keys: Iterable<string>): void {
+    for (const key of keys) {
+      const list = this.#hosts.get(key);
+      if (!list) continue;
+      this.#frames.delete(key);
+      const { modid, cmdid } = parseModuleKey(key);
+      for (const host of list) {
+        if (this.#fleet?.(modid, cmdid, host.ip, host.port)) host.fleetOverload = true;
+        else delete host.fleetOverload;
+      }
+    }
+  }
+
+  /** True when module `key` has the same hosts (and weights) here and in `other`. */
   sameModule(other: RouteMap, key: string): boolean {
     const a = this.#hosts.get(key) ?? NO_HOSTS;
     const b = other.#hosts.get(key) ?? NO_HOSTS;
     if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (compareHosts(a[i], b[i]) !== 0) return false;
+    for (let i = 0; i < a.length; i++) if (!sameHost(a[i], b[i])) return false;
     return true;
   }
 

@@ -48,6 +48,8 @@ export interface RouteSyncOptions extends ChangeTrackerOptions {
   reloadIntervalMs?: number;
   /** Reads the whole table (default: `store.loadRoutes()` on this thread). */
   loadAll?: () => Promise<RouteRow[]>;
+  /** Hosts the fleet sees overloaded (`HostInfo.fleetOverload`); see `fleet_health.ts`. */
+  fleetOverloaded?: RouteMapOptions["fleetOverloaded"];
   /**
    * When new change rows name more modules than this (a bulk import), the
    * whole table is reloaded instead (through `loadAll`, off the event loop
@@ -97,7 +99,7 @@ export class RouteSync {
   #tracker: ChangeTracker;
   #invalid: InvalidRowLog;
   #oversized = new Map<string, number>();
-  #mapOptions: RouteMapOptions = { onOversized: (m) => this.#noteOversized(m) };
+  #mapOptions: RouteMapOptions;
   #table: RouteMap;
   #lastFull = -Infinity;
   #needFull = true;
@@ -105,6 +107,10 @@ export class RouteSync {
   /** Creates the sync with an empty table; {@linkcode poll} loads it. */
   constructor(options: RouteSyncOptions) {
     this.#store = options.store;
+    this.#mapOptions = {
+      onOversized: (m) => this.#noteOversized(m),
+      fleetOverloaded: options.fleetOverloaded,
+    };
     this.#loadAll = options.loadAll ?? (() => options.store.loadRoutes());
     this.#log = options.log;
     this.#count = options.count;

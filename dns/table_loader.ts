@@ -19,6 +19,9 @@ export interface TableLoader {
   close(): Promise<void>;
 }
 
+/** Numbers per row in the worker's packed answer: modid, cmdid, ip, port, weight (or NaN). */
+export const PACKED_ROW_FIELDS = 5;
+
 /** Rows unpacked per event-loop turn. */
 const UNPACK_SLICE = 20_000;
 
@@ -80,17 +83,19 @@ export class WorkerTableLoader implements TableLoader {
       this.#pending.set(id, { resolve, reject });
       worker.postMessage({ id });
     });
-    const rows: RouteRow[] = new Array(packed.length / 4);
+    const rows: RouteRow[] = new Array(packed.length / PACKED_ROW_FIELDS);
     const yielder = new LoopYielder();
     try {
       for (let r = 0; r < rows.length; r++) {
-        const i = r * 4;
-        rows[r] = {
+        const i = r * PACKED_ROW_FIELDS;
+        const row: RouteRow = {
           modid: packed[i],
           cmdid: packed[i + 1],
           ip: packed[i + 2],
           port: packed[i + 3],
         };
+        if (!Number.isNaN(packed[i + 4])) row.weight = packed[i + 4];
+        rows[r] = row;
         if (r % UNPACK_SLICE === UNPACK_SLICE - 1) await yielder.yield();
       }
     } finally {

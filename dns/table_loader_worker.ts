@@ -4,14 +4,15 @@
  * request, so the synchronous SQLite read (and, on MySQL, the parsing of
  * 100,000 rows) happens on this thread instead of the DNS service's event
  * loop. Protocol: `{ url }` once, then `{ id }` per load; answers
- * `{ id, rows }` (a Float64Array of modid, cmdid, ip, port per row,
- * transferred) or `{ id, error: { name, message } }`.
+ * `{ id, rows }` (a Float64Array of modid, cmdid, ip, port, weight (NaN when
+ * the table has no weight column) per row, transferred) or `{ id, error: { name, message } }`.
  *
  * @module
  */
 import { workerScope } from "../reactor/worker_channel.ts";
 import type { RouteStore } from "../store/types.ts";
 import { createRouteStore } from "../store/url.ts";
+import { PACKED_ROW_FIELDS as FIELDS } from "./table_loader.ts";
 
 const scope = workerScope();
 let url: string | null = null;
@@ -22,13 +23,14 @@ async function load(): Promise<Float64Array> {
   if (url === null) throw new Error("Table loader worker: no store URL");
   store ??= createRouteStore(url);
   const rows = await store.loadRoutes();
-  const packed = new Float64Array(rows.length * 4);
+  const packed = new Float64Array(rows.length * FIELDS);
   let i = 0;
   for (const row of rows) {
     packed[i++] = row.modid;
     packed[i++] = row.cmdid;
     packed[i++] = row.ip;
     packed[i++] = row.port;
+    packed[i++] = row.weight ?? NaN;
   }
   return packed;
 }

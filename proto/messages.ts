@@ -20,7 +20,22 @@ export interface HostInfo {
   ip: number;
   /** TCP/UDP port. */
   port: number;
+  /**
+   * Relative share of picks (field 3, our addition; absent or 0 means 1, so a
+   * decoder leaves it out when 0). The original's agents skip it as an unknown
+   * field, and our agents take 1 when the original's DNS does not send it.
+   */
+  weight?: number;
+  /**
+   * The fleet's verdict (field 4, our addition): true when enough of the
+   * agents calling this host reported it overloaded lately. An agent that has
+   * not called the host yet starts it in probing state. Absent means false.
+   */
+  fleetOverload?: boolean;
 }
+
+/** Largest {@linkcode HostInfo.weight} a route may give a host; agents clamp larger ones. */
+export const MAX_HOST_WEIGHT = 10_000;
 
 /** Which hosts serve `(modid, cmdid)`; also the body of API_GetRouteRequest. */
 export interface GetRouteRequest {
@@ -155,15 +170,21 @@ function readFields(
 function encodeHostInfoTo(w: WriterT, h: HostInfo): void {
   int32Field(w, 1, h.ip | 0);
   int32Field(w, 2, h.port);
+  if (h.weight !== undefined) int32Field(w, 3, h.weight);
+  if (h.fleetOverload) w.uint32(tag(4, VARINT)).bool(true);
 }
 
 function decodeHostInfoFrom(r: ReaderT, length?: number): HostInfo {
   const h: HostInfo = { ip: 0, port: 0 };
   readFields(r, length, (no, wt) => {
-    if (no !== 1 && no !== 2) return false;
+    if (no < 1 || no > 4) return false;
     if (wt !== VARINT) throw badWireType("HostInfo", no, wt);
     if (no === 1) h.ip = r.int32() >>> 0;
-    else h.port = r.int32();
+    else if (no === 2) h.port = r.int32();
+    else if (no === 3) {
+      const weight = r.int32();
+      if (weight !== 0) h.weight = weight;
+    } else if (r.bool()) h.fleetOverload = true;
     return true;
   });
   return h;

@@ -29,6 +29,15 @@ type Plain = Record<string, unknown>;
 /** Fields holding IPv4 values: unsigned in our types, int32 on the wire. */
 const IP_FIELDS = new Set(["ip", "caller"]);
 
+/** Our optional additions: left out of our objects when 0 or false (absent on the wire). */
+const OPTIONAL_FIELDS = new Set(["weight", "fleetOverload"]);
+
+/** Our property names whose .proto field name differs (snake case there). */
+const PROTO_NAMES: Record<string, string> = { fleetOverload: "fleet_overload" };
+const OUR_NAMES: Record<string, string> = Object.fromEntries(
+  Object.entries(PROTO_NAMES).map(([ours, proto]) => [proto, ours]),
+);
+
 /** Our object -> protobufjs input: signed addresses, zero scalars left out (as C++ does). */
 function toWire(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toWire);
@@ -36,7 +45,7 @@ function toWire(value: unknown): unknown {
   const out: Plain = {};
   for (const [k, v] of Object.entries(value as Plain)) {
     if (v === 0 || v === false || v === undefined) continue;
-    out[k] = IP_FIELDS.has(k) && typeof v === "number" ? v | 0 : toWire(v);
+    out[PROTO_NAMES[k] ?? k] = IP_FIELDS.has(k) && typeof v === "number" ? v | 0 : toWire(v);
   }
   return out;
 }
@@ -46,8 +55,9 @@ function fromWire(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(fromWire);
   if (value === null || typeof value !== "object") return value;
   const out: Plain = {};
-  for (const [k, v] of Object.entries(value as Plain)) {
-    if (v === null) continue;
+  for (const [name, v] of Object.entries(value as Plain)) {
+    const k = OUR_NAMES[name] ?? name;
+    if (v === null || ((v === 0 || v === false) && OPTIONAL_FIELDS.has(k))) continue;
     out[k] = IP_FIELDS.has(k) && typeof v === "number" ? v >>> 0 : fromWire(v);
   }
   return out;

@@ -6,6 +6,7 @@
  */
 
 import { isPort, isUint32 } from "../proto/ip.ts";
+import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
 import type { HistoryFilter, HistoryRow, Page, RouteFilter, StatusRow } from "./types.ts";
 
 const INT32_MIN = -0x80000000;
@@ -94,6 +95,16 @@ export function checkRouteHost(modid: number, cmdid: number, ip: number, port: n
   checkRouteKey(modid, cmdid);
   if (!isUint32(ip)) throw new RangeError(`Invalid ip: ${ip} is not an unsigned 32-bit integer`);
   if (!isPort(port)) throw new RangeError(`Invalid port: ${port} is not in 1 ..= 65535`);
+}
+
+/**
+ * Checks a host weight: an integer in `1 ..= MAX_HOST_WEIGHT`.
+ * @throws {RangeError} when it is not
+ */
+export function checkWeight(weight: number): void {
+  if (!Number.isInteger(weight) || weight < 1 || weight > MAX_HOST_WEIGHT) {
+    throw new RangeError(`Invalid weight: ${weight} is not an integer in 1 ..= ${MAX_HOST_WEIGHT}`);
+  }
 }
 
 function _checkCallKey(row: StatusRow | HistoryRow): void {

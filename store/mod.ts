@@ -24,10 +24,12 @@
  */
 
 export type {
+  AddHostArgs,
   AddHostResult,
   AuditAction,
   AuditRow,
   CommandName,
+  FleetHostRow,
   HistoryFilter,
   HistoryRow,
   HostArgs,
@@ -45,6 +47,7 @@ export type {
   RouteFilter,
   RouteRow,
   RouteStore,
+  SetWeightArgs,
   StatusRow,
   UpdateHostArgs,
   UpdateHostResult,

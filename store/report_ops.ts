@@ -21,7 +21,7 @@ import {
   whereOf,
 } from "./operation.ts";
 import { HISTORY_SCHEMA, STATUS_SCHEMA } from "./schema.ts";
-import type { HistoryFilter, HistoryRow, RouteFilter, StatusRow } from "./types.ts";
+import type { FleetHostRow, HistoryFilter, HistoryRow, RouteFilter, StatusRow } from "./types.ts";
 
 /** Columns of a multi-row `ServerCallStatus` insert, in placeholder order. */
 export const STATUS_COLUMNS = "modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload";
@@ -159,6 +159,31 @@ export const listStatus = defineOperation({
       err: intOf(row, "err_cnt"),
       ts: intOf(row, "ts"),
       overload: row.overload === "1",
+    }));
+  },
+});
+
+/** Per host, the callers that reported since a time and the overloaded ones; see `RouteStore.fleetHosts`. */
+export const fleetHosts = defineOperation({
+  name: "fleetHosts",
+  transaction: false,
+  check(since: number) {
+    if (!Number.isSafeInteger(since)) throw new RangeError(`Invalid since: ${since}`);
+  },
+  *steps(_dialect: Dialect, since: number) {
+    const rows = yield* query(
+      "SELECT modid, cmdid, ip, port, COUNT(*) AS callers, " +
+        "SUM(CASE WHEN overload = '1' THEN 1 ELSE 0 END) AS overloaded " +
+        "FROM ServerCallStatus WHERE ts >= ? GROUP BY modid, cmdid, ip, port",
+      [since],
+    );
+    return rows.map((row): FleetHostRow => ({
+      modid: intOf(row, "modid"),
+      cmdid: intOf(row, "cmdid"),
+      ip: intOf(row, "ip"),
+      port: intOf(row, "port"),
+      callers: intOf(row, "callers"),
+      overloaded: intOf(row, "overloaded"),
     }));
   },
 });

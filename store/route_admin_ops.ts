@@ -14,6 +14,7 @@ import {
   checkRouteHost,
   checkRouteKey,
   checkSearch,
+  checkWeight,
 } from "./checks.ts";
 import {
   defineOperation,
@@ -37,6 +38,7 @@ import {
   type ModuleKey,
   readVersion,
   ROUTE_COLUMNS,
+  ROUTE_READ_COLUMNS,
   routeRowOf,
 } from "./route_ops.ts";
 import type {
@@ -63,6 +65,10 @@ function _pushHosts(params: SqlParam[], rows: readonly RouteRow[]): void {
   for (const row of rows) params.push(row.modid, row.cmdid, row.ip, row.port);
 }
 
+function _pushWeightedHosts(params: SqlParam[], rows: readonly RouteRow[]): void {
+  for (const row of rows) params.push(row.modid, row.cmdid, row.ip, row.port, row.weight ?? 1);
+}
+
 const _MODULE_MATCH = "(modid = ? AND cmdid = ?)";
 const _HOST_MATCH = "(modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?)";
 
@@ -78,7 +84,7 @@ function _anyOf(size: number, match: string): string {
 function* _moduleRoutes(keys: readonly ModuleKey[]): Steps<RouteRow[]> {
   const rows = (yield* queryChunked(
     keys,
-    (size) => `SELECT ${ROUTE_COLUMNS} FROM RouteData WHERE ${_anyOf(size, _MODULE_MATCH)}`,
+    (size) => `SELECT ${ROUTE_READ_COLUMNS} FROM RouteData WHERE ${_anyOf(size, _MODULE_MATCH)}`,
     _pushKeys,
     OR_CHUNK_SIZES,
   )).map(routeRowOf);
@@ -113,7 +119,10 @@ export const importRoutes = defineOperation<
   transaction: true,
   check(rows, options) {
     if (!Array.isArray(rows)) throw new TypeError("Invalid rows: expected an array");
-    for (const row of rows) checkRouteHost(row.modid, row.cmdid, row.ip, row.port);
+    for (const row of rows) {
+      checkRouteHost(row.modid, row.cmdid, row.ip, row.port);
+      if (row.weight !== undefined) checkWeight(row.weight);
+    }
     if (typeof options?.replace !== "boolean") {
       throw new TypeError("Invalid replace: expected a boolean");
     }
@@ -125,28 +134,42 @@ export const importRoutes = defineOperation<
     for (const row of rows) {
       const key = _keyOf(row.modid, row.cmdid);
       const hosts = wanted.get(key) ?? new Map<string, RouteRow>();
-      hosts.set(_hostOf(row), { modid: row.modid, cmdid: row.cmdid, ip: row.ip, port: row.port });
+      const { modid, cmdid, ip, port, weight } = row;
+      hosts.set(_hostOf(row), weight === undefined ? { modid, cmdid, ip, port } : row);
       wanted.set(key, hosts);
     }
     const have = new Map<string, Set<string>>();
     const toRemove: RouteRow[] = [];
+    const toReweigh: RouteRow[] = [];
     for (const row of yield* _moduleRoutes(_uniqueKeys(rows))) {
       const key = _keyOf(row.modid, row.cmdid);
       const hosts = have.get(key) ?? new Set<string>();
       hosts.add(_hostOf(row));
       have.set(key, hosts);
-      if (replace && !wanted.get(key)!.has(_hostOf(row))) toRemove.push(row);
+      const want = wanted.get(key)!.get(_hostOf(row));
+      if (replace && !want) toRemove.push(row);
+      // A weight changes when the row gives one, or when replacing (absent is then 1).
+      const weighs = want !== undefined && (want.weight !== undefined || replace);
+      if (weighs && (want.weight ?? 1) !== (row.weight ?? 1)) toReweigh.push(want);
     }
     const toAdd = [...wanted.entries()].flatMap(([key, hosts]) =>
       [...hosts.entries()].filter(([host]) => !have.get(key)?.has(host)).map(([, row]) => row)
     );
-    const changed = _uniqueKeys([...toAdd, ...toRemove]);
+    const changed = _uniqueKeys([...toAdd, ...toRemove, ...toReweigh]);
     if (changed.length === 0) return { added: 0, removed: 0, version: previous };
     yield* runChunked(
       toAdd,
-      (size) => `INSERT INTO RouteData (${ROUTE_COLUMNS}) VALUES ${placeholderRows(size, 4)}`,
-      _pushHosts,
+      (size) =>
+        `INSERT INTO RouteData (${ROUTE_COLUMNS}, weight) VALUES ${placeholderRows(size, 5)}`,
+      _pushWeightedHosts,
     );
+    for (const { modid, cmdid, ip, port, weight } of toReweigh) {
+      yield* run(
+        "UPDATE RouteData SET weight = ? " +
+          "WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?",
+        [weight ?? 1, modid, cmdid, ip, port],
+      );
+    }
     const removed = yield* runChunked(
       toRemove,
       (size) => `DELETE FROM RouteData WHERE ${_anyOf(size, _HOST_MATCH)}`,
@@ -154,7 +177,8 @@ export const importRoutes = defineOperation<
       OR_CHUNK_SIZES,
     );
     const detail = `${replace ? "replace" : "merge"}: ${rows.length} rows, ` +
-      `${changed.length} modules changed, ${toAdd.length} hosts added, ${removed} removed`;
+      `${changed.length} modules changed, ${toAdd.length} hosts added, ${removed} removed` +
+      (toReweigh.length > 0 ? `, ${toReweigh.length} weights changed` : "");
     yield* audit(actor, "import", { modid: 0, cmdid: 0 }, detail);
     const version = yield* bumpVersion(dialect, changed, previous);
     return { added: toAdd.length, removed, version };
@@ -171,7 +195,7 @@ export const listRoutes = defineOperation<[filter: RouteFilter & Partial<Page>],
   },
   *steps(_dialect, filter) {
     const { where, params } = whereOf({ modid: filter.modid, cmdid: filter.cmdid });
-    let sql = `SELECT ${ROUTE_COLUMNS} FROM RouteData${where} ORDER BY ${ROUTE_COLUMNS}`;
+    let sql = `SELECT ${ROUTE_READ_COLUMNS} FROM RouteData${where} ORDER BY ${ROUTE_COLUMNS}`;
     if (filter.limit !== undefined || filter.offset !== undefined) {
       sql += " LIMIT ? OFFSET ?";
       params.push(filter.limit ?? 2 ** 31 - 1, filter.offset ?? 0);

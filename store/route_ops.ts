@@ -9,7 +9,7 @@
  */
 
 import { intToIp } from "../proto/ip.ts";
-import { checkActor, checkRouteHost, checkRouteKey, nextVersion } from "./checks.ts";
+import { checkActor, checkRouteHost, checkRouteKey, checkWeight, nextVersion } from "./checks.ts";
 import {
   defineOperation,
   type Dialect,
@@ -20,8 +20,17 @@ import {
   type SqlRow,
   type Steps,
 } from "./operation.ts";
-import { createIndexSql, INDEX_EXISTS_SQL, ROUTE_INDEXES, ROUTE_SCHEMA } from "./schema.ts";
+import {
+  addColumnSql,
+  COLUMN_EXISTS_SQL,
+  createIndexSql,
+  INDEX_EXISTS_SQL,
+  ROUTE_COLUMN_ADDITIONS,
+  ROUTE_INDEXES,
+  ROUTE_SCHEMA,
+} from "./schema.ts";
 import type {
+  AddHostArgs,
   AddHostResult,
   AuditAction,
   HostArgs,
@@ -29,6 +38,7 @@ import type {
   RemoveModuleResult,
   RouteChangeRow,
   RouteRow,
+  SetWeightArgs,
   UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
@@ -41,17 +51,23 @@ export interface ModuleKey {
   cmdid: number;
 }
 
-/** `RouteData` columns in `RouteRow` order. */
+/** `RouteData` columns in `RouteRow` order: a host's key (what inserts and sorts use). */
 export const ROUTE_COLUMNS = "modid, cmdid, serverip, serverport";
 
-/** A `RouteData` result row as a `RouteRow`. */
+/** `RouteData` columns a read selects: the key and our `weight`. */
+export const ROUTE_READ_COLUMNS = `${ROUTE_COLUMNS}, weight`;
+
+/** A `RouteData` result row as a `RouteRow` (`weight` only when it is not 1). */
 export function routeRowOf(row: SqlRow): RouteRow {
-  return {
+  const route: RouteRow = {
     modid: intOf(row, "modid"),
     cmdid: intOf(row, "cmdid"),
     ip: intOf(row, "serverip"),
     port: intOf(row, "serverport"),
   };
+  const weight = row.weight === undefined || row.weight === null ? 1 : intOf(row, "weight");
+  if (weight !== 1) route.weight = weight;
+  return route;
 }
 
 /** A `RouteChange` result row. */
@@ -117,12 +133,19 @@ export function* audit(
   );
 }
 
-/** Creates missing route tables and indexes, and the `RouteVersion` row `id = 1`. */
+/**
+ * Creates missing route tables, our missing columns (`RouteData.weight`) and
+ * indexes, and the `RouteVersion` row `id = 1`.
+ */
 export const initRoutes = defineOperation({
   name: "init",
   transaction: false,
   *steps(dialect: Dialect) {
     for (const sql of ROUTE_SCHEMA[dialect]) yield* exec(sql);
+    for (const column of ROUTE_COLUMN_ADDITIONS) {
+      const found = yield* query(COLUMN_EXISTS_SQL[dialect], [column.table, column.column]);
+      if (found.length === 0) yield* exec(addColumnSql(column, dialect));
+    }
     for (const index of ROUTE_INDEXES) {
       const found = yield* query(INDEX_EXISTS_SQL[dialect], [index.table, index.name[dialect]]);
       if (found.length === 0) yield* exec(createIndexSql(dialect, index));
@@ -142,7 +165,7 @@ export const loadRoutes = defineOperation({
   name: "loadRoutes",
   transaction: false,
   *steps() {
-    return (yield* query(`SELECT ${ROUTE_COLUMNS} FROM RouteData`)).map(routeRowOf);
+    return (yield* query(`SELECT ${ROUTE_READ_COLUMNS} FROM RouteData`)).map(routeRowOf);
   },
 });
 
@@ -216,20 +239,25 @@ function _checkHost(modid: number, cmdid: number, ip: number, port: number, acto
 }
 
 /** Adds a host; see `RouteStore.addHost`. */
-export const addHost = defineOperation<HostArgs, AddHostResult>({
+export const addHost = defineOperation<AddHostArgs, AddHostResult>({
   name: "addHost",
   transaction: true,
-  check: _checkHost,
-  *steps(dialect, modid, cmdid, ip, port, actor) {
+  check(modid, cmdid, ip, port, actor, weight) {
+    _checkHost(modid, cmdid, ip, port, actor);
+    if (weight !== undefined) checkWeight(weight);
+  },
+  *steps(dialect, modid, cmdid, ip, port, actor, weight = 1) {
     const previous = yield* readVersion(dialect, true);
     if (yield* hasHost(modid, cmdid, ip, port)) return { added: false, version: previous };
-    yield* run(`INSERT INTO RouteData (${ROUTE_COLUMNS}) VALUES (?, ?, ?, ?)`, [
+    yield* run(`INSERT INTO RouteData (${ROUTE_COLUMNS}, weight) VALUES (?, ?, ?, ?, ?)`, [
       modid,
       cmdid,
       ip,
       port,
+      weight,
     ]);
-    yield* audit(actor, "add", { modid, cmdid }, `added ${hostText(ip, port)}`);
+    const weighted = weight === 1 ? "" : ` weight ${weight}`;
+    yield* audit(actor, "add", { modid, cmdid }, `added ${hostText(ip, port)}${weighted}`);
     return { added: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
   },
 });
@@ -295,6 +323,38 @@ export const updateHost = defineOperation<UpdateHostArgs, UpdateHostResult>({
     );
     if (moved === 0) return unchanged;
     const detail = `moved ${hostText(ip, port)} to ${hostText(newIp, newPort)}`;
+    yield* audit(actor, "update", { modid, cmdid }, detail);
+    return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
+  },
+});
+
+/** Sets a host's weight; see `RouteStore.setHostWeight`. */
+export const setHostWeight = defineOperation<SetWeightArgs, UpdateHostResult>({
+  name: "setHostWeight",
+  transaction: true,
+  check(modid, cmdid, ip, port, weight, actor) {
+    _checkHost(modid, cmdid, ip, port, actor);
+    checkWeight(weight);
+  },
+  *steps(dialect, modid, cmdid, ip, port, weight, actor) {
+    const previous = yield* readVersion(dialect, true);
+    const [row] = yield* query(`SELECT weight FROM RouteData WHERE ${_HOST_WHERE}`, [
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    if (row === undefined || intOf(row, "weight") === weight) {
+      return { updated: false, version: previous };
+    }
+    yield* run(`UPDATE RouteData SET weight = ? WHERE ${_HOST_WHERE}`, [
+      weight,
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    const detail = `weight of ${hostText(ip, port)}: ${intOf(row, "weight")} -> ${weight}`;
     yield* audit(actor, "update", { modid, cmdid }, detail);
     return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
   },

@@ -31,12 +31,16 @@ import {
   readRouteVersion,
   removeHost,
   removeModule,
+  setHostWeight,
   updateHost,
 } from "./route_ops.ts";
+import { fleetHosts } from "./report_ops.ts";
 import { SqliteDriver, type SqliteStoreOptions } from "./sqlite.ts";
 import type {
+  AddHostArgs,
   AddHostResult,
   AuditRow,
+  FleetHostRow,
   HostArgs,
   ImportOptions,
   ImportResult,
@@ -49,6 +53,7 @@ import type {
   RouteFilter,
   RouteRow,
   RouteStore,
+  SetWeightArgs,
   UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
@@ -107,8 +112,13 @@ export class DriverRouteStore implements RouteStore {
     return this.#driver.perform(listChanges, page);
   }
 
+  /** The fleet's view of every host; see `RouteStore.fleetHosts`. */
+  fleetHosts(since: number): Promise<FleetHostRow[]> {
+    return this.#driver.perform(fleetHosts, since);
+  }
+
   /** Adds a host; see `RouteStore.addHost`. */
-  addHost(...args: HostArgs): Promise<AddHostResult> {
+  addHost(...args: AddHostArgs): Promise<AddHostResult> {
     return this.#driver.perform(addHost, ...args);
   }
 
@@ -125,6 +135,11 @@ export class DriverRouteStore implements RouteStore {
   /** Moves a host; see `RouteStore.updateHost`. */
   updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult> {
     return this.#driver.perform(updateHost, ...args);
+  }
+
+  /** Sets a host's weight; see `RouteStore.setHostWeight`. */
+  setHostWeight(...args: SetWeightArgs): Promise<UpdateHostResult> {
+    return this.#driver.perform(setHostWeight, ...args);
   }
 
   /** Imports rows in one transaction; see `RouteStore.importRoutes`. */

@@ -1,7 +1,10 @@
 /**
  * The Lars schema in both dialects, `CREATE TABLE IF NOT EXISTS` only: an
  * existing database made by the original's SQL script (same table and column
- * names) is used as it is and never altered or dropped.
+ * names) is used as it is and never dropped; `init()` only adds what is
+ * missing: indexes ({@linkcode ROUTE_INDEXES}) and our optional columns
+ * ({@linkcode ROUTE_COLUMN_ADDITIONS}, with defaults, so the original's
+ * services and inserts keep working).
  *
  * Column types follow the original script: route tables use `int unsigned`
  * ids, `ServerCallStatus` signed `int` module ids and `int unsigned` addresses.
@@ -168,6 +171,37 @@ export const HISTORY_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
     ) WITHOUT ROWID`,
   ],
 };
+
+/** A column `init()` adds when missing (a database made by the original script lacks it). */
+export interface ColumnDefinition {
+  /** Table. */
+  table: string;
+  /** Column name. */
+  column: string;
+  /** Column type and default per dialect, as in `ALTER TABLE ... ADD COLUMN name <this>`. */
+  type: Readonly<Record<Dialect, string>>;
+}
+
+/** Our columns of the route tables: `RouteData.weight`, a host's share of picks (default 1). */
+export const ROUTE_COLUMN_ADDITIONS: readonly ColumnDefinition[] = [
+  {
+    table: "RouteData",
+    column: "weight",
+    type: { mysql: "int unsigned NOT NULL DEFAULT 1", sqlite: "INTEGER NOT NULL DEFAULT 1" },
+  },
+];
+
+/** The query telling whether column `name` exists on `table` (one row if it does). */
+export const COLUMN_EXISTS_SQL: Readonly<Record<Dialect, string>> = {
+  mysql: "SELECT 1 AS found FROM information_schema.COLUMNS " +
+    "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ? LIMIT 1",
+  sqlite: "SELECT 1 AS found FROM pragma_table_info(?) WHERE name = ?",
+};
+
+/** The DDL adding `column` (names and types are constants, never input). */
+export function addColumnSql(column: ColumnDefinition, dialect: Dialect): string {
+  return `ALTER TABLE ${column.table} ADD COLUMN ${column.column} ${column.type[dialect]}`;
+}
 
 /** An index `init()` adds when missing (a database made by the original script lacks it). */
 export interface IndexDefinition {

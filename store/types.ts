@@ -16,6 +16,8 @@ export interface RouteRow {
   ip: number;
   /** Host port (`serverport`). */
   port: number;
+  /** Share of picks (`weight`, our column; absent means 1). */
+  weight?: number;
 }
 
 /** A module that changed at a route version: a row of `RouteChange`. */
@@ -106,6 +108,26 @@ export interface ImportOptions {
 /** Arguments of `addHost` and `removeHost`. */
 export type HostArgs = [modid: number, cmdid: number, ip: number, port: number, actor?: string];
 
+/** Arguments of `addHost`: the host, who adds it, and its weight (default 1, `1..10000`). */
+export type AddHostArgs = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  actor?: string,
+  weight?: number,
+];
+
+/** Arguments of `setHostWeight`: the host, its new weight (`1..10000`), who sets it. */
+export type SetWeightArgs = [
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  weight: number,
+  actor?: string,
+];
+
 /** Arguments of `updateHost`: the host, where it moves, who moves it. */
 export type UpdateHostArgs = [
   modid: number,
@@ -186,18 +208,20 @@ export interface RouteStore {
   /** The change log, newest first, and how many rows it holds. */
   listChanges(page: Page): Promise<{ total: number; changes: RouteChangeRow[] }>;
   /**
+   * The fleet's view of every host from the reporter's `ServerCallStatus`
+   * (in the same database): per host, the callers that reported at or after
+   * `since` (Unix seconds) and how many of them had it overloaded.
+   * @throws {StoreError} when the table is missing (no reporter writes here)
+   */
+  fleetHosts(since: number): Promise<FleetHostRow[]>;
+  /**
    * Adds a host to a module. Writes `RouteData`, a `RouteChange` row, the new
    * `RouteVersion` (`max(now in seconds, previous + 1)`) and a `RouteAudit`
    * row in one transaction. A host that is already present is a no-op with
-   * `added: false`. `actor` says who (a web user, or `cli:<os user>`).
+   * `added: false`. `actor` says who (a web user, or `cli:<os user>`);
+   * `weight` is the host's share of picks (default 1).
    */
-  addHost(
-    modid: number,
-    cmdid: number,
-    ip: number,
-    port: number,
-    actor?: string,
-  ): Promise<AddHostResult>;
+  addHost(...args: AddHostArgs): Promise<AddHostResult>;
   /** Removes a host from a module, like `addHost`; an absent host gives `removed: false`. */
   removeHost(
     modid: number,
@@ -215,9 +239,15 @@ export interface RouteStore {
    */
   updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult>;
   /**
+   * Sets a host's weight (`1..10000`), like `addHost`; `updated: false` when
+   * the host is absent or already has that weight (nothing written).
+   */
+  setHostWeight(...args: SetWeightArgs): Promise<UpdateHostResult>;
+  /**
    * Imports rows in one transaction: one `RouteChange` row per module that
    * changed, one version bump, one audit row. With `replace` each module named
-   * in `rows` holds exactly those rows afterwards; without, rows are added.
+   * in `rows` holds exactly those rows afterwards (a row without `weight` has
+   * weight 1); without, rows are added and a row with a `weight` sets it.
    */
   importRoutes(rows: readonly RouteRow[], options: ImportOptions): Promise<ImportResult>;
   /** `RouteData` rows of these modules, ordered by modid, cmdid, ip, port. */
@@ -249,6 +279,22 @@ export interface RouteStore {
   listAudit(page: Page): Promise<{ total: number; entries: AuditRow[] }>;
   /** Releases the connection(s); the store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** How many callers of one host reported lately, and how many of them saw it overloaded. */
+export interface FleetHostRow {
+  /** Module id. */
+  modid: number;
+  /** Command id. */
+  cmdid: number;
+  /** Host IPv4 address, unsigned. */
+  ip: number;
+  /** Host port. */
+  port: number;
+  /** Callers (agents) with a `ServerCallStatus` row for the host since the asked time. */
+  callers: number;
+  /** Of them, those whose last report had the host overloaded. */
+  overloaded: number;
 }
 
 /** Latest call statistics of one host as seen by one caller: a `ServerCallStatus` row. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { DnsService } from "../../dns/dns_service.ts";
+import type { FleetHealthOptions } from "../../dns/fleet_health.ts";
 import { MessageId, type ReportStatusRequest, ReportStatusRequestCodec } from "../../proto/mod.ts";
 import { TcpServer } from "../../reactor/tcp_server.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
@@ -21,6 +22,8 @@ export interface SystemOptions {
   storeUrl?: string;
   /** Extra `[agent]` lines. */
   agent?: Record<string, number>;
+  /** The DNS service's fleet verdict settings (default: the service's). */
+  dnsFleet?: Partial<FleetHealthOptions>;
   /** More config sections, appended to the agent's config file (e.g. `[admin]`). */
   extraConfig?: string;
 }
@@ -57,11 +60,13 @@ export class AgentSystem {
   dir!: { path: string; remove(): Promise<void> };
   storeUrl = "";
   configPath = "";
+  dnsFleet: Partial<FleetHealthOptions> | undefined;
 
   static async start(options: SystemOptions = {}): Promise<AgentSystem> {
     const s = new AgentSystem();
     s.dir = await repoTempDir("agent_");
     s.storeUrl = options.storeUrl ?? `sqlite:${s.dir.path}/lars.db`;
+    s.dnsFleet = options.dnsFleet;
     s.admin = await openRouteStore(s.storeUrl);
     await s.startDns();
     s.sink = new ReportSink();
@@ -95,6 +100,7 @@ export class AgentSystem {
       port: this.dnsPort,
       pollIntervalMs: 50,
       reloadIntervalMs: 1000,
+      fleet: this.dnsFleet,
     });
     const addr = await this.dns.start();
     this.dnsPort = addr!.port;

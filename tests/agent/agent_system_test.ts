@@ -51,7 +51,9 @@ Deno.test("agent - unknown module answers NOEXIST, pulls, then hosts rotate roun
 });
 
 Deno.test("agent - failures overload a host, which is then probed every probe_num picks", async () => {
-  const sys = await AgentSystem.start({ loadBalance: { probe_num: 4, contin_err_limit: 3 } });
+  const sys = await AgentSystem.start({
+    loadBalance: { probe_num: 4, contin_err_limit: 3, probe_interval: 0 },
+  });
   try {
     for (const h of [A, B]) await sys.admin.addHost(3, 3, h.ip, h.port);
     await getHostUntil(sys, 3, 3, (c) => c === RetCode.SUCC);

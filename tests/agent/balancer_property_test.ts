@@ -6,7 +6,11 @@
  * Reproduce a failure with `LARS_SEED=<seed> deno test --allow-all tests/agent/`.
  */
 import assert from "node:assert/strict";
-import type { LoadBalance, LoadBalanceOptions } from "../../agent/load_balance.ts";
+import {
+  type LoadBalance,
+  type LoadBalanceOptions,
+  ORIGINAL_RULES,
+} from "../../agent/load_balance.ts";
 import { RouteTable } from "../../agent/route_table.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
 import { errorText } from "../../reactor/text.ts";
@@ -61,6 +65,7 @@ function randomOptions(random: Random): Partial<LoadBalanceOptions> {
     idleTimeout: randInt(random, 0, 10),
     overloadTimeout: randInt(random, 0, 10),
     updateTimeout: randInt(random, 1, 20),
+    ...ORIGINAL_RULES,
   };
 }
 

@@ -18,6 +18,10 @@ Deno.test("load_balance_options - defaults are the shipped lars_lb_agent.conf va
     idleTimeout: 15,
     overloadTimeout: 15,
     updateTimeout: 15,
+    maxEjectionPercent: 50,
+    maxOverloadTimeout: 120,
+    probeInterval: 1,
+    slowStart: 10,
   });
   assert.deepEqual(new LoadBalance(1, 1).options, DEFAULT_LOAD_BALANCE_OPTIONS);
 });
@@ -30,4 +34,6 @@ Deno.test("load_balance_options - options merge over defaults and are validated"
   assert.throws(() => resolveLoadBalanceOptions({ initSuccCnt: 1.5 }), RangeError);
   assert.throws(() => resolveLoadBalanceOptions({ errRate: Number.NaN }), RangeError);
   assert.throws(() => new LoadBalance(1, 1, { idleTimeout: -2 }), /idleTimeout: -2/);
+  assert.throws(() => resolveLoadBalanceOptions({ maxEjectionPercent: 101 }), /above 100/);
+  assert.throws(() => resolveLoadBalanceOptions({ slowStart: -1 }), /slowStart/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LoadBalance, type LoadBalanceOptions } from "../../agent/load_balance.ts";
+import { LoadBalance, type LoadBalanceOptions, ORIGINAL_RULES } from "../../agent/load_balance.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
 
 const T0 = 1_700_000_000;
@@ -11,13 +11,17 @@ function makeHosts(count: number): HostInfo[] {
   return Array.from({ length: count }, (_, i) => ({ ip: 0x0A000001 + i, port: 8001 + i }));
 }
 
-/** A balancer for module (1, 2) loaded with `hosts` at `now`. */
+/**
+ * A balancer for module (1, 2) loaded with `hosts` at `now`, under the
+ * original's rules (this file pins them; tests/agent/balance_rules_test.ts
+ * covers ours).
+ */
 function loaded(
   hosts: HostInfo[],
   options: Partial<LoadBalanceOptions> = {},
   now = T0,
 ): LoadBalance {
-  const lb = new LoadBalance(1, 2, options);
+  const lb = new LoadBalance(1, 2, { ...ORIGINAL_RULES, ...options });
   lb.update(hosts, now);
   return lb;
 }
@@ -179,7 +183,7 @@ Deno.test("load_balance - idle and overloaded: every probe_num + 1-th pick probe
 });
 
 Deno.test("load_balance - choose on a module without hosts answers RET_NOEXIST", () => {
-  const lb = new LoadBalance(1, 2, { probeNum: 0 });
+  const lb = new LoadBalance(1, 2, { ...ORIGINAL_RULES, probeNum: 0 });
   assert.deepEqual(lb.choose(), { code: RetCode.NOEXIST });
   lb.update(makeHosts(1), T0);
   lb.update([], T0);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ORIGINAL_RULES } from "../../agent/load_balance.ts";
 import { RouteTable } from "../../agent/route_table.ts";
 import { type HostInfo, RetCode } from "../../proto/mod.ts";
 
@@ -61,7 +62,7 @@ Deno.test("route_table - get_route pulls again after update_timeout", () => {
 });
 
 Deno.test("route_table - get_host answers OVERLOAD when every host is overloaded", () => {
-  const table = new RouteTable({ continErrLimit: 1, probeNum: 1 });
+  const table = new RouteTable({ ...ORIGINAL_RULES, continErrLimit: 1, probeNum: 1 });
   table.getHost(1, 2, T0);
   table.applyUpdate(1, 2, [A], T0);
   assert.equal(table.report(1, 2, A.ip, A.port, RetCode.SYSTEM_ERROR, T0), true);

@@ -12,6 +12,8 @@ Deno.test("frame budget - the computed size equals the encoded size", () => {
     const host: HostInfo[] = Array.from({ length: randInt(random, 0, 40) }, () => ({
       ip: randInt(random, 0, 5) === 0 ? 0 : randInt(random, 0, 0xFFFFFFFF),
       port: randInt(random, 0, 4) === 0 ? 0 : randInt(random, 1, 65535),
+      ...(randInt(random, 0, 2) === 0 ? { weight: randInt(random, 0, 1000) } : {}),
+      ...(randInt(random, 0, 4) === 0 ? { fleetOverload: true } : {}),
     }));
     assert.equal(
       responseBodySize(modid, cmdid, host),

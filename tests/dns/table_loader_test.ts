@@ -4,8 +4,8 @@ import { ipToInt } from "../../proto/mod.ts";
 import { StoreError } from "../../store/types.ts";
 import { openRouteStore } from "../../store/url.ts";
 
-const key = (r: { modid: number; cmdid: number; ip: number; port: number }) =>
-  `${r.modid},${r.cmdid},${r.ip},${r.port}`;
+const key = (r: { modid: number; cmdid: number; ip: number; port: number; weight?: number }) =>
+  `${r.modid},${r.cmdid},${r.ip},${r.port},${r.weight ?? 1}`;
 
 Deno.test("table loader - a worker reads the same rows as the store; errors are store errors", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lars_loader_" });
@@ -19,6 +19,7 @@ Deno.test("table loader - a worker reads the same rows as the store; errors are 
       cmdid: 1 + (i % 7),
       ip: ipToInt("200.0.0.0") + i, // high addresses: above 2^31
       port: 1 + (i % 65535),
+      weight: 1 + (i % 3),
     }));
     await store.importRoutes(rows, { replace: false });
     const loaded = await loader.load();

@@ -10,6 +10,7 @@ import {
   ReportRequestCodec,
   ReportStatusRequestCodec,
 } from "../../proto/mod.ts";
+import protobuf from "npm:protobufjs@8.8.1";
 import { ReflectCodecs } from "../../proto/reflect_codec.ts";
 import { randInt, withSeed } from "../support/random.ts";
 
@@ -96,6 +97,29 @@ Deno.test("codec - skips unknown fields", () => {
   assert.deepEqual(m, { modid: 5, cmdid: 6 });
 });
 
+Deno.test("codec - HostInfo weight (field 3) is optional both ways: the original's schema skips it", () => {
+  // The original's lars.proto: HostInfo without field 3.
+  const original = protobuf.parse(
+    'syntax = "proto3"; message HostInfo { int32 ip = 1; int32 port = 2; } ' +
+      "message GetRouteResponse { int32 modid = 1; int32 cmdid = 2; repeated HostInfo host = 3; }",
+  ).root.lookupType("GetRouteResponse");
+  const ours = {
+    modid: 1,
+    cmdid: 2,
+    host: [{ ip: 0x0A000001, port: 80, weight: 3, fleetOverload: true }],
+  };
+  const fromUs = original.toObject(original.decode(GetRouteResponseCodec.encode(ours)));
+  assert.deepEqual(fromUs, { modid: 1, cmdid: 2, host: [{ ip: 0x0A000001, port: 80 }] });
+  const theirs = original.encode(original.fromObject(fromUs)).finish();
+  assert.deepEqual(GetRouteResponseCodec.decode(theirs), {
+    ...ours,
+    host: [{ ip: 0x0A000001, port: 80 }],
+  });
+  // Weight 0 is the proto3 default: not sent, and decoded as absent.
+  assert.deepEqual(bytes(HostInfoCodec.encode({ ip: 1, port: 2, weight: 0 })), [8, 1, 16, 2]);
+  assert.deepEqual(HostInfoCodec.decode(hex("08 01 10 02 18 05")), { ip: 1, port: 2, weight: 5 });
+});
+
 Deno.test("codec - rejects truncated input and wrong wire types", () => {
   assert.throws(() => GetRouteRequestCodec.decode(hex("08")));
   assert.throws(() => GetRouteResponseCodec.decode(hex("1a 09 08 01")));
@@ -117,7 +141,12 @@ function randomInt32(random: () => number): number {
 Deno.test("codec - every message round-trips and agrees with reflection (random)", () => {
   withSeed((random) => {
     for (let i = 0; i < 500; i++) {
-      const host = () => ({ ip: randomIp(random), port: randInt(random, 0, 65535) });
+      const host = () => ({
+        ip: randomIp(random),
+        port: randInt(random, 0, 65535),
+        ...(random() < 0.3 ? { weight: randInt(random, 1, 10_000) } : {}),
+        ...(random() < 0.2 ? { fleetOverload: true } : {}),
+      });
       const hosts = Array.from({ length: randInt(random, 0, 5) }, host);
       const modid = randomInt32(random);
       const cmdid = randomInt32(random);
@@ -133,8 +162,9 @@ Deno.test("codec - every message round-trips and agrees with reflection (random)
           modid,
           cmdid,
           caller: randomIp(random),
-          results: hosts.map((h) => ({
-            ...h,
+          results: hosts.map(({ ip, port }) => ({
+            ip,
+            port,
             succ: randInt(random, 0, 0xFFFFFFFF),
             err: randInt(random, 0, 1000),
             overload: random() < 0.5,

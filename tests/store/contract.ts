@@ -11,6 +11,7 @@ import {
   openRouteStore,
   type ReportStore,
   type RouteChangeRow,
+  type RouteRow,
   type RouteStore,
   type StatusRow,
   StoreError,
@@ -139,6 +140,67 @@ export function registerStoreContract(backend: ContractBackend): void {
       assert.equal(await routes.version(), first.version);
       assert.equal((await routes.loadRoutes()).length, 1);
       assert.equal((await routes.changesUpTo(Number.MAX_SAFE_INTEGER)).length, 1);
+    });
+  });
+
+  test("weights: addHost stores one, every read carries it, 1 is left out", async () => {
+    await withStores(async (routes) => {
+      await routes.addHost(5, 6, IP_LOW, 8080, "test", 3);
+      await routes.addHost(5, 6, IP_HIGH, 8081, "test");
+      await routes.addHost(5, 6, IP_HIGH, 8082, undefined, 1);
+      const expected = [
+        { modid: 5, cmdid: 6, ip: IP_LOW, port: 8080, weight: 3 },
+        { modid: 5, cmdid: 6, ip: IP_HIGH, port: 8081 },
+        { modid: 5, cmdid: 6, ip: IP_HIGH, port: 8082 },
+      ];
+      assert.deepEqual(await routes.listRoutes(), expected);
+      assert.deepEqual(await routes.loadModuleRoutes([{ modid: 5, cmdid: 6 }]), expected);
+      const byPort = (a: RouteRow, b: RouteRow) => a.port - b.port;
+      assert.deepEqual((await routes.loadRoutes()).sort(byPort), expected);
+      for (const bad of [0, -1, 1.5, 10_001, Number.NaN]) {
+        await assert.rejects(() => routes.addHost(5, 6, IP_LOW, 9000, "test", bad), RangeError);
+      }
+    });
+  });
+
+  test("weights: setHostWeight and imports change them, audited; merge keeps unstated ones", async () => {
+    await withStores(async (routes) => {
+      await routes.addHost(5, 6, IP_LOW, 8080, "test", 3);
+      const set = await routes.setHostWeight(5, 6, IP_LOW, 8080, 7, "ops");
+      assert.equal(set.updated, true);
+      assert.equal(await routes.version(), set.version);
+      assert.deepEqual(await routes.setHostWeight(5, 6, IP_LOW, 8080, 7), {
+        updated: false,
+        version: set.version,
+      });
+      assert.equal((await routes.setHostWeight(5, 6, IP_HIGH, 1, 2)).updated, false, "absent");
+      await assert.rejects(() => routes.setHostWeight(5, 6, IP_LOW, 8080, 0), RangeError);
+      const { entries } = await routes.listAudit({ limit: 1, offset: 0 });
+      assert.match(entries[0].detail, /weight of .*:8080: 3 -> 7/);
+
+      // Merge: a row without weight keeps the stored one; a row with one sets it.
+      await routes.importRoutes([{ modid: 5, cmdid: 6, ip: IP_LOW, port: 8080 }], {
+        replace: false,
+      });
+      assert.equal((await routes.listRoutes())[0].weight, 7);
+      const merged = await routes.importRoutes([
+        { modid: 5, cmdid: 6, ip: IP_LOW, port: 8080, weight: 2 },
+        { modid: 5, cmdid: 6, ip: IP_HIGH, port: 8081, weight: 4 },
+      ], { replace: false });
+      assert.equal(merged.added, 1);
+      assert.deepEqual((await routes.listRoutes()).map((r) => r.weight), [2, 4]);
+      // Replace: a row without weight means 1.
+      await routes.importRoutes([{ modid: 5, cmdid: 6, ip: IP_LOW, port: 8080 }], {
+        replace: true,
+      });
+      assert.deepEqual(await routes.listRoutes(), [{ modid: 5, cmdid: 6, ip: IP_LOW, port: 8080 }]);
+      await assert.rejects(
+        () =>
+          routes.importRoutes([{ modid: 5, cmdid: 6, ip: 1, port: 1, weight: 0 }], {
+            replace: false,
+          }),
+        RangeError,
+      );
     });
   });
 

@@ -133,13 +133,32 @@ Deno.test({
       await reports.close();
       await routes.close();
     }
-    // The only change: the index listModules needs, added to RouteData (and our RouteAudit table).
+    // The only changes: the index listModules needs and our weight column (default 1), added to
+    // RouteData (and our RouteAudit table). The original's inserts still work.
     const after = await showCreate(url);
     assert.match(after[0], /KEY `module_index` \(`modid`,`cmdid`\)/);
+    assert.match(after[0], /`weight` int\(10\) unsigned NOT NULL DEFAULT 1/);
     assert.deepEqual(
-      after.map((ddl) => ddl.replace(/,\n\s*KEY `module_index` [^\n]*/, "")),
+      after.map((ddl) =>
+        ddl.replace(/,\n\s*KEY `module_index` [^\n]*/, "").replace(/\n\s*`weight` [^\n]*,/, "")
+      ),
       before,
     );
+    await rawQuery(
+      url,
+      "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (2, 2, 1, 2)",
+    );
+    const reopened = await openRouteStore(url);
+    try {
+      assert.deepEqual(await reopened.listRoutes({ modid: 2 }), [{
+        modid: 2,
+        cmdid: 2,
+        ip: 1,
+        port: 2,
+      }]);
+    } finally {
+      await reopened.close();
+    }
     await rawQuery(url, "SELECT COUNT(*) FROM RouteAudit");
   },
 });

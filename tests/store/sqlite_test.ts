@@ -227,3 +227,24 @@ Deno.test("store url - mysqlUrlFromConfig builds a URL that parses back", () => 
   );
   assert.throws(() => mysqlUrlFromConfig({ host: "", user: "u", name: "d" }), TypeError);
 });
+
+Deno.test("store sqlite - a RouteData table without weight (the original's) gets it at init", async () => {
+  const url = `sqlite:${tempDir}/original-${++databases}.sqlite`;
+  const db = new DatabaseSync(pathOf(url));
+  db.exec(
+    "CREATE TABLE RouteData (id INTEGER PRIMARY KEY AUTOINCREMENT, modid INTEGER NOT NULL, " +
+      "cmdid INTEGER NOT NULL, serverip INTEGER NOT NULL, serverport INTEGER NOT NULL)",
+  );
+  db.exec("INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (1, 1, 10, 80)");
+  db.close();
+  const routes = await openRouteStore(url);
+  try {
+    await routes.addHost(1, 1, 11, 81, "test", 4);
+    assert.deepEqual(await routes.loadModuleRoutes([{ modid: 1, cmdid: 1 }]), [
+      { modid: 1, cmdid: 1, ip: 10, port: 80 },
+      { modid: 1, cmdid: 1, ip: 11, port: 81, weight: 4 },
+    ]);
+  } finally {
+    await routes.close();
+  }
+});
