@@ -32,6 +32,7 @@ const AGENT_COUNTER_HELP: Record<typeof AGENT_COUNTER_NAMES[number], string> = {
   emptyRoutesApplied: "Empty routes applied (the module was removed).",
   reportsSent: "ReportStatusRequests sent to the reporter.",
   shardRestarts: "Shard workers restarted after a failure.",
+  modulesRefused: "Pulls of new modules refused: max_modules modules were known.",
 };
 
 function snake(name: string): string {
@@ -117,6 +118,11 @@ export function defineAgentMetrics(registry: MetricsRegistry, agent: AgentServic
     "lars_agent_get_route_cut_total",
     "get_route answers cut to the hosts that fit one datagram.",
     async () => (await shards()).reduce((n, s) => n + s.stats.getRouteCut, 0),
+  );
+  counter(
+    "lars_agent_shard_modules_refused_total",
+    "Requests for new modules a shard refused: its table held max_modules modules.",
+    async () => (await shards()).reduce((n, s) => n + s.stats.modulesRefused, 0),
   );
   gauge(
     "lars_agent_hosts",

@@ -1,6 +1,6 @@
 /**
  * The load-balance agent's main isolate. It wires the parts together: three
- * supervised shard workers (one UDP server each, see {@linkcode ShardSupervisor}),
+ * supervised shards (one UDP server each, all in one worker, see {@linkcode ShardSupervisor}),
  * the DNS client, the report client, the route cache, and the known routes
  * ({@linkcode KnownRoutes}: the state and rules, kept pure and unit-tested).
  *
@@ -33,13 +33,14 @@ export const AGENT_COUNTER_NAMES = [
   "emptyRoutesApplied",
   "reportsSent",
   "shardRestarts",
+  "modulesRefused",
 ] as const;
 
 /** Options of an {@linkcode AgentService}. */
 export interface AgentServiceOptions {
   /** Settings from the config file. */
   settings: AgentSettings;
-  /** Sockets for the DNS and report clients (workers use the Deno transport). */
+  /** Sockets for the DNS and report clients; the shard workers use the transport of this name. */
   transport: Transport;
   /** The agent's IPv4 address (unsigned), sent as `caller`. */
   caller: number;
@@ -78,7 +79,10 @@ export class AgentService {
     this.#log = options.log ?? createLogger("agent");
     this.#routeLog = new LogBudget(this.#log, "route update lines");
     const { settings, transport } = options;
-    this.known = new KnownRoutes({ emptyRouteHoldSeconds: settings.emptyRouteHoldSeconds });
+    this.known = new KnownRoutes({
+      emptyRouteHoldSeconds: settings.emptyRouteHoldSeconds,
+      maxModules: settings.maxModules,
+    });
     this.#cache = settings.cacheDir
       ? new RouteCache(settings.cacheDir, this.#log, () => this.known.withHosts())
       : null;
@@ -110,13 +114,17 @@ export class AgentService {
       port: settings.reporter.port,
       name: "agent-report-client",
       log: createLogger("agent-report-client"),
-      // The reporter answers nothing, so no heartbeat: a connection idle this long is replaced
-      // before the next report, so reports never go into one that died without a FIN.
-      refreshIdleMs: settings.peerTimeoutSeconds * 1000,
+      // The reporter answers nothing, so no heartbeat. TCP keepalive with short timings where
+      // the transport can set them (Bun, Node); otherwise (Deno's TcpConn takes no timings) a
+      // connection idle for peer_timeout / 2 is replaced: a reporter that died without a FIN
+      // fails that connect, within 0.75 * peer_timeout + the 3 s connect timeout.
+      keepAliveMs: Math.max(1000, settings.peerTimeoutSeconds * 250),
+      refreshIdleMs: settings.peerTimeoutSeconds * 500,
     });
     this.#shards = new ShardSupervisor({
       settings,
       caller: options.caller,
+      transport: options.transport.name,
       log: this.#log,
       onMessage: (msg) => this.#onShardMessage(msg),
       routesOf: (index) => this.#routesOfShard(index),
@@ -130,7 +138,7 @@ export class AgentService {
   }
 
   /**
-   * Loads the route cache, starts the shard workers (each binds its UDP port)
+   * Loads the route cache, starts the shard worker (each shard binds its UDP port)
    * and connects to DNS and the reporter. Resolves once every shard listens.
    *
    * @throws {Error} when a shard cannot bind its port
@@ -218,7 +226,17 @@ export class AgentService {
    * reconnect pulls every known module once.
    */
   #pull(modid: number, cmdid: number): void {
-    this.known.pulled(modid, cmdid);
+    if (!this.known.pulled(modid, cmdid)) {
+      // Full: no pull, and the shard drops the module it created for the request.
+      this.counters.inc("modulesRefused");
+      this.#log.warnThrottled(
+        "max_modules",
+        `${this.known.size} modules known (max_modules ${this.#options.settings.maxModules}): ` +
+          `refused ${this.counters.get("modulesRefused")} pulls of new modules so far`,
+      );
+      this.#shards.send(modid, cmdid, { type: "forget", modid, cmdid });
+      return;
+    }
     if (this.dns.connected) this.#sendPull(modid, cmdid);
   }
 

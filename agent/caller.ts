@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { networkInterfaces } from "node:os";
 import { ipToInt } from "../proto/ip.ts";
 
 /**
@@ -12,8 +13,8 @@ import { ipToInt } from "../proto/ip.ts";
  */
 export function hostIpv4(): number {
   try {
-    for (const iface of Deno.networkInterfaces()) {
-      if (iface.family === "IPv4" && !iface.address.startsWith("127.")) {
+    for (const iface of Object.values(networkInterfaces()).flat()) {
+      if (iface?.family === "IPv4" && !iface.address.startsWith("127.")) {
         return ipToInt(iface.address);
       }
     }

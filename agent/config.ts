@@ -11,6 +11,9 @@ import {
   type LoadBalanceOptions,
 } from "./load_balance_options.ts";
 
+/** Default of `[agent] max_modules`: room for 100,000 real modules and as many in flight. */
+export const DEFAULT_MAX_MODULES = 200_000;
+
 /** Settings of the agent. */
 export interface AgentSettings {
   /** UDP bind address (`[agent] ip`, default loopback, unlike the original's 0.0.0.0). */
@@ -41,6 +44,13 @@ export interface AgentSettings {
    * replaced before the next report.
    */
   peerTimeoutSeconds: number;
+  /**
+   * Most modules the agent knows at once (`[agent] max_modules`, default
+   * 200000): each shard's table and the main isolate's known routes. A request
+   * for a new module past it answers `RET_NOEXIST` without pulling, counted and
+   * logged (throttled).
+   */
+  maxModules: number;
 }
 
 /**
@@ -94,5 +104,6 @@ export function readAgentSettings(config: Config): AgentSettings {
     caller: config.has("agent", "caller") ? ipToInt(config.ipv4("agent", "caller")) : undefined,
     emptyRouteHoldSeconds: config.number("agent", "empty_route_hold", 300, { min: 0 }),
     peerTimeoutSeconds: config.number("agent", "peer_timeout", 10, { min: 0.1, max: 3600 }),
+    maxModules: config.int("agent", "max_modules", DEFAULT_MAX_MODULES, { min: 1 }),
   };
 }

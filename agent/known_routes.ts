@@ -63,6 +63,11 @@ export interface EmptyRouteSummary {
 export interface KnownRoutesOptions {
   /** Seconds an empty answer is held for a module that had hosts; 0 applies it at once. */
   emptyRouteHoldSeconds: number;
+  /**
+   * Most modules known at once; {@linkcode KnownRoutes.pulled} refuses new ones past it.
+   * @default Infinity
+   */
+  maxModules?: number;
 }
 
 function moduleKey(modid: number, cmdid: number): string {
@@ -91,6 +96,7 @@ export function sameHosts(a: readonly HostInfo[], b: readonly HostInfo[]): boole
  */
 export class KnownRoutes {
   readonly #hold: number;
+  readonly #maxModules: number;
   readonly #routes = new Map<string, KnownRoute>();
   readonly #held = new Set<string>();
   #summary: EmptyRouteSummary = { held: 0, removed: 0, expired: 0, recovered: 0 };
@@ -103,6 +109,9 @@ export class KnownRoutes {
       throw new RangeError(`emptyRouteHoldSeconds must be a number >= 0, got ${hold}`);
     }
     this.#hold = hold;
+    const max = options.maxModules ?? Infinity;
+    if (!(max >= 1)) throw new RangeError(`maxModules must be >= 1, got ${max}`);
+    this.#maxModules = max;
   }
 
   /** Number of known modules. */
@@ -120,15 +129,24 @@ export class KnownRoutes {
     return this.#routes.get(moduleKey(modid, cmdid));
   }
 
-  /** A pull for the module is being sent: an unknown module becomes known, without hosts. */
-  pulled(modid: number, cmdid: number): void {
+  /**
+   * A pull for the module is due: an unknown module becomes known, without
+   * hosts. Answers false, changing nothing, when the module is unknown and
+   * `maxModules` are known already: the pull must not be sent. A module DNS
+   * answers empty (and that never had hosts) is forgotten again at once, so
+   * modules that do not exist do not pile up.
+   */
+  pulled(modid: number, cmdid: number): boolean {
     const key = moduleKey(modid, cmdid);
-    if (!this.#routes.has(key)) this.#routes.set(key, { modid, cmdid, hosts: [], updatedAt: 0 });
+    if (this.#routes.has(key)) return true;
+    if (this.#routes.size >= this.#maxModules) return false;
+    this.#routes.set(key, { modid, cmdid, hosts: [], updatedAt: 0 });
+    return true;
   }
 
-  /** A route from the cache at start. Ignored when empty. */
+  /** A route from the cache at start. Ignored when empty, or when `maxModules` are known. */
   restore(route: { modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }): void {
-    if (route.hosts.length === 0) return;
+    if (route.hosts.length === 0 || this.#routes.size >= this.#maxModules) return;
     const { modid, cmdid, hosts, updatedAt } = route;
     this.#routes.set(moduleKey(modid, cmdid), { modid, cmdid, hosts, updatedAt });
   }
@@ -138,6 +156,10 @@ export class KnownRoutes {
     const key = moduleKey(modid, cmdid);
     const known = this.#routes.get(key);
     if (hosts.length > 0) {
+      // A route for a module nobody asked for, with the table full: passed on, not kept.
+      if (!known && this.#routes.size >= this.#maxModules) {
+        return { hosts, changed: false, held: false };
+      }
       const changed = !known || !sameHosts(known.hosts, hosts);
       if (this.#held.delete(key)) this.#summary.recovered++;
       this.#routes.set(key, { modid, cmdid, hosts, updatedAt: now });

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { intToIp, ipToInt, isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { errorText } from "../reactor/text.ts";
@@ -112,9 +113,9 @@ export class RouteCache {
   async load(): Promise<CachedRoute[]> {
     let text: string;
     try {
-      text = await Deno.readTextFile(this.path);
+      text = await readFile(this.path, "utf8");
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return [];
+      if ((err as { code?: string }).code === "ENOENT") return [];
       this.#log.warn(`cannot read route cache ${this.path}: ${errorText(err)}`);
       return [];
     }
@@ -175,10 +176,10 @@ export class RouteCache {
     const tmp = `${this.path}.tmp`;
     try {
       // Only this user may read what the routes reveal (0600 file in a 0700 directory).
-      await Deno.mkdir(this.#dir, { recursive: true, mode: 0o700 });
-      await Deno.writeTextFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
-      await Deno.chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
-      await Deno.rename(tmp, this.path);
+      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+      await writeFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
+      await chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
+      await rename(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(
         "cache-write",

@@ -29,7 +29,11 @@ export interface ModuleId {
  * true when the caller must now send a GetRouteRequest for the module to DNS
  * (the table has already marked the module `"pulling"`).
  */
-export type GetHostResult = ChooseResult & { readonly pull: boolean };
+export type GetHostResult = ChooseResult & {
+  readonly pull: boolean;
+  /** True when an unknown module was not created because the table is full (`maxModules`). */
+  readonly refused?: boolean;
+};
 
 /** Answer of {@linkcode RouteTable.getRoute}: every host, plus `pull` as in {@linkcode GetHostResult}. */
 export interface GetRouteResult {
@@ -37,6 +41,8 @@ export interface GetRouteResult {
   readonly hosts: HostInfo[];
   /** True when the caller must send a GetRouteRequest for the module to DNS. */
   readonly pull: boolean;
+  /** True when an unknown module was not created because the table is full (`maxModules`). */
+  readonly refused?: boolean;
 }
 
 /**
@@ -51,6 +57,12 @@ type ModuleKey = number | string;
 
 const MODID_NUMERIC_LIMIT = 2 ** 20;
 
+const REFUSED_HOST: GetHostResult = Object.freeze({
+  code: RetCode.NOEXIST,
+  pull: false,
+  refused: true,
+});
+
 function _moduleKey(modid: number, cmdid: number): ModuleKey {
   // |modid * 2^32| <= 2^52, so the sum stays an exact integer below 2^53.
   if (Number.isInteger(modid) && modid >= -MODID_NUMERIC_LIMIT && modid < MODID_NUMERIC_LIMIT) {
@@ -59,9 +71,20 @@ function _moduleKey(modid: number, cmdid: number): ModuleKey {
   return `${modid}:${cmdid}`;
 }
 
+/** Options of a {@linkcode RouteTable} beyond the balancer tuning. */
+export interface RouteTableLimits {
+  /**
+   * Most modules the table holds. A request for an unknown module past it
+   * answers `RET_NOEXIST` (or no hosts) with `refused`, and creates nothing.
+   * @default Infinity
+   */
+  maxModules?: number;
+}
+
 /**
  * The balancers of one shard, keyed by `(modid, cmdid)`. Every module it knows
- * either has hosts or has a pull to DNS in flight or due.
+ * either has hosts or has a pull to DNS in flight or due. The table never holds
+ * more than `maxModules` modules; a module DNS answers empty is forgotten.
  *
  * @example
  * ```ts
@@ -77,15 +100,34 @@ export class RouteTable {
   readonly options: Readonly<LoadBalanceOptions>;
   readonly #modules = new Map<ModuleKey, LoadBalance>();
   readonly #onTransition: TransitionListener | undefined;
+  readonly #maxModules: number;
+  #refused = 0;
 
   /**
    * An empty table; `onTransition` hears every host taken out or put back, in any module.
    *
-   * @throws {RangeError} when an option is invalid (see {@linkcode resolveLoadBalanceOptions})
+   * @throws {RangeError} when an option or limit is invalid (see {@linkcode resolveLoadBalanceOptions})
    */
-  constructor(options: Partial<LoadBalanceOptions> = {}, onTransition?: TransitionListener) {
+  constructor(
+    options: Partial<LoadBalanceOptions> = {},
+    onTransition?: TransitionListener,
+    limits: RouteTableLimits = {},
+  ) {
     this.options = resolveLoadBalanceOptions(options);
     this.#onTransition = onTransition;
+    const max = limits.maxModules ?? Infinity;
+    if (!(max >= 1)) throw new RangeError(`maxModules must be >= 1, got ${max}`);
+    this.#maxModules = max;
+  }
+
+  /** The most modules this table holds. */
+  get maxModules(): number {
+    return this.#maxModules;
+  }
+
+  /** Requests for unknown modules refused because the table was full, since creation. */
+  get refused(): number {
+    return this.#refused;
   }
 
   /** Every balancer, in the order the modules were first asked for. */
@@ -118,7 +160,7 @@ export class RouteTable {
   getHost(modid: number, cmdid: number, now: number): GetHostResult {
     const lb = this.get(modid, cmdid);
     if (lb === undefined) {
-      this.#create(modid, cmdid);
+      if (!this.#tryCreate(modid, cmdid)) return REFUSED_HOST;
       return { code: RetCode.NOEXIST, pull: true };
     }
     const pull = this.#pullIfDue(lb, now);
@@ -133,7 +175,7 @@ export class RouteTable {
   getRoute(modid: number, cmdid: number, now: number): GetRouteResult {
     const lb = this.get(modid, cmdid);
     if (lb === undefined) {
-      this.#create(modid, cmdid);
+      if (!this.#tryCreate(modid, cmdid)) return { hosts: [], pull: false, refused: true };
       return { hosts: [], pull: true };
     }
     const pull = this.#pullIfDue(lb, now);
@@ -179,16 +221,29 @@ export class RouteTable {
   }
 
   /**
+   * Forgets a module that has no hosts (its pull was refused by the main
+   * isolate, whose own module cap is reached); answers whether it was removed.
+   * A module with hosts is kept.
+   */
+  forget(modid: number, cmdid: number): boolean {
+    const key = _moduleKey(modid, cmdid);
+    const lb = this.#modules.get(key);
+    if (lb === undefined || !lb.isEmpty()) return false;
+    return this.#modules.delete(key);
+  }
+
+  /**
    * Restores a module from the agent's route cache at start: it gets `hosts`
    * with `lastUpdate = updatedAt` and state `"new"`, so it serves at once and
    * is pulled again at its first use once `update_timeout` has passed since
-   * `updatedAt`. Does nothing for an empty list or a module already known.
+   * `updatedAt`. Does nothing for an empty list, a module already known, or a
+   * full table.
    *
    * @param updatedAt Unix time in seconds when the route was last confirmed
    */
   restore(modid: number, cmdid: number, hosts: readonly HostInfo[], updatedAt: number): boolean {
     if (hosts.length === 0 || this.get(modid, cmdid) !== undefined) return false;
-    this.#create(modid, cmdid);
+    if (!this.#tryCreate(modid, cmdid)) return false;
     this.#modules.get(_moduleKey(modid, cmdid))!.update(hosts, updatedAt);
     return true;
   }
@@ -206,6 +261,16 @@ export class RouteTable {
       if (lb.dirty && !lb.isEmpty()) snapshots.push(lb.takeSnapshot(caller, now));
     }
     return snapshots;
+  }
+
+  /** Creates an unknown module in state `"pulling"`; false (counted) when the table is full. */
+  #tryCreate(modid: number, cmdid: number): boolean {
+    if (this.#modules.size >= this.#maxModules) {
+      this.#refused++;
+      return false;
+    }
+    this.#create(modid, cmdid);
+    return true;
   }
 
   #create(modid: number, cmdid: number): void {

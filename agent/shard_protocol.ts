@@ -1,5 +1,5 @@
 /**
- * Messages between the agent's main isolate and its three shard workers
+ * Messages between the agent's main isolate and the worker of its three shards
  * (the original's `dns_queue` and `report_queue`, plus route updates back).
  * They travel in batches over a {@linkcode WorkerChannel}.
  *
@@ -11,7 +11,7 @@ import type { NetCounterName } from "../reactor/net_counters.ts";
 import type { StateReason } from "./host_list.ts";
 import type { LoadBalanceOptions } from "./load_balance_options.ts";
 
-/** Settings a shard worker starts with. */
+/** Settings a shard starts with. */
 export interface ShardSettings {
   /** Index of the shard, 0..2. */
   index: number;
@@ -25,8 +25,12 @@ export interface ShardSettings {
   caller: number;
   /** How often statistics are committed to the reporter, in ms. */
   reportIntervalMs: number;
+  /** Name of the main isolate's transport (`deno`, `node`): the shard binds its UDP port with it. */
+  transport: string;
   /** Log line format of the main isolate, which the worker uses too. */
   logFormat?: LogFormat;
+  /** Most modules in the shard's table (`[agent] max_modules`). */
+  maxModules: number;
 }
 
 /** What the admin endpoint asks every shard: counters, and optionally every host's state. */
@@ -37,15 +41,29 @@ export interface InspectRequest {
   module?: { modid: number; cmdid: number };
 }
 
+/** A route a (re)started shard gets from the main isolate; `hosts` is never empty. */
+export interface RestoredRoute {
+  /** Module id. */
+  readonly modid: number;
+  /** Command id. */
+  readonly cmdid: number;
+  /** Hosts. */
+  readonly hosts: HostInfo[];
+  /** Unix time in seconds when DNS last sent them. */
+  readonly updatedAt: number;
+}
+
 /** Main -> shard. */
 export type ToShard =
-  | { type: "start"; settings: ShardSettings }
+  /** Starts the shard with `routes` in its table before it binds its port. */
+  | { type: "start"; settings: ShardSettings; routes: RestoredRoute[] }
   | { type: "route"; modid: number; cmdid: number; hosts: HostInfo[] }
-  | { type: "restore"; modid: number; cmdid: number; hosts: HostInfo[]; updatedAt: number }
+  /** The main isolate refused the module's pull (its module cap): drop it if it has no hosts. */
+  | { type: "forget"; modid: number; cmdid: number }
   | { type: "stop" }
   | { type: "inspect"; id: number; request: InspectRequest }
   /** Makes the worker throw an uncaught error (tests and failure drills). */
-  | { type: "fail"; reason: string };
+  | { type: "fail"; index?: number; reason: string };
 
 /** Counters a shard reports. */
 export interface ShardStats {
@@ -65,6 +83,8 @@ export interface ShardStats {
   badDatagrams: number;
   /** Reports for unknown modules or hosts. */
   unknownReports: number;
+  /** Requests for new modules refused because the table held `maxModules`. */
+  modulesRefused: number;
 }
 
 /** One host as the shard's balancer sees it (for `/hosts`). */

@@ -1,8 +1,10 @@
 /**
- * One shard of the agent, run as a Web Worker: a UDP server on
+ * The agent's shards, run in one Web Worker: each shard is a UDP server on
  * `[agent] port + index` that answers GetHost, Report and API_GetRoute from
- * its own {@linkcode RouteTable}. Pulls and statistics go to the main isolate,
- * routes come back from it. A `get_route` reply too big for one datagram is
+ * its own {@linkcode RouteTable}. The worker hosts every shard it is sent a
+ * `start` for (one isolate for all of them: each further isolate would cost
+ * 7-16 MiB of RSS). Each shard keeps its own socket, table and timer. Pulls
+ * and statistics go to the main isolate, routes come back from it. A `get_route` reply too big for one datagram is
  * cut to the hosts that fit ({@linkcode encodeRouteReply}) and logged once per
  * module and route.
  *
@@ -18,7 +20,7 @@ import {
 import { isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { createLogger, type Logger, setLogFormat } from "../reactor/log.ts";
-import { denoTransport } from "../reactor/transport_deno.ts";
+import { transportNamed } from "../reactor/transport_runtime.ts";
 import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { encodeRouteReply, MAX_DATAGRAM_FRAME, type RouteReply } from "./route_reply.ts";
@@ -26,9 +28,11 @@ import { RouteTable } from "./route_table.ts";
 import { ShardWatch } from "./shard_inspect.ts";
 import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
 import { errorText } from "../reactor/text.ts";
+import { shardOf } from "../proto/shard.ts";
 
 const channel = new WorkerChannel<FromShard, ToShard>(workerScope());
-let shard: Shard | null = null;
+/** The shards of this worker, by index. */
+const shards = new Map<number, Shard>();
 
 /** Unix time in seconds, the balancer's clock. */
 function nowSeconds(): number {
@@ -52,7 +56,9 @@ class Shard {
     const log = createLogger(`agent-shard-${settings.index}`);
     this.#log = log;
     this.watch = new ShardWatch(settings.index, log);
-    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition);
+    this.table = new RouteTable(settings.loadBalance, this.watch.onTransition, {
+      maxModules: settings.maxModules,
+    });
     this.stats = {
       index: settings.index,
       modules: 0,
@@ -62,9 +68,10 @@ class Shard {
       getRouteCut: 0,
       badDatagrams: 0,
       unknownReports: 0,
+      modulesRefused: 0,
     };
     this.server = new UdpServer({
-      transport: denoTransport,
+      transport: transportNamed(settings.transport),
       hostname: settings.hostname,
       port: settings.port,
       name: `agent-udp-${settings.port}`,
@@ -78,6 +85,15 @@ class Shard {
     channel.send({ type: "pull", modid, cmdid });
   }
 
+  /** A new module was refused (table full): one throttled line with the running count. */
+  #refused(): void {
+    this.#log.warnThrottled(
+      "max_modules",
+      `module table full (max_modules ${this.table.maxModules}): refused ${this.table.refused} ` +
+        "requests for new modules so far; they answer RET_NOEXIST without a pull",
+    );
+  }
+
   #route(): void {
     const { router } = this.server;
     router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
@@ -85,6 +101,7 @@ class Shard {
       const result = this.table.getHost(req.modid, req.cmdid, nowSeconds());
       this.watch.countGetHost(result.code);
       if (result.pull) this.#pull(req.modid, req.cmdid);
+      else if (result.refused) this.#refused();
       peer.reply(
         MessageId.GetHostResponse,
         GetHostResponseCodec.encode({
@@ -117,6 +134,7 @@ class Shard {
       this.stats.getRoute++;
       const result = this.table.getRoute(req.modid, req.cmdid, nowSeconds());
       if (result.pull) this.#pull(req.modid, req.cmdid);
+      else if (result.refused) this.#refused();
       peer.reply(
         MessageId.ApiGetRouteResponse,
         this.#routeReply(req.modid, req.cmdid, result.hosts),
@@ -159,6 +177,7 @@ class Shard {
 
   currentStats(): ShardStats {
     this.stats.modules = this.table.size;
+    this.stats.modulesRefused = this.table.refused;
     this.stats.badDatagrams = this.server.counters.get("badFrames") +
       this.server.counters.get("unknownMsgid") + this.#invalidReports;
     return { ...this.stats };
@@ -171,30 +190,41 @@ class Shard {
   }
 }
 
+/** The shard that serves a module (routes are sent to the worker hosting it). */
+function shardFor(modid: number, cmdid: number): Shard | undefined {
+  return shards.get(shardOf(modid, cmdid));
+}
+
 channel.onMessage(async (msg) => {
   switch (msg.type) {
     case "start": {
+      const { index } = msg.settings;
       try {
-        shard = new Shard(msg.settings);
+        if (shards.has(index)) throw new Error(`shard ${index} is already running`);
+        const shard = new Shard(msg.settings);
+        for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
-        channel.send({ type: "ready", index: msg.settings.index, port: addr.port });
+        shards.set(index, shard);
+        channel.send({ type: "ready", index, port: addr.port });
       } catch (err) {
-        channel.send({
-          type: "startFailed",
-          index: msg.settings.index,
-          error: errorText(err),
-        });
+        channel.send({ type: "startFailed", index, error: errorText(err) });
       }
       return;
     }
     case "route":
-      shard?.table.applyUpdate(msg.modid, msg.cmdid, msg.hosts, nowSeconds());
+      shardFor(msg.modid, msg.cmdid)?.table.applyUpdate(
+        msg.modid,
+        msg.cmdid,
+        msg.hosts,
+        nowSeconds(),
+      );
       return;
-    case "restore":
-      shard?.table.restore(msg.modid, msg.cmdid, msg.hosts, msg.updatedAt);
+    case "forget":
+      shardFor(msg.modid, msg.cmdid)?.table.forget(msg.modid, msg.cmdid);
       return;
     case "inspect":
-      if (shard) {
+      // One answer per shard; the main isolate tells them apart by `stats.index`.
+      for (const shard of shards.values()) {
         const inspection = shard.watch.inspect(
           msg.request,
           shard.table,
@@ -207,13 +237,16 @@ channel.onMessage(async (msg) => {
     case "fail":
       // Thrown outside this handler, so that it is uncaught like a bug's error.
       setTimeout(() => {
-        throw new Error(`shard ${shard?.settings.index} failed on request: ${msg.reason}`);
+        throw new Error(`shard ${msg.index ?? "worker"} failed on request: ${msg.reason}`);
       });
       return;
     case "stop": {
-      const index = shard?.settings.index ?? -1;
-      await shard?.stop();
-      channel.send({ type: "stopped", index, stats: shard?.currentStats() ?? null });
+      if (shards.size === 0) channel.send({ type: "stopped", index: -1, stats: null });
+      for (const [index, shard] of shards) {
+        await shard.stop();
+        channel.send({ type: "stopped", index, stats: shard.currentStats() });
+      }
+      shards.clear();
       channel.flush();
       return;
     }

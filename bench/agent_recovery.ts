@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { AgentService } from "../agent/agent_service.ts";
+import { DEFAULT_MAX_MODULES } from "../agent/config.ts";
 import { DEFAULT_LOAD_BALANCE_OPTIONS } from "../agent/load_balance_options.ts";
 import { DnsService } from "../dns/dns_service.ts";
 import { ipToInt, RetCode, shardOf } from "../proto/mod.ts";
@@ -73,6 +74,7 @@ async function freshAgent(transport: Transport) {
       cacheDir: "",
       emptyRouteHoldSeconds: 300,
       peerTimeoutSeconds,
+      maxModules: DEFAULT_MAX_MODULES,
     },
     transport,
     caller: ipToInt("10.20.30.40"),

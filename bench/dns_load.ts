@@ -38,6 +38,7 @@ import { DatabaseSync } from "node:sqlite";
 import { parseArgs } from "node:util";
 // Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
+import { serviceCommand } from "../cli/permissions.ts";
 import { RouteMap } from "../dns/route_map.ts";
 import { encodeFrame, FrameDecoder } from "../proto/frame.ts";
 import { MessageId } from "../proto/ids.ts";
@@ -233,16 +234,12 @@ function nowSeconds(): number {
 
 // ---------------------------------------------------------------- DNS subprocess
 
-/** The `dns` task's `deno` arguments from `deno.json` (`run`, flags, entrypoint). */
-async function dnsTaskArgs(): Promise<string[]> {
-  const json = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
-    tasks?: Record<string, string>;
-  };
-  const words = (json.tasks?.dns ?? "").trim().split(/\s+/);
-  if (words[0] !== "deno" || words[1] !== "run" || !words.at(-1)?.endsWith(".ts")) {
-    throw new Error(`Unexpected dns task in deno.json: "${json.tasks?.dns}"`);
-  }
-  return words.slice(1);
+/**
+ * The `deno` arguments (`run`, flags, entrypoint, `--config`) that `deno task
+ * dns --config CONF` runs: the permissions derived from that config.
+ */
+async function dnsArgs(conf: string): Promise<string[]> {
+  return (await serviceCommand("dns", `${ROOT}${conf}`)).argv.slice(1);
 }
 
 /** Memory of a process from `/proc/<pid>/status`, in bytes. */
@@ -928,7 +925,6 @@ async function measurePush(
  * once it is listening and has settled for half a second.
  */
 async function startDns(
-  taskArgs: string[],
   dir: string,
   name: string,
   storeUrl: string,
@@ -943,7 +939,7 @@ async function startDns(
       `[store]\nurl = ${storeUrl}\n`,
   );
   const t0 = performance.now();
-  const dns = new DnsProcess([...taskArgs, "--config", conf]);
+  const dns = new DnsProcess(await dnsArgs(conf));
   try {
     await dns.waitFor(/listening on 127\.0\.0\.1:\d+/, 120_000);
   } catch (err) {
@@ -1007,15 +1003,14 @@ async function main(): Promise<number> {
     const load = await measureLoad(admin, o);
 
     // 3. The DNS service as a subprocess: first on an empty table for a baseline.
-    const taskArgs = await dnsTaskArgs();
     const maxConn = o.subscribers + Math.max(...o.connections) + 64;
-    const empty = await startDns(taskArgs, dir.path, "empty", `sqlite:${dir.path}/empty.db`, 64);
+    const empty = await startDns(dir.path, "empty", `sqlite:${dir.path}/empty.db`, 64);
     dns = empty.dns;
     const rssEmpty = readRss(dns.pid);
     await dns.stop();
     dns = null;
     console.log(`DNS on an empty table: RSS ${mb(rssEmpty.rss)}`);
-    const started = await startDns(taskArgs, dir.path, "bench", url, maxConn);
+    const started = await startDns(dir.path, "bench", url, maxConn);
     dns = started.dns;
     const { port, startMs } = started;
     const rssLoaded = readRss(dns.pid);

@@ -16,7 +16,25 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value. */
-const SWITCHES = new Set(["help", "h", "json", "yes"]);
+const SWITCHES = new Set(["help", "h", "json", "once", "version", "yes"]);
+/** Flags that take a value, over all commands (each command allows its own subset). */
+const VALUE_FLAGS = new Set([
+  "config",
+  "store",
+  "agent",
+  "count",
+  "err-rate",
+  "clients",
+  "seconds",
+  "modid",
+  "cmdid",
+  "root",
+  "deno",
+  "conf-dir",
+  "module",
+  "admin",
+  "weight",
+]);
 /** Short spellings. */
 const ALIASES: Record<string, string> = { h: "help", c: "config" };
 
@@ -34,6 +52,9 @@ export function parseArgs(args: string[]): ParsedArgs {
     const eq = body.indexOf("=");
     let name = eq >= 0 ? body.slice(0, eq) : body;
     name = ALIASES[name] ?? name;
+    if (!SWITCHES.has(name) && !VALUE_FLAGS.has(name)) {
+      throw new UsageError(`unknown option ${arg.split("=")[0]}`);
+    }
     if (eq >= 0) flags.set(name, body.slice(eq + 1));
     else if (SWITCHES.has(name)) flags.set(name, true);
     else {

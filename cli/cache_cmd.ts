@@ -18,10 +18,11 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, "0")}m`;
 }
 
-/** Prints the cache named by the agent config; returns the exit code. */
+/** Prints the cache named by the agent config (as one JSON object with `json`); returns the exit code. */
 export async function runCache(
   configPath: string,
   nowSeconds = Date.now() / 1000,
+  json = false,
 ): Promise<number> {
   const config = await Config.load(configPath);
   const dir = config.string("agent", "cache_dir", "data/agent_cache");
@@ -38,6 +39,17 @@ export async function runCache(
     return 1;
   }
   const routes = parseCacheFile(text).sort((a, b) => a.modid - b.modid || a.cmdid - b.cmdid);
+  if (json) {
+    const out = routes.map((r) => ({
+      modid: r.modid,
+      cmdid: r.cmdid,
+      updatedAt: r.updatedAt,
+      ageSeconds: Math.max(0, Math.round(nowSeconds - r.updatedAt)),
+      hosts: r.hosts.map((h) => ({ ip: intToIp(h.ip), port: h.port })),
+    }));
+    console.log(JSON.stringify({ path, routes: out }));
+    return 0;
+  }
   console.log("MODID\tCMDID\tAGE\tHOSTS");
   for (const r of routes) {
     const hosts = r.hosts.map((h) => `${intToIp(h.ip)}:${h.port}`).join(" ");

@@ -12,9 +12,11 @@ import { UsageError } from "./usage.ts";
 
 /** Usage of the client tools. */
 export const CLIENT_USAGE =
-  `API tools (reach the agent named by --config, default conf/lars_lb_agent.conf):
-  lars gethost MODID CMDID                 pick a host (exit 0 on RET_SUCC, 1 otherwise)
-  lars getroute MODID CMDID                list the module's hosts (exit 1 when none)
+  `API tools (reach the agent at --agent HOST:PORT, else the one in --config FILE,
+default conf/lars_lb_agent.conf, else 127.0.0.1:8888). Like the original's tools,
+gethost and getroute call reg_init first, so the agent pulls the module from DNS:
+  lars gethost MODID CMDID [--json]        pick a host (exit 0 on RET_SUCC, 1 otherwise)
+  lars getroute MODID CMDID [--json]       list the module's hosts (exit 1 when none)
   lars report MODID CMDID IP PORT 0|1      report a call: 0 success, 1 failure
   lars simulator MODID CMDID [--err-rate 0..10] [--count N]
                                            call and report N times, failing errRate/10 of
@@ -29,12 +31,22 @@ export function moduleArgs(command: string, args: string[]): [number, number] {
   return [parseId("MODID", args[0]), parseId("CMDID", args[1])];
 }
 
-/** Runs `gethost`; returns the exit code. */
-export async function runGetHost(target: AgentTarget, args: string[]): Promise<number> {
+/** Runs `gethost` (reg_init, then get_host); returns the exit code. */
+export async function runGetHost(
+  target: AgentTarget,
+  args: string[],
+  json = false,
+): Promise<number> {
   const [modid, cmdid] = moduleArgs("gethost", args);
   const client = new LarsClient({ host: target.host, port: target.port });
   try {
+    await client.regInit(modid, cmdid);
     const r = await client.getHost(modid, cmdid);
+    if (json) {
+      const host = r.retcode === RetCode.SUCC ? { ip: r.ip, port: r.port } : {};
+      console.log(JSON.stringify({ modid, cmdid, retcode: retCodeName(r.retcode), ...host }));
+      return r.retcode === RetCode.SUCC ? 0 : 1;
+    }
     if (r.retcode === RetCode.SUCC) {
       console.log(`${retCodeName(r.retcode)} ${r.ip}:${r.port}`);
       return 0;
@@ -46,19 +58,31 @@ export async function runGetHost(target: AgentTarget, args: string[]): Promise<n
   }
 }
 
-/** Runs `getroute`; returns the exit code. */
-export async function runGetRoute(target: AgentTarget, args: string[]): Promise<number> {
+/** Runs `getroute` (reg_init, then get_route); returns the exit code. */
+export async function runGetRoute(
+  target: AgentTarget,
+  args: string[],
+  json = false,
+): Promise<number> {
   const [modid, cmdid] = moduleArgs("getroute", args);
   const client = new LarsClient({ host: target.host, port: target.port });
   try {
+    await client.regInit(modid, cmdid);
     const hosts = await client.getRoute(modid, cmdid);
-    for (const h of hosts) console.log(`${h.ip}:${h.port}`);
-    console.log(`${hosts.length} hosts for ${modid}/${cmdid}`);
+    if (json) {
+      console.log(JSON.stringify({ modid, cmdid, retcode: "RET_SUCC", hosts }));
+    } else {
+      for (const h of hosts) console.log(`${h.ip}:${h.port}`);
+      console.log(`${hosts.length} hosts for ${modid}/${cmdid}`);
+    }
     return hosts.length > 0 ? 0 : 1;
   } catch (err) {
-    console.log(
-      `RET_SYSTEM_ERROR: ${(err as Error).message}${noAnswerHint(RetCode.SYSTEM_ERROR, target)}`,
-    );
+    const why = (err as Error).message;
+    if (json) {
+      console.log(JSON.stringify({ modid, cmdid, retcode: "RET_SYSTEM_ERROR", error: why }));
+    } else {
+      console.log(`RET_SYSTEM_ERROR: ${why}${noAnswerHint(RetCode.SYSTEM_ERROR, target)}`);
+    }
     return 1;
   } finally {
     await client.close();

@@ -1,23 +1,28 @@
 /**
  * The API tools of `lars` (gethost, getroute, report, simulator, qps,
- * example) without the store commands, so they also run on Bun and Node and
- * compile to a standalone binary (`deno task compile:bun`).
+ * example): they reach a running agent.
  *
  * @module
  */
-import { agentTarget } from "./agent_target.ts";
+import { agentTarget, parseAgentFlag } from "./agent_target.ts";
 import { allowFlags, intFlag, type ParsedArgs, stringFlag } from "./args.ts";
-import {
-  CLIENT_USAGE,
-  moduleArgs,
-  runExample,
-  runGetHost,
-  runGetRoute,
-  runReport,
-} from "./client_cmds.ts";
+import { moduleArgs, runExample, runGetHost, runGetRoute, runReport } from "./client_cmds.ts";
 import { formatQps, runQps } from "./qps.ts";
 import { formatSimulation, simulate } from "./simulator.ts";
-import { runCommandLine, UsageError } from "./usage.ts";
+import { UsageError } from "./usage.ts";
+
+/** The names of the commands {@linkcode runClientCommand} runs. */
+export const CLIENT_COMMANDS: readonly string[] = [
+  "gethost",
+  "getroute",
+  "report",
+  "example",
+  "simulator",
+  "qps",
+];
+
+/** Flags every API tool takes: where the agent is. */
+const AGENT_FLAGS = ["config", "agent"];
 
 /** Runs one API tool; returns the exit code. */
 export async function runClientCommand(
@@ -25,22 +30,27 @@ export async function runClientCommand(
   args: ParsedArgs,
   rest: string[],
 ): Promise<number> {
-  const target = () => agentTarget(stringFlag(args, "config", "conf/lars_lb_agent.conf"));
+  const agent = stringFlag(args, "agent");
+  const target = () =>
+    agent === undefined
+      ? agentTarget(stringFlag(args, "config"))
+      : Promise.resolve(parseAgentFlag(agent));
+  const json = args.flags.has("json");
   switch (command) {
     case "gethost":
-      allowFlags(args, ["config"]);
-      return runGetHost(await target(), rest);
+      allowFlags(args, [...AGENT_FLAGS, "json"]);
+      return runGetHost(await target(), rest, json);
     case "getroute":
-      allowFlags(args, ["config"]);
-      return runGetRoute(await target(), rest);
+      allowFlags(args, [...AGENT_FLAGS, "json"]);
+      return runGetRoute(await target(), rest, json);
     case "report":
-      allowFlags(args, ["config"]);
+      allowFlags(args, AGENT_FLAGS);
       return runReport(await target(), rest);
     case "example":
-      allowFlags(args, ["config", "count"]);
+      allowFlags(args, [...AGENT_FLAGS, "count"]);
       return runExample(await target(), rest, intFlag(args, "count", 10, 1, 1_000_000));
     case "simulator": {
-      allowFlags(args, ["config", "err-rate", "count"]);
+      allowFlags(args, [...AGENT_FLAGS, "err-rate", "count"]);
       const [modid, cmdid] = moduleArgs("simulator", rest);
       const errRate = intFlag(args, "err-rate", 0, 0, 10);
       const count = intFlag(args, "count", 1000, 1, 10_000_000);
@@ -49,7 +59,7 @@ export async function runClientCommand(
       return result.hosts.size > 0 ? 0 : 1;
     }
     case "qps": {
-      allowFlags(args, ["config", "clients", "seconds", "modid", "cmdid"]);
+      allowFlags(args, [...AGENT_FLAGS, "clients", "seconds", "modid", "cmdid"]);
       if (rest.length > 0) throw new UsageError("qps takes no positional arguments");
       const summary = await runQps(await target(), {
         clients: intFlag(args, "clients", 1, 1, 1000),
@@ -62,15 +72,4 @@ export async function runClientCommand(
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
-}
-
-const USAGE = `usage: lars-client COMMAND [ARGS] [OPTIONS]
-
-${CLIENT_USAGE}
-
-  -h, --help   this text`;
-
-/** Runs the API tools with `argv`; returns the exit code. */
-export function clientMain(argv: string[]): Promise<number> {
-  return runCommandLine(argv, USAGE, runClientCommand);
 }

@@ -1,6 +1,6 @@
 /**
  * The {@linkcode LarsClient} of the API tools, which run both on Deno
- * (`deno task lars`) and compiled by Bun (`dist/lars-client`): Deno's UDP API
+ * (`deno task lars`) and compiled by Bun (`dist/lars`): Deno's UDP API
  * when it is on, else `node:dgram`. Applications pick their runtime's entry
  * instead (`mod.ts` or `node.ts`) and load one runtime only.
  *

@@ -6,6 +6,7 @@
  * @module
  */
 import { MAX_BODY_SIZE, responseBodySize } from "../dns/frame_budget.ts";
+import process from "node:process";
 import { intToIp, ipToInt } from "../proto/ip.ts";
 import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
 import type { RouteStore } from "../store/types.ts";
@@ -20,7 +21,8 @@ export const ROUTE_USAGE = `usage:
                                        set a host's weight (1..${MAX_HOST_WEIGHT})
   lars route del MODID CMDID IP PORT   remove a host from a module
   lars route del MODID CMDID --yes     remove every host of a module
-  lars route list [MODID [CMDID]]      list hosts
+  lars route list [MODID [CMDID]] [--json]
+                                       list hosts
   lars db init                         create every table (routes, reports) when missing
 
 store options (one of):
@@ -60,10 +62,18 @@ export function parseIp(text: string | undefined): number {
   }
 }
 
-/** Who the CLI's edits are recorded as in the audit log: `cli:<os user>`. */
+/**
+ * Who the CLI's edits are recorded as in the audit log: `cli:<os user>`
+ * (`USER` or `USERNAME`; also on Bun, and `unknown` without env permission).
+ */
 export function cliActor(): string {
-  const user = Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? "unknown";
-  return `cli:${user}`.slice(0, 255);
+  let user: string | undefined;
+  try {
+    user = process.env.USER ?? process.env.USERNAME;
+  } catch {
+    // no --allow-env for them
+  }
+  return `cli:${user ?? "unknown"}`.slice(0, 255);
 }
 
 /** Parses a host weight, 1..MAX_HOST_WEIGHT; `name` is how the usage calls it. */
@@ -80,6 +90,8 @@ export function parseWeight(text: string | undefined, name = "--weight"): number
 export interface RouteOptions {
   /** `--weight` text of `route add`. */
   weight?: string;
+  /** `route list` prints one JSON object (`--json`). */
+  json?: boolean;
   /** `--yes`: confirms removing every host of a module. */
   yes?: boolean;
 }
@@ -219,6 +231,11 @@ export async function runRoute(
       };
       await store.init();
       const rows = await store.listRoutes(filter);
+      if (options.json) {
+        const routes = rows.map((r) => ({ ...r, ip: intToIp(r.ip), weight: r.weight ?? 1 }));
+        out(JSON.stringify({ version: await store.version(), routes }));
+        return 0;
+      }
       out("MODID\tCMDID\tIP\tPORT\tWEIGHT");
       for (const r of rows) {
         out(`${r.modid}\t${r.cmdid}\t${intToIp(r.ip)}\t${r.port}\t${r.weight ?? 1}`);

@@ -1,8 +1,9 @@
 /**
  * `lars status`: the agent's hosts as its balancers see them, from the
  * agent's admin endpoint (`GET /hosts`). A live view refreshed every second,
- * modules and hosts sorted by errors, overloaded hosts marked `!`; `--json`
- * prints one snapshot.
+ * modules and hosts sorted by errors, overloaded hosts marked `!`, each host's
+ * weight, and modules in panic (`max_ejection_percent`) marked with the hosts
+ * kept in; `--once` prints the view once, `--json` prints one snapshot.
  *
  * @module
  */
@@ -13,10 +14,12 @@ import { formatAge } from "./cache_cmd.ts";
 import { UsageError } from "./usage.ts";
 
 /** Usage lines of `lars status`. */
-export const STATUS_USAGE = `  lars status [--json] [--module MODID CMDID] [--admin HOST:PORT]
-      the agent's hosts, live (Ctrl-C quits): state, window and streak counts, why
-      a host was taken out; from the agent's admin endpoint ([admin] ip, port of
-      --config, default conf/lars_lb_agent.conf); --json prints one snapshot`;
+export const STATUS_USAGE =
+  `  lars status [--json | --once] [--module MODID CMDID] [--admin HOST:PORT]
+      the agent's hosts, live (Ctrl-C quits): state, weight, window and streak
+      counts, why a host was taken out, modules in panic; from the agent's admin
+      endpoint ([admin] ip, port of --config, default conf/lars_lb_agent.conf);
+      --once prints the view once, --json prints one snapshot`;
 
 /** One host in the agent's `/hosts` answer. */
 export interface StatusHost {
@@ -34,6 +37,14 @@ export interface StatusHost {
   inStateSeconds: number;
   /** Why it last changed state. */
   reason: { rule: string; text: string } | null;
+  /** Weight from DNS (1 when the route carries none; absent from older agents). */
+  weight?: number;
+  /** Overloaded, yet kept in rotation because the module is in panic. */
+  pardoned?: boolean;
+  /** Ejections in a row, each soon after coming back. */
+  repeats?: number;
+  /** Share of its weight the host takes now (below 1 during slow start). */
+  share?: number;
 }
 
 /** One module in the agent's `/hosts` answer. */
@@ -46,6 +57,8 @@ export interface StatusModule {
   shard: number;
   /** ISO time of the last route from DNS, or null. */
   lastUpdate: string | null;
+  /** More hosts overloaded than `max_ejection_percent` lets out (absent from older agents). */
+  panic?: boolean;
   /** Hosts. */
   hosts: StatusHost[];
 }
@@ -84,6 +97,13 @@ export function sortByErrors(modules: StatusModule[]): StatusModule[] {
     );
 }
 
+/** A host's weight, with its current share when slow start holds it below full (`3 @40%`). */
+function weightText(host: StatusHost): string {
+  const weight = String(host.weight ?? 1);
+  const share = host.share ?? 1;
+  return (share < 1 ? `${weight} @${Math.round(share * 100)}%` : weight).padEnd(7);
+}
+
 /** The text view of a snapshot (what the live view prints each second). */
 export function renderStatus(snapshot: HostsSnapshot, source: string): string {
   const up = snapshot.shards.filter((s) => s.up).length;
@@ -100,13 +120,17 @@ export function renderStatus(snapshot: HostsSnapshot, source: string): string {
     const age = m.lastUpdate
       ? `route ${formatAge((now - Date.parse(m.lastUpdate)) / 1000)} old`
       : "no route yet";
+    const kept = m.hosts.filter((h) => h.pardoned).length;
+    const panic = m.panic
+      ? `  PANIC: ${kept} overloaded kept in rotation (max_ejection_percent)`
+      : "";
     lines.push(
       "",
       `${m.modid}/${m.cmdid}  shard ${m.shard}  ${m.hosts.length} hosts, ${
         overloaded(m)
       } overloaded, ` +
-        `${windowErrors(m)} errors in window  ${age}`,
-      "    HOST                   STATE     WIN_SUCC  WIN_ERR  STREAK      FOR      REASON",
+        `${windowErrors(m)} errors in window  ${age}${panic}`,
+      "    HOST                   STATE     WEIGHT  WIN_SUCC  WIN_ERR  STREAK      FOR      REASON",
     );
     for (const h of m.hosts) {
       const mark = h.state === "overload" ? "!" : " ";
@@ -115,9 +139,13 @@ export function renderStatus(snapshot: HostsSnapshot, source: string): string {
         : h.contiguous.succ > 0
         ? `succ ${h.contiguous.succ}`
         : "-";
-      const reason = h.state === "overload" && h.reason ? h.reason.text : "";
+      const reason = [
+        h.pardoned ? "kept in (panic)" : "",
+        h.state === "overload" && h.reason ? h.reason.text : "",
+        (h.repeats ?? 0) > 0 ? `repeat ${h.repeats}` : "",
+      ].filter(Boolean).join("; ");
       lines.push(
-        `  ${mark} ${`${h.ip}:${h.port}`.padEnd(22)} ${h.state.padEnd(9)} ` +
+        `  ${mark} ${`${h.ip}:${h.port}`.padEnd(22)} ${h.state.padEnd(9)} ${weightText(h)} ` +
           `${String(h.window.succ).padStart(8)}  ${String(h.window.err).padStart(7)}  ` +
           `${streak.padEnd(10)}  ${formatAge(h.inStateSeconds).padEnd(7)}  ${reason}`.trimEnd(),
       );
@@ -183,11 +211,15 @@ export async function fetchHosts(
 
 /** Runs `lars status`; resolves to the exit code (the live view runs until interrupted). */
 export async function runStatus(args: ParsedArgs, rest: string[]): Promise<number> {
-  allowFlags(args, ["json", "module", "admin", "config"]);
+  allowFlags(args, ["json", "once", "module", "admin", "config"]);
   const module = moduleFilter(args, rest);
   const address = await adminAddress(args);
   if (args.flags.has("json")) {
     console.log(JSON.stringify(await fetchHosts(address, module), null, 2));
+    return 0;
+  }
+  if (args.flags.has("once")) {
+    console.log(renderStatus(await fetchHosts(address, module), address));
     return 0;
   }
   const encoder = new TextEncoder();

@@ -1,4 +1,5 @@
 import { parseArgs, type ParsedArgs } from "./args.ts";
+import { VERSION } from "./version.ts";
 
 /**
  * The error a command throws for wrong arguments: the CLI prints its message
@@ -36,8 +37,9 @@ export function commandUsage(usage: string, command: string | undefined): string
 export type CommandRunner = (command: string, args: ParsedArgs, rest: string[]) => Promise<number>;
 
 /**
- * The shared shape of the `lars` entry points: parse `argv`, answer `--help`
- * (exit 0) and a missing command (usage, exit 2), run the command; a
+ * The shared shape of the `lars` entry points: parse `argv`, answer `--help`,
+ * `help [COMMAND]` and `--version` (exit 0) and a missing command (usage,
+ * exit 2), run the command; a
  * UsageError prints the command's usage and exits 2, any other error one
  * `lars: ...` line and exit 1.
  */
@@ -46,10 +48,19 @@ export async function runCommandLine(
   usage: string,
   run: CommandRunner,
 ): Promise<number> {
-  let command: string | undefined;
+  let command: string | undefined = argv.find((a) => !a.startsWith("-"));
   try {
     const args = parseArgs(argv);
     const [first, ...rest] = args.positionals;
+    if (args.flags.has("version") && !first) {
+      console.log(`lars ${VERSION}`);
+      return 0;
+    }
+    if (first === "help") {
+      if (rest.length > 1) throw new UsageError("help takes at most one COMMAND");
+      console.log(commandUsage(usage, rest[0]));
+      return 0;
+    }
     command = first;
     if (args.flags.has("help") || !command) {
       console.log(commandUsage(usage, command));

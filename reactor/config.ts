@@ -4,8 +4,9 @@
  *
  * Syntax: `[section]`, `key = value`, whole-line and inline comments starting with `;` or `#`,
  * whitespace trimmed, values may be quoted (`"a;b"`) to keep a `;` or `#`. Lookups of sections
- * and keys are exact (case-sensitive), as in the original. A value written as `${NAME}` is read
- * from the environment variable `NAME`, so secrets need not sit in the file.
+ * and keys are exact (case-sensitive), as in the original. `${NAME}` anywhere in a value is
+ * replaced by the environment variable `NAME` (`url = mysql://lars:${DB_PASSWD}@db:3306/lars`), so
+ * secrets need not sit in the file.
  *
  * @module
  */
@@ -67,7 +68,7 @@ export interface ConfigOptions {
 
 type RawValue = string | string[];
 
-const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const IPV4_PART = /^(0|[1-9]\d{0,2})$/;
@@ -130,6 +131,22 @@ export class Config {
   /** Key names of `section` in file order (empty if the section is absent). */
   keys(section: string): string[] {
     return [...(this.#sections.get(section)?.keys() ?? [])];
+  }
+
+  /**
+   * Names of the environment variables that values of this file refer to as `${NAME}`,
+   * sorted, each once: what a process reading this file needs to be allowed to read.
+   */
+  envNames(): string[] {
+    const names = new Set<string>();
+    for (const keys of this.#sections.values()) {
+      for (const raw of keys.values()) {
+        for (const text of Array.isArray(raw) ? raw : [raw]) {
+          for (const m of text.matchAll(ENV_REF)) names.add(m[1]);
+        }
+      }
+    }
+    return [...names].sort();
   }
 
   /** The first of `names` that is a section of this file, or `undefined` if none is. */
@@ -248,30 +265,47 @@ export class Config {
     if (Array.isArray(hit.raw)) {
       throw new ConfigError(this.#file, hit.section, key, "expected a single value, got a list");
     }
-    const ref = ENV_REF.exec(hit.raw);
-    if (ref === null) {
-      return { isDefault: false, section: hit.section, key, value: hit.raw, envName: undefined };
+    const refs = [...hit.raw.matchAll(ENV_REF)].map((m) => m[1]);
+    if (refs.length === 0) {
+      const value = hit.raw;
+      return { isDefault: false, section: hit.section, key, value, envNames: [], wholeEnv: false };
     }
-    const envName = ref[1];
-    let value: string | undefined;
-    try {
-      value = this.#env(envName);
-    } catch (err) {
-      const detail = `cannot read environment variable ${envName}: ${errorText(err)}`;
-      throw new ConfigError(this.#file, hit.section, key, detail, { cause: err });
+    const values = new Map<string, string>();
+    for (const envName of refs) {
+      let value: string | undefined;
+      try {
+        value = this.#env(envName);
+      } catch (err) {
+        const detail = `cannot read environment variable ${envName}: ${errorText(err)}`;
+        throw new ConfigError(this.#file, hit.section, key, detail, { cause: err });
+      }
+      if (value === undefined) {
+        const detail = `environment variable ${envName} is not set`;
+        throw new ConfigError(this.#file, hit.section, key, detail);
+      }
+      values.set(envName, value);
     }
-    if (value === undefined) {
-      const detail = `environment variable ${envName} is not set`;
-      throw new ConfigError(this.#file, hit.section, key, detail);
-    }
-    return { isDefault: false, section: hit.section, key, value: value.trim(), envName };
+    const value = hit.raw.replace(ENV_REF, (_, name: string) => values.get(name)!);
+    // A value that is only a reference is trimmed, like a value written in the file.
+    const whole = refs.length === 1 && hit.raw === `\${${refs[0]}}`;
+    return {
+      isDefault: false,
+      section: hit.section,
+      key,
+      value: whole ? value.trim() : value,
+      envNames: refs,
+      wholeEnv: whole,
+    };
   }
 
   #bad(found: _Present, expected: string): ConfigError {
     // Values from the environment may be secrets: name the variable, never print the value.
-    const got = found.envName === undefined
+    const names = found.envNames.join(", ");
+    const got = found.envNames.length === 0
       ? JSON.stringify(found.value)
-      : `the value of environment variable ${found.envName}`;
+      : found.wholeEnv
+      ? `the value of environment variable ${names}`
+      : `a value made with environment variables ${names}`;
     return new ConfigError(this.#file, found.section, found.key, `${expected}, got ${got}`);
   }
 }
@@ -281,7 +315,10 @@ interface _Present {
   section: string;
   key: string;
   value: string;
-  envName: string | undefined;
+  /** Variables named by `${NAME}` in the value. */
+  envNames: string[];
+  /** True when the value is exactly one `${NAME}`. */
+  wholeEnv: boolean;
 }
 
 type _Found<T> = _Present | { isDefault: true; default: T };

@@ -24,8 +24,13 @@ function envValue(name: string): string | undefined {
   try {
     const deno = (globalThis as { Deno?: typeof Deno }).Deno;
     // Ask first: a plain env.get would prompt apps that import the client without --allow-env.
-    const state = deno?.permissions.querySync({ name: "env", variable: name }).state;
-    return state === "granted" ? deno?.env.get(name) : undefined;
+    if (!deno) {
+      // Bun and Node have no permissions: their process.env.
+      return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+        ?.env?.[name];
+    }
+    const state = deno.permissions.querySync({ name: "env", variable: name }).state;
+    return state === "granted" ? deno.env.get(name) : undefined;
   } catch {
     // No --allow-env: keep the default.
     return undefined;

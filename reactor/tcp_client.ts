@@ -71,11 +71,22 @@ export interface TcpClientOptions {
   /**
    * For a server that never answers (so a heartbeat cannot work): a connection
    * on which nothing was sent for this many ms is replaced by a fresh one
-   * before the next frame goes out (counted as `idleRefreshes`). A peer that
-   * died without a FIN then costs a failed connect, with the frames kept
-   * pending, instead of frames written into a dead connection. Off by default.
+   * (counted as `idleRefreshes`), checked every `refreshIdleMs / 2` and before
+   * a frame goes out. A peer that died without a FIN is then noticed by the
+   * fresh connect failing (within `connectTimeoutMs`), with frames kept
+   * pending, instead of frames written into a dead connection. Not applied
+   * when `keepAliveMs` is set and the transport sets short keepalive timings.
+   * Off by default.
    */
   refreshIdleMs?: number;
+  /**
+   * TCP keepalive: first probe after this many ms of silence. Where the
+   * transport also sets short probe timings (Bun, Node; see
+   * {@linkcode TcpConn.setKeepAlive}) the kernel fails a connection to a dead
+   * peer within about `keepAliveMs` + 11 s, and `refreshIdleMs` is not needed.
+   * Off by default.
+   */
+  keepAliveMs?: number;
 }
 
 /**
@@ -126,6 +137,8 @@ export class TcpClient {
   #connectedWaiters: (() => void)[] = [];
   #lastSendAt = 0;
   #refreshing = false;
+  /** The idle refresh applies to the current connection (keepalive does not cover it). */
+  #refreshArmed = false;
 
   /** Creates the client; {@linkcode start} connects. */
   constructor(options: TcpClientOptions) {
@@ -186,14 +199,8 @@ export class TcpClient {
     }
     const conn = this.#conn;
     if (conn && !conn.isClosed) {
-      const refreshIdleMs = this.#options.refreshIdleMs;
       const now = Date.now();
-      if (refreshIdleMs !== undefined && now - this.#lastSendAt > refreshIdleMs) {
-        this.#refreshing = true;
-        this.counters.inc("idleRefreshes");
-        this.#log.debug(`idle for ${now - this.#lastSendAt} ms; replacing the connection`);
-        conn.close();
-      } else if (conn.sendFrame(frame)) {
+      if (!this.#replaceIfIdle(conn, now) && conn.sendFrame(frame)) {
         this.#lastSendAt = now;
         return true;
       }
@@ -275,6 +282,14 @@ export class TcpClient {
     } catch {
       // Harmless when unsupported.
     }
+    let keepAlive = false;
+    if (this.#options.keepAliveMs !== undefined) {
+      try {
+        keepAlive = socket.setKeepAlive(this.#options.keepAliveMs);
+      } catch {
+        // Not supported: the idle refresh, when configured, finds dead peers.
+      }
+    }
     const conn = new FramedConnection<TcpClient>({
       conn: socket,
       router: this.router,
@@ -298,12 +313,41 @@ export class TcpClient {
     this.#runHook("onConnect");
     for (const wake of this.#connectedWaiters.splice(0)) wake();
     const stopWatch = this.#watch(conn);
+    const stopRefresh = keepAlive ? () => {} : this.#refreshWhenIdle(conn);
     await conn.closed;
     stopWatch();
+    stopRefresh();
     this.#conn = null;
     if (!this.#stop.signal.aborted && !this.#refreshing) {
       this.#log.warn(`lost connection to ${addrText(this.server)}; reconnecting`);
     }
+  }
+
+  /**
+   * Closes `conn` to replace it when nothing was sent on it for `refreshIdleMs`
+   * (unless keepalive covers it); answers whether it did.
+   */
+  #replaceIfIdle(conn: FramedConnection<TcpClient>, now: number): boolean {
+    const refreshIdleMs = this.#options.refreshIdleMs;
+    if (refreshIdleMs === undefined || !this.#refreshArmed) return false;
+    if (now - this.#lastSendAt <= refreshIdleMs) return false;
+    this.#refreshing = true;
+    this.counters.inc("idleRefreshes");
+    this.#log.debug(`idle for ${now - this.#lastSendAt} ms; replacing the connection`);
+    conn.close();
+    return true;
+  }
+
+  /** Checks `conn` every `refreshIdleMs / 2` (see {@linkcode #replaceIfIdle}); answers a stop function. */
+  #refreshWhenIdle(conn: FramedConnection<TcpClient>): () => void {
+    const refreshIdleMs = this.#options.refreshIdleMs;
+    if (refreshIdleMs === undefined) return () => {};
+    this.#refreshArmed = true;
+    const timer = setInterval(() => this.#replaceIfIdle(conn, Date.now()), refreshIdleMs / 2);
+    return () => {
+      clearInterval(timer);
+      this.#refreshArmed = false;
+    };
   }
 
   /** Runs the heartbeat on `conn`, if configured; answers a function that stops it. */

@@ -154,6 +154,16 @@ export class TcpServer {
     return this.#connections;
   }
 
+  /**
+   * Resolves to the bound address once listening; rejects when the address
+   * cannot be bound (with transports that bind asynchronously, the error
+   * shows only here and in failing accepts). Throws before {@linkcode listen}.
+   */
+  get bound(): Promise<NetAddress> {
+    if (!this.#listener) throw new Error("TcpServer is not listening");
+    return this.#listener.bound ?? Promise.resolve(this.#listener.addr);
+  }
+
   /** The bounded log of frames with unknown msgids, shared by the connections. */
   get unknownMsgidLog(): DropLog {
     return this.#unknownLog;

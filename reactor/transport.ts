@@ -29,6 +29,16 @@ export interface TcpConn {
   writeAll(data: Uint8Array): Promise<void>;
   /** Turns Nagle's algorithm off (`true`) or on. */
   setNoDelay(noDelay: boolean): void;
+  /**
+   * Turns TCP keepalive on, asking for the first probe after `idleMs` of
+   * silence. Answers true only when the runtime also sets short probe timings
+   * (Bun and Node: probes 1 s apart, 10 of them, so the kernel fails a
+   * connection to a dead peer within `idleMs` + about 11 s). False when only
+   * `SO_KEEPALIVE` (Deno's `TcpConn`: the OS timings, 2 h idle on Linux) or the
+   * idle time alone (Deno's `node:net`: probes 75 s apart) could be set: the
+   * caller must find dead peers another way.
+   */
+  setKeepAlive(idleMs: number): boolean;
   /** Closes the connection; safe to call twice. */
   close(): void;
 }
@@ -37,6 +47,12 @@ export interface TcpConn {
 export interface TcpListener {
   /** The bound address (with the real port when 0 was asked). */
   readonly addr: NetAddress;
+  /**
+   * For transports that listen asynchronously (`node:net`): resolves to the
+   * bound address, rejects when listening fails (a port in use). Absent when
+   * `listenTcp` itself throws such errors.
+   */
+  readonly bound?: Promise<NetAddress>;
   /** Waits for the next connection; rejects once the listener is closed. */
   accept(): Promise<TcpConn>;
   /** Stops listening; safe to call twice. */

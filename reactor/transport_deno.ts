@@ -58,6 +58,12 @@ class DenoTcpConn implements TcpConn {
     this.#conn.setNoDelay(noDelay);
   }
 
+  setKeepAlive(_idleMs: number): boolean {
+    // Deno.TcpConn.setKeepAlive takes no timings: SO_KEEPALIVE with the OS's (2 h on Linux).
+    this.#conn.setKeepAlive(true);
+    return false;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

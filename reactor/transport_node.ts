@@ -249,6 +249,13 @@ export class NodeTcpConn implements TcpConn {
     this.#socket.setNoDelay(noDelay);
   }
 
+  setKeepAlive(idleMs: number): boolean {
+    this.#socket.setKeepAlive(true, Math.max(1000, idleMs));
+    // libuv (Node) and Bun also set TCP_KEEPINTVL = 1 s and TCP_KEEPCNT = 10; Deno's node:net
+    // sets only TCP_KEEPIDLE, leaving probes 75 s apart (Linux default).
+    return !("Deno" in globalThis);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

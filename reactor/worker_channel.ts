@@ -273,9 +273,14 @@ function _schedule(flushOn: FlushOn, fn: () => void): (() => void) | undefined {
  * @throws {TypeError} when not called inside a worker
  */
 export function workerScope(): MessageEndpoint {
-  const scope = globalThis as { WorkerGlobalScope?: abstract new () => unknown };
-  const inWorker = typeof scope.WorkerGlobalScope === "function" &&
-    globalThis instanceof scope.WorkerGlobalScope;
+  const scope = globalThis as {
+    WorkerGlobalScope?: abstract new () => unknown;
+    Bun?: { isMainThread?: boolean };
+  };
+  // Bun has no WorkerGlobalScope; it says whether this is the main thread.
+  const inWorker = typeof scope.WorkerGlobalScope === "function"
+    ? globalThis instanceof scope.WorkerGlobalScope
+    : scope.Bun?.isMainThread === false;
   if (!inWorker) throw new TypeError("Cannot open worker scope: not running inside a Worker");
   return globalThis as unknown as MessageEndpoint;
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { type Config, ConfigError } from "../reactor/config.ts";
 import { mysqlUrlFromConfig, parseStoreUrl } from "./url.ts";
 
@@ -30,4 +31,41 @@ export function storeUrlFromConfig(config: Config): string {
     passwd: config.string("mysql", "db_passwd", ""),
     name: config.string("mysql", "db_name", "lars_dns"),
   });
+}
+
+/** What a store URL makes a service use: the MySQL server, or the SQLite file's directory. */
+export interface StoreAccess {
+  /** The MySQL server to connect to, with the config keys that name it. */
+  connect: { hostname: string; port: number; key: string }[];
+  /** The SQLite file's directory (the file and its journal live there), read and written. */
+  paths: { path: string; key: string; write: boolean }[];
+}
+
+/**
+ * What the store of `config` (see {@linkcode storeUrlFromConfig}) needs to be
+ * reached, for least-privilege permissions and start-up checks.
+ *
+ * @throws {ConfigError} naming file, section and key of a missing or bad value
+ */
+export function storeAccess(config: Config): StoreAccess {
+  const url = storeUrlFromConfig(config);
+  const key = config.has("store", "url") ? "[store] url" : "[mysql] db_host, db_port";
+  return storeUrlAccess(url, key);
+}
+
+/**
+ * What store `url` needs to be reached; `key` names where the URL came from.
+ *
+ * @throws {TypeError} on a bad URL
+ */
+export function storeUrlAccess(url: string, key: string): StoreAccess {
+  const location = parseStoreUrl(url);
+  if (location.kind === "mysql") {
+    const { host, port = 3306 } = location.config;
+    return { connect: [{ hostname: host, port, key }], paths: [] };
+  }
+  if (location.path === ":memory:") return { connect: [], paths: [] };
+  // As written (a relative path stays relative: it is resolved where the service runs).
+  const written = url.slice("sqlite:".length).replace(/^\/\/\//, "/");
+  return { connect: [], paths: [{ path: dirname(written), key, write: true }] };
 }

@@ -304,25 +304,36 @@ export const removeModule = defineOperation<
   },
 });
 
-/** Moves a host to another address; see `RouteStore.updateHost`. */
+/** Moves a host to another address (and sets its weight); see `RouteStore.updateHost`. */
 export const updateHost = defineOperation<UpdateHostArgs, UpdateHostResult>({
   name: "updateHost",
   transaction: true,
-  check(modid, cmdid, ip, port, newIp, newPort, actor) {
+  check(modid, cmdid, ip, port, newIp, newPort, actor, weight) {
     checkRouteHost(modid, cmdid, ip, port);
     checkRouteHost(modid, cmdid, newIp, newPort);
     checkActor(actor);
+    if (weight !== undefined) checkWeight(weight);
   },
-  *steps(dialect, modid, cmdid, ip, port, newIp, newPort, actor) {
+  *steps(dialect, modid, cmdid, ip, port, newIp, newPort, actor, weight) {
     const previous = yield* readVersion(dialect, true);
     const unchanged = { updated: false, version: previous };
     if (yield* hasHost(modid, cmdid, newIp, newPort)) return unchanged;
-    const moved = yield* run(
-      `UPDATE RouteData SET serverip = ?, serverport = ? WHERE ${_HOST_WHERE}`,
-      [newIp, newPort, modid, cmdid, ip, port],
+    const [row] = yield* query(`SELECT weight FROM RouteData WHERE ${_HOST_WHERE}`, [
+      modid,
+      cmdid,
+      ip,
+      port,
+    ]);
+    if (row === undefined) return unchanged;
+    const before = intOf(row, "weight");
+    yield* run(
+      `UPDATE RouteData SET serverip = ?, serverport = ?, weight = ? WHERE ${_HOST_WHERE}`,
+      [newIp, newPort, weight ?? before, modid, cmdid, ip, port],
     );
-    if (moved === 0) return unchanged;
-    const detail = `moved ${hostText(ip, port)} to ${hostText(newIp, newPort)}`;
+    const reweighed = weight === undefined || weight === before
+      ? ""
+      : `, weight ${before} -> ${weight}`;
+    const detail = `moved ${hostText(ip, port)} to ${hostText(newIp, newPort)}${reweighed}`;
     yield* audit(actor, "update", { modid, cmdid }, detail);
     return { updated: true, version: yield* bumpVersion(dialect, [{ modid, cmdid }], previous) };
   },

@@ -128,7 +128,10 @@ export type SetWeightArgs = [
   actor?: string,
 ];
 
-/** Arguments of `updateHost`: the host, where it moves, who moves it. */
+/**
+ * Arguments of `updateHost`: the host, where it moves, who moves it, and
+ * optionally its new weight (`1..10000`; absent keeps the one it has).
+ */
 export type UpdateHostArgs = [
   modid: number,
   cmdid: number,
@@ -137,6 +140,7 @@ export type UpdateHostArgs = [
   newIp: number,
   newPort: number,
   actor?: string,
+  weight?: number,
 ];
 
 /** Result of `RouteStore.addHost`. */
@@ -234,8 +238,9 @@ export interface RouteStore {
   removeModule(modid: number, cmdid: number, actor?: string): Promise<RemoveModuleResult>;
   /**
    * Moves host `ip:port` of module `modid/cmdid` to `newIp:newPort`, like
-   * `addHost`; `updated: false` when the old host is absent or the new one
-   * exists already.
+   * `addHost`, and sets its `weight` when given (in the same transaction);
+   * `updated: false` when the old host is absent or the new one exists
+   * already.
    */
   updateHost(...args: UpdateHostArgs): Promise<UpdateHostResult>;
   /**

@@ -2,7 +2,7 @@
  * Builds the client module for Bun and Node: `node.ts` (the client's Bun and
  * Node entry) bundled by
  * `deno bundle` (esbuild) into one ESM file, `dist/lars_client.mjs`, with
- * protobufjs inside and only `node:` built-ins left as imports, plus its type
+ * the codec inside and only `node:` built-ins left as imports, plus its type
  * declarations, `dist/lars_client.d.mts`. Then checks that claim.
  *
  * ```sh
@@ -39,7 +39,10 @@ export function importedSpecifiers(code: string): string[] {
     /\bimport\(\s*["']([^"']+)["']\s*\)/g,
   ];
   for (const pattern of patterns) {
-    for (const match of code.matchAll(pattern)) found.add(match[1]);
+    for (const match of code.matchAll(pattern)) {
+      // Only what can be a module specifier: the patterns also hit `import` inside strings.
+      if (/^[\w@.:/+-]+$/.test(match[1])) found.add(match[1]);
+    }
   }
   return [...found].sort();
 }

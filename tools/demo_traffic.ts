@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { LarsClient } from "../client/deno.ts";
+import { LarsClient } from "../cli/lars_client_any.ts";
 import type { AgentTarget } from "../cli/agent_target.ts";
 import { RetCode } from "../proto/ids.ts";
 import { quietDelay } from "../reactor/timers.ts";

@@ -45,9 +45,11 @@ try {
 if (threads === 1) {
   const server = startEchoServer(settings, log);
   log.info(`listening on ${server.addr.hostname}:${server.addr.port}`);
-  stopOnSignals(log, async () => {
-    await server.close({ graceful: true });
-    log.info(`counters ${JSON.stringify(server.counters.snapshot())}`);
+  stopOnSignals(log, {
+    async stop() {
+      await server.close({ graceful: true });
+      log.info(`counters ${JSON.stringify(server.counters.snapshot())}`);
+    },
   });
 } else {
   const pool = new WorkerPool<ToEchoWorker, FromEchoWorker>({
@@ -77,15 +79,17 @@ if (threads === 1) {
     Deno.exit(1);
   }
   log.info(`listening on ${settings.hostname}:${settings.port} with ${threads} event loops`);
-  stopOnSignals(log, async () => {
-    const stopped = replies("stopped");
-    pool.broadcast({ type: "stop" });
-    const total: Record<string, number> = {};
-    for (const m of await stopped) {
-      if (m.type !== "stopped") continue;
-      for (const [k, v] of Object.entries(m.counters)) total[k] = (total[k] ?? 0) + v;
-    }
-    pool.terminate();
-    log.info(`counters ${JSON.stringify(total)}`);
+  stopOnSignals(log, {
+    async stop() {
+      const stopped = replies("stopped");
+      pool.broadcast({ type: "stop" });
+      const total: Record<string, number> = {};
+      for (const m of await stopped) {
+        if (m.type !== "stopped") continue;
+        for (const [k, v] of Object.entries(m.counters)) total[k] = (total[k] ?? 0) + v;
+      }
+      pool.terminate();
+      log.info(`counters ${JSON.stringify(total)}`);
+    },
   });
 }

@@ -11,7 +11,14 @@ import { intToIp } from "../proto/ip.ts";
 import type { ReportStore, RouteStore } from "../store/types.ts";
 import { jsonBody } from "./api_auth.ts";
 import type { WebEnv } from "./env.ts";
-import { parseRoutes, type RoutesFormat, routesToCsv, routesToJson } from "./routes_file.ts";
+import { fleetHints } from "./fleet_hint.ts";
+import {
+  parseRoutes,
+  type RoutesFormat,
+  routesToCsv,
+  routesToJson,
+  routeView,
+} from "./routes_file.ts";
 import {
   cmdidField,
   FieldError,
@@ -20,6 +27,7 @@ import {
   ipField,
   modidField,
   nameField,
+  optionalWeight,
   pageFields,
   portField,
   routeFields,
@@ -63,11 +71,14 @@ export function mountData(app: Hono<WebEnv>, deps: DataDeps): void {
       ...filterFields(q),
       ...pageFields(q, 1000, 10_000),
     });
-    return c.json(rows.map((r) => ({ ...r, ip: intToIp(r.ip) })));
+    return c.json(rows.map(routeView));
   });
   app.post("/api/routes", async (c) => {
-    const r = routeFields(await jsonBody(c));
-    const result = await (await routes()).addHost(r.modid, r.cmdid, r.ip, r.port, actor(c));
+    const body = await jsonBody(c);
+    const r = routeFields(body);
+    const weight = optionalWeight(body.weight);
+    const store = await routes();
+    const result = await store.addHost(r.modid, r.cmdid, r.ip, r.port, actor(c), weight);
     if (!result.added) return c.json({ error: "host is already in the module", ...result }, 409);
     return c.json(result, 201);
   });
@@ -77,18 +88,30 @@ export function mountData(app: Hono<WebEnv>, deps: DataDeps): void {
     if (!result.removed) return c.json({ error: "host is not in the module", ...result }, 404);
     return c.json(result);
   });
+  // Moves a host (newIp, newPort; each defaults to the old one), sets its weight, or both at once.
   app.put("/api/routes", async (c) => {
     const body = await jsonBody(c);
     const r = routeFields(body);
-    const newIp = ipField(body.newIp, "newIp");
-    const newPort = portField(body.newPort, "newPort");
+    const newIp = body.newIp === undefined ? r.ip : ipField(body.newIp, "newIp");
+    const newPort = body.newPort === undefined ? r.port : portField(body.newPort, "newPort");
+    const weight = optionalWeight(body.weight);
     const store = await routes();
-    const result = await store.updateHost(r.modid, r.cmdid, r.ip, r.port, newIp, newPort, actor(c));
+    if (newIp === r.ip && newPort === r.port) {
+      if (weight === undefined) {
+        throw new FieldError("newIp", "missing: give newIp and newPort, or weight, or both");
+      }
+      const result = await store.setHostWeight(r.modid, r.cmdid, r.ip, r.port, weight, actor(c));
+      if (!result.updated) {
+        const error = "host is not in the module, or already has that weight";
+        return c.json({ error, ...result }, 409);
+      }
+      return c.json(result);
+    }
+    const args = [r.modid, r.cmdid, r.ip, r.port, newIp, newPort, actor(c), weight] as const;
+    const result = await store.updateHost(...args);
     if (!result.updated) {
-      return c.json(
-        { error: "host is not in the module, or the new one already is", ...result },
-        409,
-      );
+      const error = "host is not in the module, or the new one already is";
+      return c.json({ error, ...result }, 409);
     }
     return c.json(result);
   });
@@ -145,6 +168,12 @@ export function mountData(app: Hono<WebEnv>, deps: DataDeps): void {
       caller: intToIp(r.caller),
       age: Math.max(0, nowS - r.ts),
     })));
+  });
+  app.get("/api/fleet", async (c) => {
+    const q = queries(c);
+    const module = { modid: modidField(q.modid), cmdid: cmdidField(q.cmdid) };
+    const rows = await (await reports()).listStatus(module);
+    return c.json(fleetHints(rows, Math.floor(now() / 1000)));
   });
   app.get("/api/history", async (c) => {
     const q = queries(c);

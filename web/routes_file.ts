@@ -1,12 +1,14 @@
 /**
- * Route files for bulk import and export: CSV (`modid,cmdid,ip,port`, a
- * header line, dotted IPs) and JSON (`[{modid, cmdid, ip, port}]`).
+ * Route files for bulk import and export: CSV (`modid,cmdid,ip,port,weight`,
+ * a header line, dotted IPs) and JSON (`[{modid, cmdid, ip, port, weight}]`).
+ * Exports always state each host's weight; imports take rows with or without
+ * it (a CSV line of four fields, a JSON row without `weight`).
  *
  * @module
  */
 import { intToIp } from "../proto/ip.ts";
 import type { RouteRow } from "../store/types.ts";
-import { asObject, FieldError, routeFields } from "./validate.ts";
+import { asObject, FieldError, weightedRouteFields } from "./validate.ts";
 
 /** File formats. */
 export type RoutesFormat = "csv" | "json";
@@ -14,19 +16,34 @@ export type RoutesFormat = "csv" | "json";
 /** Most rows one import may carry. */
 export const MAX_IMPORT_ROWS = 200_000;
 
-/** The CSV header line. */
-export const CSV_HEADER = "modid,cmdid,ip,port";
+/** The CSV header line (files without the `weight` column are read too). */
+export const CSV_HEADER = "modid,cmdid,ip,port,weight";
+
+const _CSV_HEADERS = new Set([CSV_HEADER, "modid,cmdid,ip,port"]);
+
+/** A row as the API and the files show it: dotted `ip`, `weight` always stated. */
+export function routeView(r: RouteRow): {
+  modid: number;
+  cmdid: number;
+  ip: string;
+  port: number;
+  weight: number;
+} {
+  return { modid: r.modid, cmdid: r.cmdid, ip: intToIp(r.ip), port: r.port, weight: r.weight ?? 1 };
+}
 
 /** Formats rows as CSV with a header line. */
 export function routesToCsv(rows: readonly RouteRow[]): string {
   const lines = [CSV_HEADER];
-  for (const r of rows) lines.push(`${r.modid},${r.cmdid},${intToIp(r.ip)},${r.port}`);
+  for (const r of rows) {
+    lines.push(`${r.modid},${r.cmdid},${intToIp(r.ip)},${r.port},${r.weight ?? 1}`);
+  }
   return lines.join("\n") + "\n";
 }
 
-/** Formats rows as a JSON array with dotted IPs. */
+/** Formats rows as a JSON array with dotted IPs and weights. */
 export function routesToJson(rows: readonly RouteRow[]): string {
-  return JSON.stringify(rows.map((r) => ({ ...r, ip: intToIp(r.ip) })));
+  return JSON.stringify(rows.map(routeView));
 }
 
 /**
@@ -47,16 +64,16 @@ function _parseCsv(text: string): RouteRow[] {
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
-    if (i === 0 && line.replace(/\s/g, "") === CSV_HEADER) return;
+    if (i === 0 && _CSV_HEADERS.has(line.replace(/\s/g, ""))) return;
     const cells = line.split(",").map((c) => c.trim());
-    if (cells.length !== 4) {
+    if (cells.length !== 4 && cells.length !== 5) {
       throw new FieldError(
         `line ${i + 1}`,
-        `expected 4 fields (${CSV_HEADER}), got ${cells.length}`,
+        `expected 4 or 5 fields (${CSV_HEADER}), got ${cells.length}`,
       );
     }
-    const [modid, cmdid, ip, port] = cells;
-    rows.push(routeFields({ modid, cmdid, ip, port }, `line ${i + 1}: `));
+    const [modid, cmdid, ip, port, weight] = cells;
+    rows.push(weightedRouteFields({ modid, cmdid, ip, port, weight }, `line ${i + 1}: `));
   });
   return rows;
 }
@@ -69,5 +86,5 @@ function _parseJson(text: string): RouteRow[] {
     throw new FieldError("body", "not valid JSON");
   }
   if (!Array.isArray(parsed)) throw new FieldError("body", "expected a JSON array of routes");
-  return parsed.map((item, i) => routeFields(asObject(item, `rows[${i}]`), `rows[${i}].`));
+  return parsed.map((item, i) => weightedRouteFields(asObject(item, `rows[${i}]`), `rows[${i}].`));
 }

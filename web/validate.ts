@@ -6,6 +6,7 @@
  * @module
  */
 import { ipToInt } from "../proto/ip.ts";
+import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
 import type { RouteRow } from "../store/types.ts";
 
 /** A bad or missing field; the message starts with the field's name. */
@@ -59,6 +60,18 @@ export function cmdidField(value: unknown, field = "cmdid"): number {
 /** A port (`1 ..= 65535`). */
 export function portField(value: unknown, field = "port"): number {
   return intField(value, field, 1, 65535);
+}
+
+/** A host weight (`1 ..= MAX_HOST_WEIGHT`, the most the store and the agents take). */
+export function weightField(value: unknown, field = "weight"): number {
+  return intField(value, field, 1, MAX_HOST_WEIGHT);
+}
+
+/** An optional host weight: `undefined` when absent (or empty, from a form or a CSV cell). */
+export function optionalWeight(value: unknown, field = "weight"): number | undefined {
+  return value === undefined || value === null || value === ""
+    ? undefined
+    : weightField(value, field);
 }
 
 /** A dotted-quad IPv4 address; resolves to its unsigned 32-bit value. */
@@ -124,4 +137,11 @@ export function routeFields(body: Record<string, unknown>, prefix = ""): RouteRo
     ip: ipField(body.ip, `${prefix}ip`),
     port: portField(body.port, `${prefix}port`),
   };
+}
+
+/** A route row as `routeFields`, with `weight` when the body has one (imports, adds). */
+export function weightedRouteFields(body: Record<string, unknown>, prefix = ""): RouteRow {
+  const row = routeFields(body, prefix);
+  const weight = optionalWeight(body.weight, `${prefix}weight`);
+  return weight === undefined ? row : { ...row, weight };
 }

@@ -67,6 +67,17 @@ Deno.test("balance system - max_ejection_percent 50: every host failing, calls s
     assert.equal(module.panic, true);
     assert.deepEqual(module.hosts.map((h) => h.state), ["overload", "overload"]);
     assert.equal(module.hosts.filter((h) => h.pardoned).length, 1);
+    // lars status shows the panic and the host kept in, and passes /hosts through as JSON.
+    const admin = ["--admin", base.replace("http://", ""), "--module", "11", "1"];
+    const view = await runTask("lars", ["status", "--once", ...admin]);
+    assert.equal(view.code, 0, view.stderr);
+    assert.match(view.stdout, /^11\/1 .*PANIC: 1 overloaded kept in rotation/m);
+    assert.equal(view.stdout.match(/^ {2}! 10\.0\.0\.\d:800\d\s+overload\s+1\s/gm)?.length, 2);
+    assert.equal(view.stdout.match(/kept in \(panic\)/g)?.length, 1);
+    const json = await runTask("lars", ["status", "--json", ...admin]);
+    const [passed] = (JSON.parse(json.stdout) as { modules: ModuleJson[] }).modules;
+    assert.equal(passed.panic, true);
+    assert.deepEqual(passed.hosts.map((h) => h.weight), [1, 1]);
   } finally {
     await sys.close();
   }

@@ -16,15 +16,20 @@ Deno.test("agent config - empty_route_hold and peer_timeout default to 300 s and
   const custom = settings("empty_route_hold = 0\npeer_timeout = 2.5");
   assert.equal(custom.emptyRouteHoldSeconds, 0);
   assert.equal(custom.peerTimeoutSeconds, 2.5);
+  assert.equal(s.maxModules, 200_000);
+  assert.equal(settings("max_modules = 500").maxModules, 500);
 });
 
-Deno.test("agent config - a bad empty_route_hold or peer_timeout names file, section and key", () => {
+Deno.test("agent config - a bad empty_route_hold, peer_timeout or max_modules names file, section and key", () => {
   for (
     const [line, key] of [
       ["empty_route_hold = -1", "empty_route_hold"],
       ["empty_route_hold = soon", "empty_route_hold"],
       ["peer_timeout = 0", "peer_timeout"],
       ["peer_timeout = forever", "peer_timeout"],
+      ["max_modules = 0", "max_modules"],
+      ["max_modules = 1.5", "max_modules"],
+      ["max_modules = lots", "max_modules"],
     ]
   ) {
     assert.throws(

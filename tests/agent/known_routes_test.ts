@@ -134,3 +134,22 @@ Deno.test("known_routes - rejects a bad hold; sameHosts ignores order", () => {
   assert.equal(sameHosts([A], [B]), false);
   assert.equal(sameHosts([A], [A, B]), false);
 });
+
+Deno.test("known routes - maxModules: pulls of new modules past it are refused", () => {
+  const known = new KnownRoutes({ emptyRouteHoldSeconds: 300, maxModules: 2 });
+  assert.equal(known.pulled(1, 1), true);
+  assert.equal(known.pulled(1, 2), true);
+  assert.equal(known.pulled(1, 1), true, "a known module is not refused");
+  assert.equal(known.pulled(1, 3), false);
+  assert.equal(known.size, 2);
+  // A route nobody asked for is passed on but not kept while full.
+  assert.equal(known.onRoute(9, 9, [A], T0).hosts.length, 1);
+  assert.equal(known.get(9, 9), undefined);
+  known.restore({ modid: 8, cmdid: 8, hosts: [A], updatedAt: 1 });
+  assert.equal(known.size, 2);
+  // DNS says 1/2 does not exist: forgotten at once, which frees its place.
+  known.onRoute(1, 2, [], T0);
+  assert.equal(known.get(1, 2), undefined);
+  assert.equal(known.pulled(1, 3), true);
+  assert.throws(() => new KnownRoutes({ emptyRouteHoldSeconds: 0, maxModules: 0 }), RangeError);
+});

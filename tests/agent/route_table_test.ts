@@ -159,3 +159,29 @@ Deno.test("route_table - options reach every balancer and are validated", () => 
   assert.equal(table.get(1, 2)?.options.probeNum, 4);
   assert.throws(() => new RouteTable({ succRate: -0.5 }), RangeError);
 });
+
+Deno.test("route_table - maxModules: new modules past it are refused, known ones still served", () => {
+  const table = new RouteTable({}, undefined, { maxModules: 2 });
+  assert.deepEqual(table.getHost(1, 1, T0), { code: RetCode.NOEXIST, pull: true });
+  assert.deepEqual(table.getRoute(1, 2, T0), { hosts: [], pull: true });
+  assert.deepEqual(table.getHost(1, 3, T0), { code: RetCode.NOEXIST, pull: false, refused: true });
+  assert.deepEqual(table.getRoute(1, 4, T0), { hosts: [], pull: false, refused: true });
+  assert.equal(table.size, 2);
+  assert.equal(table.refused, 2);
+  assert.equal(table.restore(1, 5, [A], T0), false);
+  table.applyUpdate(1, 1, [A], T0);
+  assert.deepEqual(table.getHost(1, 1, T0), { code: RetCode.SUCC, host: A, pull: false });
+  // An empty answer for a module that never had hosts frees its place.
+  assert.equal(table.applyUpdate(1, 2, [], T0), "deleted");
+  assert.deepEqual(table.getHost(1, 3, T0), { code: RetCode.NOEXIST, pull: true });
+  assert.throws(() => new RouteTable({}, undefined, { maxModules: 0 }), RangeError);
+});
+
+Deno.test("route_table - forget drops a module without hosts, never one with hosts", () => {
+  const table = tableWith([A]);
+  table.getHost(3, 3, T0);
+  assert.equal(table.forget(1, 2), false);
+  assert.equal(table.forget(3, 3), true);
+  assert.equal(table.forget(3, 3), false);
+  assert.equal(table.size, 1);
+});

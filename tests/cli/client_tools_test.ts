@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { CACHE_FILE_NAME } from "../../agent/route_cache.ts";
 import { ipToInt } from "../../proto/mod.ts";
 import { AgentSystem } from "../agent/agent_system.ts";
 import { waitFor } from "../support/net.ts";
@@ -16,12 +17,11 @@ Deno.test("lars tools - gethost, getroute, report, simulator, example, qps again
   try {
     for (const h of [A, B]) await sys.admin.addHost(21, 1, h.ip, h.port);
 
-    const first = await lars(sys, "gethost", "21", "1");
-    // The first call may only start the pull; a later one picks a host.
-    assert.ok(first.code === 0 || /RET_NOEXIST/.test(first.stdout), first.stdout + first.stderr);
-    let got = first;
-    for (let i = 0; i < 50 && got.code !== 0; i++) got = await lars(sys, "gethost", "21", "1");
-    assert.equal(got.code, 0, got.stderr);
+    await waitFor(() => sys.dns.table.moduleCount > 0, "DNS has loaded module 21/1");
+    // The agent has never heard of 21/1: gethost calls reg_init first, as the C++ tool does,
+    // so its very first call answers with a host.
+    const got = await lars(sys, "gethost", "21", "1");
+    assert.equal(got.code, 0, got.stdout + got.stderr);
     assert.match(got.stdout, /^RET_SUCC 10\.7\.0\.[12]:700[12]\n$/);
 
     const none = await lars(sys, "gethost", "99", "99");
@@ -105,6 +105,73 @@ Deno.test("lars tools - no agent: gethost answers RET_SYSTEM_ERROR and exits 1",
     const r = await lars(sys, "gethost", "1", "1");
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^RET_SYSTEM_ERROR \(no answer from the agent/);
+  } finally {
+    await sys.close();
+  }
+});
+
+Deno.test("lars tools - --json, --agent, --version, help, and unknown options named", async () => {
+  const sys = await AgentSystem.start();
+  try {
+    await sys.admin.addHost(23, 4, A.ip, A.port);
+    await waitFor(() => sys.dns.table.moduleCount > 0, "DNS has loaded module 23/4");
+    const agent = `127.0.0.1:${sys.agentPort}`;
+    const host = await runTask("lars", ["gethost", "23", "4", "--json", "--agent", agent]);
+    assert.equal(host.code, 0, host.stderr);
+    assert.deepEqual(JSON.parse(host.stdout), {
+      modid: 23,
+      cmdid: 4,
+      retcode: "RET_SUCC",
+      ip: "10.7.0.1",
+      port: 7001,
+    });
+    const route = await lars(sys, "getroute", "23", "4", "--json");
+    assert.deepEqual(JSON.parse(route.stdout), {
+      modid: 23,
+      cmdid: 4,
+      retcode: "RET_SUCC",
+      hosts: [{ ip: "10.7.0.1", port: 7001 }],
+    });
+    const list = await runTask("lars", ["route", "list", "23", "--json", "--store", sys.storeUrl]);
+    assert.equal(list.code, 0, list.stderr);
+    const listed = JSON.parse(list.stdout);
+    assert.deepEqual(listed.routes, [{
+      modid: 23,
+      cmdid: 4,
+      ip: "10.7.0.1",
+      port: 7001,
+      weight: 1,
+    }]);
+    assert.equal(typeof listed.version, "number");
+    const cacheFile = `${sys.dir.path}/cache/${CACHE_FILE_NAME}`;
+    await waitFor(() => {
+      try {
+        return Deno.statSync(new URL(`../../${cacheFile}`, import.meta.url)).isFile;
+      } catch {
+        return false;
+      }
+    }, "the route cache file");
+    const cache = JSON.parse((await lars(sys, "cache", "--json")).stdout);
+    assert.deepEqual(cache.routes.map((r: { hosts: unknown }) => r.hosts), [[{
+      ip: "10.7.0.1",
+      port: 7001,
+    }]]);
+
+    const version = await runTask("lars", ["--version"]);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^lars \d+\.\d+\.\d+\n$/);
+    const help = await runTask("lars", ["help", "getroute"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /lars getroute MODID CMDID \[--json\]/);
+    assert.doesNotMatch(help.stdout, /lars gethost/);
+    for (const args of [["gethost", "1", "1", "--bogus"], ["route", "list", "--nope=1"]]) {
+      const bad = await runTask("lars", args);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, new RegExp(`^lars: unknown option ${args.at(-1)!.split("=")[0]}\n`));
+    }
+    const badAgent = await runTask("lars", ["gethost", "1", "1", "--agent", "localhost"]);
+    assert.equal(badAgent.code, 2);
+    assert.match(badAgent.stderr, /--agent must be IPv4:PORT/);
   } finally {
     await sys.close();
   }

@@ -1,31 +1,35 @@
 import { freeTcpPort } from "../support/ports.ts";
 import assert from "node:assert/strict";
 import { freeUdpPortTriple } from "../support/agent_probe.ts";
+import { GroupProcess } from "../support/group.ts";
 import { repoTempDir, runTask, writeRepoFile } from "../support/process.ts";
 import { openReportStore } from "../../store/url.ts";
 
-Deno.test("demo - starts DNS, reporter and agent, balances the sample module, stops cleanly", async () => {
+/** Writes the four demo configs on free ports into `dir`; returns the ports. */
+async function writeConfigs(dir: string): Promise<{ dns: number; agent: number; web: number }> {
+  const dns = freeTcpPort();
+  const reporter = freeTcpPort();
+  const agent = freeUdpPortTriple();
+  const web = freeTcpPort();
+  const store = `[store]\nurl = sqlite:${dir}/lars.db\n`;
+  await writeRepoFile(`${dir}/lars_dns.conf`, `[reactor]\nport = ${dns}\n${store}`);
+  await writeRepoFile(`${dir}/lars_reporter.conf`, `[reactor]\nport = ${reporter}\n${store}`);
+  await writeRepoFile(
+    `${dir}/lars_lb_agent.conf`,
+    `[reporter]\nip = 127.0.0.1\nport = ${reporter}\n[dnsserver]\nip = 127.0.0.1\nport = ${dns}\n` +
+      `[agent]\nport = ${agent}\ncache_dir = ${dir}/cache\n`,
+  );
+  await writeRepoFile(
+    `${dir}/lars_web.conf`,
+    `[web]\nport = ${web}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
+  );
+  return { dns, agent, web };
+}
+
+Deno.test("demo - starts DNS, reporter, agent and web admin, balances the sample module, stops cleanly", async () => {
   const dir = await repoTempDir("demo_");
   try {
-    const dns = freeTcpPort();
-    const reporter = freeTcpPort();
-    const agent = freeUdpPortTriple();
-    const web = freeTcpPort();
-    const store = `[store]\nurl = sqlite:${dir.path}/lars.db\n`;
-    await writeRepoFile(`${dir.path}/lars_dns.conf`, `[reactor]\nport = ${dns}\n${store}`);
-    await writeRepoFile(
-      `${dir.path}/lars_reporter.conf`,
-      `[reactor]\nport = ${reporter}\n${store}`,
-    );
-    await writeRepoFile(
-      `${dir.path}/lars_lb_agent.conf`,
-      `[reporter]\nip = 127.0.0.1\nport = ${reporter}\n[dnsserver]\nip = 127.0.0.1\nport = ${dns}\n` +
-        `[agent]\nport = ${agent}\ncache_dir = ${dir.path}/cache\n`,
-    );
-    await writeRepoFile(
-      `${dir.path}/lars_web.conf`,
-      `[web]\nport = ${web}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
-    );
+    const { dns, agent, web } = await writeConfigs(dir.path);
     const r = await runTask("demo", ["--conf-dir", dir.path, "--seconds", "5"]);
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out);
@@ -61,6 +65,27 @@ Deno.test("demo - starts DNS, reporter and agent, balances the sample module, st
     assert.match(out, /\[dns\] .*INFO dns: stopped/);
     assert.match(out, /\[agent\] .*INFO agent: stopped/);
   } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("demo - one Ctrl-C to the whole process group stops every service cleanly", async () => {
+  const dir = await repoTempDir("demo_");
+  await writeConfigs(dir.path);
+  const demo = GroupProcess.task("demo", ["--conf-dir", dir.path]);
+  try {
+    await demo.waitForLog(/Ctrl-C stops everything\./, 60_000);
+    // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group.
+    await demo.signalGroup("INT");
+    const status = await demo.exited();
+    assert.equal(status.code, 0, demo.log);
+    assert.match(demo.log, /demo: stopped cleanly/);
+    for (const name of ["dns", "reporter", "agent", "web"]) {
+      assert.match(demo.log, new RegExp(`\\[${name}\\] .*INFO ${name}: stopped\\n`));
+    }
+    assert.doesNotMatch(demo.log, /exiting now|did not stop cleanly/);
+  } finally {
+    await demo.kill();
     await dir.remove();
   }
 });

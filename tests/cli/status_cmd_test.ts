@@ -52,10 +52,53 @@ Deno.test("lars status - modules and hosts with the most errors first, overloade
   const overloaded = lines.find((l) => l.includes("10.0.0.3:80"))!;
   assert.match(
     overloaded,
-    /^ {2}! 10\.0\.0\.3:80\s+overload\s+0\s+12\s+err 12\s+1m15s\s+12 contiguous/,
+    /^ {2}! 10\.0\.0\.3:80\s+overload\s+1\s+0\s+12\s+err 12\s+1m15s\s+12 contiguous/,
   );
   assert.match(lines.find((l) => l.includes("10.0.0.1:80"))!, /^ {4}10\.0\.0\.1:80\s+idle/);
   assert.ok(text.indexOf("2/1") < text.indexOf("1/1"));
+  assert.doesNotMatch(text, /PANIC/);
+});
+
+Deno.test("lars status - weights, slow-start shares, and a module in panic with the hosts kept in", () => {
+  const [a, b] = [host("10.0.0.4", "overload", 0, 12), host("10.0.0.5", "overload", 1, 11)];
+  const snapshot: HostsSnapshot = {
+    ...SNAPSHOT,
+    modules: [
+      {
+        ...SNAPSHOT.modules[0],
+        panic: false,
+        hosts: [{ ...host("10.0.0.1", "idle", 5, 0), weight: 3, share: 0.4, repeats: 0 }],
+      },
+      {
+        modid: 3,
+        cmdid: 1,
+        shard: 1,
+        lastUpdate: SNAPSHOT.time,
+        panic: true,
+        hosts: [
+          { ...a, weight: 2, pardoned: false, repeats: 2, share: 1 },
+          { ...b, weight: 1, pardoned: true, repeats: 0, share: 1 },
+        ],
+      },
+    ],
+  };
+  const text = renderStatus(snapshot, "127.0.0.1:9");
+  const lines = text.split("\n");
+  assert.match(
+    text,
+    /3\/1 {2}shard 1 {2}2 hosts, 2 overloaded, 23 errors in window {2}route 0s old {2}PANIC: 1 overloaded kept in rotation \(max_ejection_percent\)/,
+  );
+  assert.match(text, /HOST\s+STATE\s+WEIGHT\s+WIN_SUCC/);
+  assert.match(
+    lines.find((l) => l.includes("10.0.0.5:80"))!,
+    /^ {2}! 10\.0\.0\.5:80\s+overload\s+1\s+1\s+11\s.*kept in \(panic\); 11 contiguous/,
+  );
+  assert.match(
+    lines.find((l) => l.includes("10.0.0.4:80"))!,
+    /overload\s+2\s+0\s+12\s.*12 contiguous errors >= contin_err_limit 10; repeat 2$/,
+  );
+  assert.match(lines.find((l) => l.includes("10.0.0.1:80"))!, /idle\s+3 @40%\s+5\s+0/);
+  assert.equal(lines.filter((l) => l.includes("PANIC")).length, 1);
 });
 
 Deno.test("lars status - an agent config without [admin] port is a clear error; bad flags exit 2", async () => {

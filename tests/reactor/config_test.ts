@@ -257,6 +257,25 @@ Deno.test("config - an injected env reader replaces Deno.env", () => {
   assert.equal(conf.port("mysql", "db_port"), 3306);
 });
 
+Deno.test("config - ${NAME} expands anywhere inside a value, and envNames lists every reference", () => {
+  const env: Record<string, string> = { DB_PASSWD: "p w", DB_HOST: "db.internal", PORT: "99999" };
+  const conf = Config.parse(
+    "[store]\nurl = mysql://lars:${DB_PASSWD}@${DB_HOST}:3306/lars ; cut here\n" +
+      "[reactor]\nport = 7${PORT}\nip = ${DB_HOST}\n[x]\nplain = a$b{c}\n",
+    "x.conf",
+    { env: (name) => env[name] },
+  );
+  assert.equal(conf.string("store", "url"), "mysql://lars:p w@db.internal:3306/lars");
+  assert.equal(conf.string("x", "plain"), "a$b{c}");
+  assertConfigError(
+    () => conf.port("reactor", "port"),
+    { section: "reactor", key: "port" },
+    /got a value made with environment variables PORT$/,
+  );
+  assert.deepEqual(conf.envNames(), ["DB_HOST", "DB_PASSWD", "PORT"]);
+  assert.deepEqual(Config.parse("[a]\nb = c\n", "y.conf").envNames(), []);
+});
+
 Deno.test({
   name: "config - works without env permission unless a value uses ${NAME}",
   permissions: { env: false, read: false },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { GetRouteRequestCodec } from "../../proto/mod.ts";
 import { TcpClient } from "../../reactor/tcp_client.ts";
 import { TcpServer } from "../../reactor/tcp_server.ts";
+import type { Transport } from "../../reactor/transport.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
 import { nodeTransport } from "../../reactor/transport_node.ts";
 import { HalfOpenTransport } from "../support/half_open_transport.ts";
@@ -154,7 +155,7 @@ Deno.test("tcp client - heartbeat without anything to probe leaves the connectio
   }
 });
 
-Deno.test("tcp client - refreshIdleMs replaces an idle connection before sending", async () => {
+Deno.test("tcp client - refreshIdleMs replaces an idle connection, without waiting for a send", async () => {
   const server = echoServer();
   const transport = new HalfOpenTransport(denoTransport);
   const { client, replies } = newClient(server.addr.port, { transport, refreshIdleMs: 100 });
@@ -162,19 +163,57 @@ Deno.test("tcp client - refreshIdleMs replaces an idle connection before sending
     client.start();
     client.send(1, GetRouteRequestCodec.encode({ modid: 1, cmdid: 1 }));
     await waitFor(() => replies.includes(1), "first reply");
-    // The peer goes silent without closing; an idle client would write into the void.
+    // The peer goes silent without closing; an idle client finds out on its own.
     transport.stall();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => transport.connections.length >= 2, "replaced while idle");
+    assert.ok(client.counters.get("idleRefreshes") >= 1);
+    assert.equal(client.counters.get("deadPeers"), 0);
     client.send(1, GetRouteRequestCodec.encode({ modid: 2, cmdid: 1 }));
     client.send(1, GetRouteRequestCodec.encode({ modid: 3, cmdid: 1 }));
     await waitFor(() => replies.includes(2) && replies.includes(3), "replies over a fresh path");
-    assert.equal(transport.connections.length, 2);
-    assert.equal(client.counters.get("idleRefreshes"), 1);
-    // Frames sent in a row do not replace the connection again.
-    client.send(1, GetRouteRequestCodec.encode({ modid: 4, cmdid: 1 }));
-    await waitFor(() => replies.includes(4), "reply");
-    assert.equal(transport.connections.length, 2);
+    // A connection in use is not replaced.
+    const paths = transport.connections.length;
+    for (let m = 4; m < 12; m++) {
+      client.send(1, GetRouteRequestCodec.encode({ modid: m, cmdid: 1 }));
+      await waitFor(() => replies.includes(m), "reply");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(transport.connections.length, paths);
   } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("tcp client - keepAliveMs with short kernel timings makes the idle refresh unneeded", async () => {
+  const server = echoServer();
+  let asked: number[] = [];
+  const transport: Transport = {
+    ...denoTransport,
+    connectTcp: async (addr) => {
+      const conn = await denoTransport.connectTcp(addr);
+      // As on Bun or Node, where keepalive probes are 1 s apart.
+      conn.setKeepAlive = (ms: number) => (asked.push(ms), true);
+      return conn;
+    },
+  };
+  const { client, replies } = newClient(server.addr.port, {
+    transport,
+    refreshIdleMs: 30,
+    keepAliveMs: 5000,
+  });
+  try {
+    client.start();
+    client.send(1, GetRouteRequestCodec.encode({ modid: 1, cmdid: 1 }));
+    await waitFor(() => replies.includes(1), "first reply");
+    await new Promise((r) => setTimeout(r, 150));
+    client.send(1, GetRouteRequestCodec.encode({ modid: 2, cmdid: 1 }));
+    await waitFor(() => replies.includes(2), "second reply");
+    assert.deepEqual(asked, [5000]);
+    assert.equal(client.counters.get("idleRefreshes"), 0);
+    assert.equal(client.counters.get("connects"), 1);
+  } finally {
+    asked = [];
     await client.close();
     await server.close();
   }

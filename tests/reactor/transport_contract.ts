@@ -161,6 +161,28 @@ export function transportContract(subject: TransportUnderTest): void {
     }
   });
 
+  test("tcp keepalive arms the kernel's keepalive timer", async () => {
+    const { listener, client, server } = await tcpPair(subject);
+    try {
+      const short = client.setKeepAlive(2000);
+      assert.equal(typeof short, "boolean");
+      // Deno's TcpConn takes no timings and Deno's node:net sets only the idle time.
+      if ("Deno" in globalThis) assert.equal(short, false);
+      // /proc/net/tcp: timer 2 is the keepalive timer, on our end of the connection only.
+      const port = client.localAddr.port.toString(16).toUpperCase().padStart(4, "0");
+      const timerOf = async () => {
+        const table = await Deno.readTextFile("/proc/net/tcp");
+        const line = table.split("\n").find((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${port}`));
+        return line?.trim().split(/\s+/)[5]?.split(":")[0];
+      };
+      assert.equal(await timerOf(), "02");
+    } finally {
+      client.close();
+      server.close();
+      listener.close();
+    }
+  });
+
   test("tcp accept rejects when the listener closes, and after", async () => {
     const listener = transport.listenTcp({ hostname: LOOPBACK, port: 0 });
     const addr = await subject.bound(listener);

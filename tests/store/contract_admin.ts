@@ -104,6 +104,16 @@ export function registerAdminContract({ backend, test, withStores }: ContractCon
       const changes = await routes.changesSince(moved.version);
       assert.deepEqual(changes.map((c) => [c.modid, c.cmdid, c.version]), [[1, 1, moved.version]]);
       await assert.rejects(routes.updateHost(1, 1, IP_LOW, 2, IP_LOW, 0), RangeError);
+      await assert.rejects(routes.updateHost(1, 1, IP_LOW, 2, IP_LOW, 3, "x", 0), RangeError);
+      // A move that sets the weight too: one transaction, one audit row naming both.
+      const both = await routes.updateHost(1, 1, IP_HIGH, 7, IP_HIGH, 8, "erin", 4);
+      assert.equal(both.updated, true);
+      assert.deepEqual((await routes.listRoutes())[1], { ...host(1, 1, 8, IP_HIGH), weight: 4 });
+      const [entry] = (await routes.listAudit({ limit: 1, offset: 0 })).entries;
+      assert.equal(entry.detail, "moved 192.168.1.1:7 to 192.168.1.1:8, weight 1 -> 4");
+      // Without a weight, a move keeps the one the host has.
+      await routes.updateHost(1, 1, IP_HIGH, 8, IP_HIGH, 9);
+      assert.equal((await routes.listRoutes())[1].weight, 4);
     });
   });
 

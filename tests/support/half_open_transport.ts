@@ -48,6 +48,12 @@ class StallableConn implements TcpConn {
     this.inner.setNoDelay(noDelay);
   }
 
+  setKeepAlive(idleMs: number): boolean {
+    // Keepalive probes would go through the real socket, which still answers: never effective.
+    this.inner.setKeepAlive(idleMs);
+    return false;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

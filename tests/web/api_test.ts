@@ -104,6 +104,23 @@ Deno.test("web api - every field is validated; 400 names the field", async () =>
       ["DELETE", "/api/routes", { ...ok, port: undefined }, /^port: missing/],
       ["PUT", "/api/routes", { ...ok, newIp: "1.2.3.4", newPort: 70000 }, /^newPort: /],
       ["PUT", "/api/routes", { ...ok, newIp: "x", newPort: 1 }, /^newIp: /],
+      ["PUT", "/api/routes", ok, /^newIp: missing: give newIp and newPort, or weight/],
+      [
+        "POST",
+        "/api/routes",
+        { ...ok, weight: 0 },
+        /^weight: expected an integer in 1 \.\.= 10000, got 0$/,
+      ],
+      ["POST", "/api/routes", { ...ok, weight: 10001 }, /^weight: /],
+      ["POST", "/api/routes", { ...ok, weight: 1.5 }, /^weight: /],
+      ["PUT", "/api/routes", { ...ok, weight: "x" }, /^weight: /],
+      ["POST", "/api/import?format=csv", "1,1,10.0.0.1,80,0\n", /^line 1: weight: /],
+      [
+        "POST",
+        "/api/import?format=json",
+        '[{"modid":1,"cmdid":1,"ip":"10.0.0.1","port":1,"weight":-2}]',
+        /^rows\[0\]\.weight: /,
+      ],
       ["POST", "/api/routes", [ok], /^body: expected a JSON object/],
       ["POST", "/api/routes", "{nope", /^content-type: /],
       ["PUT", "/api/modules", { modid: 1, name: "" }, /^name: must not be empty/],
@@ -161,7 +178,9 @@ for (const [label, transport, storeUrl] of RUNS) {
       const v1 = (added.body as { version: number }).version;
       assert.ok(v1 > v0);
       assert.equal((await c.call("POST", "/api/routes", host)).status, 409);
-      assert.deepEqual((await c.call("GET", "/api/routes?modid=7&cmdid=3")).body, [host]);
+      assert.deepEqual((await c.call("GET", "/api/routes?modid=7&cmdid=3")).body, [
+        { ...host, weight: 1 },
+      ]);
 
       const moved = await c.call("PUT", "/api/routes", {
         ...host,
@@ -171,7 +190,7 @@ for (const [label, transport, storeUrl] of RUNS) {
       assert.equal(moved.status, 200, JSON.stringify(moved.body));
       assert.ok((moved.body as { version: number }).version > v1);
       assert.deepEqual((await c.call("GET", "/api/routes?modid=7")).body, [
-        { ...host, ip: "10.0.0.2", port: 9090 },
+        { ...host, ip: "10.0.0.2", port: 9090, weight: 1 },
       ]);
       assert.equal(
         (await c.call("PUT", "/api/routes", { ...host, newIp: "1.1.1.1", newPort: 1 })).status,
@@ -257,7 +276,11 @@ Deno.test("web api - import and export CSV and JSON", async () => {
       version: 0,
     });
     const exported = await c.call("GET", "/api/export?format=csv");
-    assert.equal(exported.body, csv);
+    // Exports state each host's weight (a file without the column reads as weight 1).
+    assert.equal(
+      exported.body,
+      "modid,cmdid,ip,port,weight\n1,1,10.0.0.1,81,1\n1,1,10.0.0.2,82,1\n2,1,10.0.1.1,91,1\n",
+    );
     assert.match(exported.headers.get("content-disposition")!, /attachment/);
 
     // replace: module 1/1 ends up holding exactly the imported rows; 2/1 is untouched.
@@ -267,9 +290,71 @@ Deno.test("web api - import and export CSV and JSON", async () => {
     assert.equal((replaced.body as { added: number }).added, 1);
     assert.equal((replaced.body as { removed: number }).removed, 2);
     assert.deepEqual((await c.call("GET", "/api/export?format=json")).body, [
-      { modid: 1, cmdid: 1, ip: "10.0.0.3", port: 83 },
-      { modid: 2, cmdid: 1, ip: "10.0.1.1", port: 91 },
+      { modid: 1, cmdid: 1, ip: "10.0.0.3", port: 83, weight: 1 },
+      { modid: 2, cmdid: 1, ip: "10.0.1.1", port: 91, weight: 1 },
     ]);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - host weights: set on add and edit, audited, carried by export and import", async () => {
+  const web = await startWeb();
+  try {
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const a = { modid: 8, cmdid: 1, ip: "10.0.0.1", port: 81 };
+    const b = { modid: 8, cmdid: 1, ip: "10.0.0.2", port: 82 };
+    assert.equal((await c.call("POST", "/api/routes", { ...a, weight: 3 })).status, 201);
+    assert.equal((await c.call("POST", "/api/routes", b)).status, 201);
+    const list = () => c.call("GET", "/api/routes?modid=8&cmdid=1").then((r) => r.body);
+    assert.deepEqual(await list(), [{ ...a, weight: 3 }, { ...b, weight: 1 }]);
+
+    // Weight only: the host stays, the version moves; the same weight again is a 409 no-op.
+    const v = ((await c.call("GET", "/api/version")).body as { version: number }).version;
+    const reweighed = await c.call("PUT", "/api/routes", { ...b, weight: 5 });
+    assert.equal(reweighed.status, 200, JSON.stringify(reweighed.body));
+    assert.ok((reweighed.body as { version: number }).version > v);
+    const same = await c.call("PUT", "/api/routes", { ...b, newIp: b.ip, newPort: 82, weight: 5 });
+    assert.equal(same.status, 409);
+    assert.match((same.body as { error: string }).error, /already has that weight/);
+    // Move and weight in one edit; a move alone keeps the weight.
+    const both = { ...a, newIp: "10.0.0.3", newPort: 83, weight: 2 };
+    assert.equal((await c.call("PUT", "/api/routes", both)).status, 200);
+    const moved = { ...a, ip: "10.0.0.3", port: 83 };
+    assert.equal((await c.call("PUT", "/api/routes", { ...moved, newPort: 84 })).status, 200);
+    assert.deepEqual(await list(), [{ ...b, weight: 5 }, { ...moved, port: 84, weight: 2 }]);
+
+    const audit = (await c.call("GET", "/api/audit?limit=3")).body as {
+      entries: { user: string; action: string; detail: string }[];
+    };
+    assert.deepEqual(audit.entries.map((e) => [e.user, e.action, e.detail]), [
+      ["alice", "update", "moved 10.0.0.3:83 to 10.0.0.3:84"],
+      ["alice", "update", "moved 10.0.0.1:81 to 10.0.0.3:83, weight 3 -> 2"],
+      ["alice", "update", "weight of 10.0.0.2:82: 1 -> 5"],
+    ]);
+
+    // Export carries the weights; importing it back (replace) changes nothing.
+    const csv = (await c.call("GET", "/api/export?format=csv&modid=8&cmdid=1")).body as string;
+    assert.equal(csv, "modid,cmdid,ip,port,weight\n8,1,10.0.0.2,82,5\n8,1,10.0.0.3,84,2\n");
+    const again = await c.call("POST", "/api/import?format=csv&replace=true", csv);
+    assert.deepEqual({ ...(again.body as object), version: 0 }, {
+      rows: 2,
+      added: 0,
+      removed: 0,
+      version: 0,
+    });
+    // A merge sets the weights the file states and keeps the others; replace means 1 if unstated.
+    const merge = JSON.stringify([{ ...b, weight: 7 }, { ...moved, port: 84 }]);
+    assert.equal((await c.call("POST", "/api/import?format=json", merge)).status, 200);
+    assert.deepEqual((await list() as { weight: number }[]).map((r) => r.weight), [7, 2]);
+    const plain = "modid,cmdid,ip,port\n8,1,10.0.0.2,82\n8,1,10.0.0.3,84\n";
+    assert.equal((await c.call("POST", "/api/import?format=csv&replace=true", plain)).status, 200);
+    assert.deepEqual((await list() as { weight: number }[]).map((r) => r.weight), [1, 1]);
+    const last = (await c.call("GET", "/api/audit?limit=1")).body as {
+      entries: { action: string; detail: string }[];
+    };
+    assert.match(last.entries[0].detail, /replace: 2 rows, 1 modules changed.*2 weights changed/);
   } finally {
     await web.close();
   }
@@ -313,6 +398,57 @@ Deno.test("web api - call status with age, history since a minute", async () => 
     assert.deepEqual(history.map((h) => h.minute), [minute - 60, minute], "last hour only");
     const all = (await c.call("GET", `/api/history?modid=3&since=0`)).body as unknown[];
     assert.equal(all.length, 3);
+  } finally {
+    await web.close();
+  }
+});
+
+Deno.test("web api - the fleet's verdict per host of a module, by the DNS service's rule", async () => {
+  const web = await startWeb();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const reports = await openReportStore(web.storeUrl);
+    const row = (ip: string, caller: string, overload: boolean, ts = now - 2) => ({
+      modid: 6,
+      cmdid: 1,
+      ip: ipToInt(ip),
+      port: 80,
+      caller: ipToInt(caller),
+      succ: 1,
+      err: overload ? 9 : 0,
+      ts,
+      overload,
+    });
+    await reports.upsertStatus([
+      // 2 of 3 callers see .1 overloaded: the fleet's verdict.
+      row("10.0.0.1", "10.9.0.1", true),
+      row("10.0.0.1", "10.9.0.2", true),
+      row("10.0.0.1", "10.9.0.3", false),
+      // 1 of 2: below fleet_min_callers.
+      row("10.0.0.2", "10.9.0.1", true),
+      row("10.0.0.2", "10.9.0.2", false),
+      // Reports older than the window do not count.
+      row("10.0.0.3", "10.9.0.1", true, now - 600),
+      row("10.0.0.3", "10.9.0.2", true, now - 600),
+      { ...row("10.0.0.1", "10.9.0.1", true), modid: 7 },
+    ]);
+    await reports.close();
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const fleet = await c.call("GET", "/api/fleet?modid=6&cmdid=1");
+    assert.equal(fleet.status, 200, JSON.stringify(fleet.body));
+    assert.deepEqual(fleet.body, {
+      windowSeconds: 30,
+      overloadShare: 0.5,
+      minCallers: 2,
+      hosts: [
+        { ip: "10.0.0.1", port: 80, callers: 3, overloaded: 2, fleetOverload: true },
+        { ip: "10.0.0.2", port: 80, callers: 2, overloaded: 1, fleetOverload: false },
+      ],
+    });
+    const bad = await c.call("GET", "/api/fleet?modid=6");
+    assert.equal(bad.status, 400);
+    assert.match((bad.body as { error: string }).error, /^cmdid: missing/);
   } finally {
     await web.close();
   }

@@ -2,8 +2,9 @@
  * The web admin in a real browser (headless Chromium driven by
  * playwright-core) against a real system: DNS service, agent subprocess and
  * the `deno task web` subprocess on one SQLite store. Logs in, adds hosts and
- * sees the agent serve them (`lars gethost`/`getroute`), edits and deletes,
- * opens the status page with a chart drawn, logs out. A screenshot of each
+ * sees the agent serve them (`lars gethost`/`getroute`), edits one (address and
+ * weight) and sees the agent pick by weight (`LarsClient`), deletes, opens the
+ * status page with a chart drawn, logs out. A screenshot of each
  * page goes to `data/tmp/web_screenshots/` (or `$LARS_WEB_SCREENSHOTS`,
  * e.g. `docs/img` to refresh the docs).
  *
@@ -11,6 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { LarsClient, RetCode } from "../../mod.ts";
 import { ipToInt } from "../../proto/ip.ts";
 import { openReportStore } from "../../store/url.ts";
 import { AgentSystem } from "../agent/agent_system.ts";
@@ -49,6 +51,18 @@ async function agentSays(sys: AgentSystem, command: string, want: RegExp): Promi
   throw new Error(`lars ${command} never matched ${want}; last output:\n${last}`);
 }
 
+/** `n` picks of the module through `LarsClient`, counted per `ip:port`. */
+async function tally(client: LarsClient, n: number): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const r = await client.getHost(MOD, CMD);
+    assert.equal(r.retcode, RetCode.SUCC);
+    const host = `${r.ip}:${r.port}`;
+    counts[host] = (counts[host] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** Status and per-minute history rows for the module, as the reporter would write them. */
 async function seedCalls(storeUrl: string): Promise<void> {
   const reports = await openReportStore(storeUrl, { history: true });
@@ -71,11 +85,32 @@ async function seedCalls(storeUrl: string): Promise<void> {
   }
 }
 
+/** Two callers' reports of the module's host, both overloaded. */
+async function seedOverloads(storeUrl: string): Promise<void> {
+  const reports = await openReportStore(storeUrl);
+  try {
+    const ts = Math.floor(Date.now() / 1000);
+    const host = { modid: MOD, cmdid: CMD, ip: ipToInt("10.31.0.2"), port: 3200 };
+    await reports.upsertStatus(["10.20.30.41", "10.20.30.42"].map((caller) => ({
+      ...host,
+      caller: ipToInt(caller),
+      succ: 3,
+      err: 40,
+      ts,
+      overload: true,
+    })));
+  } finally {
+    await reports.close();
+  }
+}
+
 Deno.test({
   name: "web admin in Chromium - log in, add, edit, delete hosts served by the agent, status chart",
   ignore: !hasChromium(),
   async fn() {
-    const sys = await AgentSystem.start();
+    // No slow start: a host added or moved takes its full weighted share at once.
+    const sys = await AgentSystem.start({ loadBalance: { slow_start: 0 } });
+    const client = new LarsClient({ host: "127.0.0.1", port: sys.agentPort, timeoutMs: 2000 });
     let web: ServiceProcess | undefined;
     let browser: Browser | undefined;
     try {
@@ -128,15 +163,33 @@ Deno.test({
       await page.waitForSelector("[data-host='10.31.0.9:3900']");
       await agentSays(sys, "gethost", /^RET_SUCC 10\.31\.0\.[19]:3[19]00$/m);
       await agentSays(sys, "getroute", /^10\.31\.0\.1:3100\n10\.31\.0\.9:3900\n/);
-      await shot(page, "module");
 
-      // Edit: move 10.31.0.1:3100 to 10.31.0.2:3200.
+      // Edit: move 10.31.0.1:3100 to 10.31.0.2:3200 and give it weight 3 (one transaction).
       await page.click("[data-host='10.31.0.1:3100'] button:has-text('edit')");
       await page.fill("[data-testid=newIp]", "10.31.0.2");
       await page.fill("[data-testid=newPort]", "3200");
+      await page.fill("[data-testid=edit-host] [data-testid=weight]", "3");
       await page.click("[data-testid=edit-host] button");
       await page.waitForSelector("[data-host='10.31.0.2:3200']");
       assert.equal(await page.locator("[data-host='10.31.0.1:3100']").count(), 0);
+      const moved = "[data-host='10.31.0.2:3200']";
+      assert.equal(await page.textContent(`${moved} [data-testid=weight]`), "3");
+      assert.match(await page.textContent(moved) ?? "", /75%/);
+      assert.equal(
+        await page.textContent("[data-host='10.31.0.9:3900'] [data-testid=weight]"),
+        "1",
+      );
+      await page.waitForSelector("#message:has-text('weight 1 -> 3')");
+      await shot(page, "module");
+      // The agent picks by weight: smooth weighted round robin puts 6 of any 8 picks on it.
+      const until = Date.now() + 20_000;
+      let picks = await tally(client, 8);
+      while (picks["10.31.0.2:3200"] !== 6) {
+        assert.ok(Date.now() < until, `weights 3:1 never applied: ${JSON.stringify(picks)}`);
+        await new Promise((r) => setTimeout(r, 100));
+        picks = await tally(client, 8);
+      }
+      assert.deepEqual(picks, { "10.31.0.2:3200": 6, "10.31.0.9:3900": 2 });
 
       // Delete 10.31.0.9:3900; the agent ends up serving the edited host only.
       await page.click("[data-host='10.31.0.9:3900'] button:has-text('delete')");
@@ -166,6 +219,13 @@ Deno.test({
       assert.match(await page.textContent("[data-testid=status]") ?? "", /812/);
       await shot(page, "status");
 
+      // Two more callers see the host overloaded: the module page shows the fleet's verdict.
+      await seedOverloads(sys.storeUrl);
+      await page.goto(`${base}/#/module/${MOD}/${CMD}`);
+      await page.waitForSelector(
+        "[data-host='10.31.0.2:3200'] [data-testid=fleet]:has-text('overloaded (2 of 3 callers)')",
+      );
+
       // Names, change log, import/export pages.
       await page.goto(`${base}/#/names`);
       await page.fill("[data-testid=modules-form] [data-testid=modid]", `${MOD}`);
@@ -188,6 +248,10 @@ Deno.test({
       await shot(page, "changes");
       await page.goto(`${base}/#/audit`);
       await page.waitForSelector("[data-testid=audit] td:has-text('update')");
+      assert.match(
+        await page.textContent("[data-testid=audit]") ?? "",
+        /moved 10\.31\.0\.1:3100 to 10\.31\.0\.2:3200, weight 1 -> 3/,
+      );
       assert.match(await page.textContent("[data-testid=audit]") ?? "", /admin.*name/s);
       await shot(page, "audit");
       await page.goto(`${base}/#/transfer`);
@@ -205,6 +269,7 @@ Deno.test({
       assert.deepEqual(problems, []);
     } finally {
       await browser?.close();
+      await client.close();
       if (web) assert.equal((await web.stop()).code, 0, web.log);
       await sys.close();
     }

@@ -158,7 +158,7 @@ export function renderTransfer() {
       }, "JSON"),
       ".",
     ),
-    el("h2", {}, "Import (CSV: modid,cmdid,ip,port per line; JSON: [{modid, cmdid, ip, port}])"),
+    el("h2", {}, "Import (CSV: modid,cmdid,ip,port[,weight]; JSON: [{modid, cmdid, ip, port}])"),
     text,
     form,
   );

@@ -66,27 +66,49 @@ function hostForm(title, fixed, onSubmit) {
     fixed.modid === undefined ? [input("modid", "modid"), input("cmdid", "cmdid")] : [],
     input("ip", "IP"),
     input("port", "port"),
+    input("weight", "weight (default 1)"),
     el("button", { type: "submit" }, title),
   );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    const v = numbers({ ...formValues(form), ...fixed }, ["modid", "cmdid", "port"]);
-    act(() => onSubmit(v), `added ${v.ip}:${v.port} to ${v.modid}/${v.cmdid}`);
+    const v = numbers({ ...formValues(form), ...fixed }, ["modid", "cmdid", "port", "weight"]);
+    if (v.weight === "") delete v.weight;
+    const weighted = v.weight === undefined ? "" : ` with weight ${v.weight}`;
+    act(() => onSubmit(v), `added ${v.ip}:${v.port}${weighted} to ${v.modid}/${v.cmdid}`);
   });
   return form;
 }
 
+/** The fleet's verdict on a host: "overloaded (2 of 3 callers)", "ok (3 callers)", or "-". */
+function fleetCell(verdict) {
+  if (!verdict) return el("td", { "data-testid": "fleet" }, "-");
+  const seen = `${verdict.overloaded} of ${verdict.callers} callers`;
+  return verdict.fleetOverload
+    ? el("td", { class: "overload", "data-testid": "fleet" }, `overloaded (${seen})`)
+    : el("td", { "data-testid": "fleet" }, `ok (${seen})`);
+}
+
 /** One module's hosts with edit and delete, its route version and exports. */
 export async function renderModule(modid, cmdid) {
-  const hosts = await api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}&limit=10000`);
-  const version = await api("GET", "/api/version");
+  const [hosts, version, fleet] = await Promise.all([
+    api("GET", `/api/routes?modid=${modid}&cmdid=${cmdid}&limit=10000`),
+    api("GET", "/api/version"),
+    api("GET", `/api/fleet?modid=${modid}&cmdid=${cmdid}`),
+  ]);
+  const verdicts = new Map(fleet.hosts.map((f) => [`${f.ip}:${f.port}`, f]));
   const key = { modid, cmdid };
+  // Each host's share of picks by weight (the agents also ramp new hosts and skip overloaded ones).
+  const total = hosts.reduce((n, h) => n + h.weight, 0);
+  const share = (weight) => `${Math.round((weight / total) * 1000) / 10}%`;
   const rows = hosts.map((h) => {
     const row = el(
       "tr",
       { "data-host": `${h.ip}:${h.port}` },
       el("td", {}, h.ip),
       el("td", { class: "num" }, h.port),
+      el("td", { class: "num", "data-testid": "weight" }, h.weight),
+      el("td", { class: "num" }, share(h.weight)),
+      fleetCell(verdicts.get(`${h.ip}:${h.port}`)),
     );
     const actions = el("td", {});
     actions.append(
@@ -112,15 +134,21 @@ export async function renderModule(modid, cmdid) {
       { "data-testid": "edit-host" },
       input("newIp", "new IP", h.ip),
       input("newPort", "new port", h.port),
+      input("weight", "weight", h.weight),
       el("button", { type: "submit" }, "Save"),
     );
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const v = numbers(formValues(form), ["newPort"]);
+      const v = numbers(formValues(form), ["newPort", "weight"]);
+      const moved = v.newIp !== h.ip || v.newPort !== h.port;
+      const said = [
+        moved ? `moved ${h.ip}:${h.port} to ${v.newIp}:${v.newPort}` : `${h.ip}:${h.port}`,
+        v.weight !== h.weight ? `weight ${h.weight} -> ${v.weight}` : "",
+      ].filter(Boolean).join(", ");
       act(async () => {
         await api("PUT", "/api/routes", { ...key, ip: h.ip, port: h.port, ...v });
         await renderModule(modid, cmdid);
-      }, `moved ${h.ip}:${h.port} to ${v.newIp}:${v.newPort}`);
+      }, said);
     });
     row.lastChild.replaceChildren(form);
   };
@@ -142,7 +170,15 @@ export async function renderModule(modid, cmdid) {
         href: `/api/export?format=json&modid=${modid}&cmdid=${cmdid}`,
       }, "JSON"),
     ),
-    table(["ip", "port", ""], rows, "hosts"),
+    table(["ip", "port", "weight", "share", "fleet", ""], rows, "hosts"),
+    el(
+      "p",
+      { class: "note" },
+      `fleet: callers whose last report in the last ${fleet.windowSeconds} s had the host ` +
+        `overloaded; "overloaded" when at least ${fleet.minCallers} and ` +
+        `${fleet.overloadShare * 100}% of them did, as DNS tells the agents (an agent that has ` +
+        "not called such a host starts it in probing).",
+    ),
     hostForm("Add host", key, async (v) => {
       await api("POST", "/api/routes", v);
       await renderModule(modid, cmdid);

@@ -1,0 +1,94 @@
+/**
+ * The DNS service (`lars_dns`) as the service runner starts it: usage, the
+ * settings reader, what the settings make it use, and the builder.
+ * `dns/main.ts` runs it on Deno; the `lars` binary runs it on Bun.
+ *
+ * @module
+ */
+import { dnsAdmin } from "./dns_admin.ts";
+import { type ServiceDefinition, StartupError } from "../reactor/service.ts";
+import { storeAccess } from "../store/config.ts";
+import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
+import { type DnsSettings, readDnsSettings } from "./config.ts";
+import { DnsService } from "./dns_service.ts";
+import { WorkerTableLoader } from "./table_loader.ts";
+
+/**
+ * Source folders the table loader worker loads its modules from (read
+ * permission on Deno); used on SQLite stores only.
+ */
+const WORKER_SOURCES = ["dns", "store", "reactor", "proto"];
+
+/** Whole-table reads go through a worker on SQLite (a synchronous read); MySQL reads are async. */
+function usesWorker(settings: DnsSettings): boolean {
+  return parseStoreUrl(settings.storeUrl).kind === "sqlite";
+}
+
+const USAGE = `usage: deno task dns [--config FILE]      (lars dns [--config FILE])
+
+Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
+route changes to subscribed agents.
+  -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
+                      frame_timeout_ms, allow; [dns] max_subscriptions,
+                      max_unknown_subscriptions, poll_interval_ms, reload_interval,
+                      change_retention, fleet_*; [store] url or [mysql];
+                      [admin] ip, port; [log] format) (default conf/lars_dns.conf)
+  -h, --help          this text`;
+
+/** The DNS service, for the service runner (`runService` in `reactor/service.ts`). */
+export const dnsService: ServiceDefinition<DnsSettings> = {
+  name: "dns",
+  usage: USAGE,
+  defaultConfig: "conf/lars_dns.conf",
+  readSettings: readDnsSettings,
+  access(settings, config) {
+    const store = storeAccess(config);
+    return {
+      listen: [{ hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" }],
+      connect: store.connect,
+      paths: store.paths,
+      workerSources: usesWorker(settings) ? WORKER_SOURCES : [],
+    };
+  },
+  start(settings, { transport, log }) {
+    log.info(`store ${redactUrl(settings.storeUrl)}`);
+    // Not opened here: the service creates the schema and retries while the database is down.
+    let store;
+    try {
+      store = createRouteStore(settings.storeUrl);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new StartupError(`cannot use store ${redactUrl(settings.storeUrl)}: ${why}`);
+    }
+    // On SQLite, whole-table reloads read in a worker, so the synchronous read
+    // never stalls answers.
+    const tableLoader = usesWorker(settings) ? new WorkerTableLoader(settings.storeUrl) : undefined;
+    const service = new DnsService({
+      store,
+      tableLoader,
+      transport,
+      hostname: settings.hostname,
+      port: settings.port,
+      maxConn: settings.maxConn,
+      fleet: settings.fleet,
+      limits: settings,
+      subscriptions: settings.subscriptions,
+      pollIntervalMs: settings.pollIntervalMs,
+      reloadIntervalMs: settings.reloadIntervalMs,
+      changeRetentionS: settings.changeRetentionS,
+      log,
+    });
+    return Promise.resolve({
+      // On Bun the port is bound asynchronously: a port in use shows in `bound`.
+      ready: service.start().then((addr) => addr && service.server.bound),
+      admin: () => dnsAdmin(service),
+      async stop() {
+        await service.stop();
+        await tableLoader?.close();
+        await store.close();
+        const counters = { ...service.counters.snapshot(), ...service.server.counters.snapshot() };
+        log.info(`counters ${JSON.stringify(counters)}`);
+      },
+    });
+  },
+};
