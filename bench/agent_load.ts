@@ -25,6 +25,7 @@ import { freeUdpPortTriple } from "../tests/support/agent_probe.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
 import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../tests/support/process.ts";
 import { DatabaseSync } from "node:sqlite";
+import { readRss, servicePid } from "./proc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,19 +41,6 @@ const placements = values.placements!.split(",") as ("unpinned" | "pinned")[];
 const modules = Number(values.modules);
 const seconds = Number(values.seconds);
 const clientCounts = values.clients!.split(",").map(Number);
-
-/**
- * The service's own pid: `deno task` runs the launcher, which runs the service as its child;
- * the service itself has no child processes (its workers are threads).
- */
-function servicePid(parent: number): number {
-  let pid = parent;
-  for (;;) {
-    const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim();
-    if (!children) return pid;
-    pid = Number(children.split(/\s+/)[0]);
-  }
-}
 
 /** Voluntary + involuntary context switches of every thread of `pid`, by thread name. */
 function switchesByThread(pid: number): Map<string, number> {
@@ -82,9 +70,7 @@ async function pin(pids: number[], cpus: string): Promise<void> {
 }
 
 function rssMiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-  return Math.round(kb / 102.4) / 10;
+  return Math.round(readRss(pid).rss / 104857.6) / 10;
 }
 
 const dir = await repoTempDir("agent_bench_");

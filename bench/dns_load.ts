@@ -35,6 +35,7 @@ import type { TcpConn } from "../reactor/transport.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
 import { DatabaseSync } from "node:sqlite";
+import { readRss, type Rss } from "./proc.ts";
 import { parseArgs } from "node:util";
 // Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
@@ -240,21 +241,6 @@ function nowSeconds(): number {
  */
 async function dnsArgs(conf: string): Promise<string[]> {
   return (await serviceCommand("dns", `${ROOT}${conf}`)).argv.slice(1);
-}
-
-/** Memory of a process from `/proc/<pid>/status`, in bytes. */
-interface Rss {
-  /** Resident set size now (`VmRSS`). */
-  rss: number;
-  /** Peak resident set size (`VmHWM`). */
-  peak: number;
-}
-
-/** Reads `VmRSS` and `VmHWM` of process `pid`. */
-function readRss(pid: number): Rss {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
-  return { rss: kb("VmRSS") * 1024, peak: kb("VmHWM") * 1024 };
 }
 
 /** The 1, 5 and 15 minute load averages from `/proc/loadavg`. */
