@@ -6,7 +6,7 @@
  * @module
  */
 import { dnsAdmin } from "./dns_admin.ts";
-import { type ServiceDefinition, StartupError } from "../reactor/service.ts";
+import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
 import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
 import { type DnsSettings, readDnsSettings } from "./config.ts";
@@ -40,6 +40,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
   name: "dns",
   usage: USAGE,
   defaultConfig: "conf/lars_dns.conf",
+  v8Flags: LEAN_V8_FLAGS,
   readSettings: readDnsSettings,
   access(settings, config) {
     const store = storeAccess(config);
