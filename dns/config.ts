@@ -36,7 +36,7 @@ export interface DnsSettings extends ServerLimits {
 export function readDnsSettings(config: Config): DnsSettings {
   return {
     hostname: config.ipv4("reactor", "ip", "127.0.0.1"),
-    port: config.port("reactor", "port", 7778),
+    port: config.listenPort("reactor", "port", 7778),
     ...readServerLimits(config),
     storeUrl: storeUrlFromConfig(config),
     fleet: config.bool("dns", "fleet_health", true)
