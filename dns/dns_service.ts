@@ -237,7 +237,8 @@ export class DnsService {
       }
     }
     if (signal.aborted) return null;
-    const addr = this.server.listen();
+    this.server.listen();
+    const addr = await this.server.bound; // the real port (0 asks for any), once bound
     this.#log.info(
       `listening on ${addrText(addr)}: ${this.#table.moduleCount} modules, ` +
         `${this.#table.hostCount} hosts, version ${this.#version}`,
