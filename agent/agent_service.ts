@@ -1,6 +1,6 @@
 /**
  * The load-balance agent's main isolate. It wires the parts together: three
- * supervised shard workers (one UDP server each, see {@linkcode ShardSupervisor}),
+ * supervised shards (one UDP server each, all in one worker, see {@linkcode ShardSupervisor}),
  * the DNS client, the report client, the route cache, and the known routes
  * ({@linkcode KnownRoutes}: the state and rules, kept pure and unit-tested).
  *
@@ -138,7 +138,7 @@ export class AgentService {
   }
 
   /**
-   * Loads the route cache, starts the shard workers (each binds its UDP port)
+   * Loads the route cache, starts the shard worker (each shard binds its UDP port)
    * and connects to DNS and the reporter. Resolves once every shard listens.
    *
    * @throws {Error} when a shard cannot bind its port

@@ -6,7 +6,7 @@
  * @module
  */
 import { agentAdmin } from "./agent_admin.ts";
-import type { ServiceDefinition } from "../reactor/service.ts";
+import { LEAN_V8_FLAGS, type ServiceDefinition } from "../reactor/service.ts";
 import { AgentService } from "./agent_service.ts";
 import { hostIpv4 } from "./caller.ts";
 import { type AgentSettings, readAgentSettings } from "./config.ts";
@@ -28,6 +28,7 @@ export const agentService: ServiceDefinition<AgentSettings> = {
   name: "agent",
   usage: USAGE,
   defaultConfig: "conf/lars_lb_agent.conf",
+  v8Flags: LEAN_V8_FLAGS,
   readSettings: readAgentSettings,
   access(settings) {
     const key = "[agent] ip, port";

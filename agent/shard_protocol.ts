@@ -1,5 +1,5 @@
 /**
- * Messages between the agent's main isolate and its three shard workers
+ * Messages between the agent's main isolate and the worker of its three shards
  * (the original's `dns_queue` and `report_queue`, plus route updates back).
  * They travel in batches over a {@linkcode WorkerChannel}.
  *
@@ -11,7 +11,7 @@ import type { NetCounterName } from "../reactor/net_counters.ts";
 import type { StateReason } from "./host_list.ts";
 import type { LoadBalanceOptions } from "./load_balance_options.ts";
 
-/** Settings a shard worker starts with. */
+/** Settings a shard starts with. */
 export interface ShardSettings {
   /** Index of the shard, 0..2. */
   index: number;
@@ -63,7 +63,7 @@ export type ToShard =
   | { type: "stop" }
   | { type: "inspect"; id: number; request: InspectRequest }
   /** Makes the worker throw an uncaught error (tests and failure drills). */
-  | { type: "fail"; reason: string };
+  | { type: "fail"; index?: number; reason: string };
 
 /** Counters a shard reports. */
 export interface ShardStats {

@@ -1,8 +1,10 @@
 /**
- * One shard of the agent, run as a Web Worker: a UDP server on
+ * The agent's shards, run in one Web Worker: each shard is a UDP server on
  * `[agent] port + index` that answers GetHost, Report and API_GetRoute from
- * its own {@linkcode RouteTable}. Pulls and statistics go to the main isolate,
- * routes come back from it. A `get_route` reply too big for one datagram is
+ * its own {@linkcode RouteTable}. The worker hosts every shard it is sent a
+ * `start` for (one isolate for all of them: each further isolate would cost
+ * 7-16 MiB of RSS). Each shard keeps its own socket, table and timer. Pulls
+ * and statistics go to the main isolate, routes come back from it. A `get_route` reply too big for one datagram is
  * cut to the hosts that fit ({@linkcode encodeRouteReply}) and logged once per
  * module and route.
  *
@@ -26,9 +28,11 @@ import { RouteTable } from "./route_table.ts";
 import { ShardWatch } from "./shard_inspect.ts";
 import type { FromShard, ShardSettings, ShardStats, ToShard } from "./shard_protocol.ts";
 import { errorText } from "../reactor/text.ts";
+import { shardOf } from "../proto/shard.ts";
 
 const channel = new WorkerChannel<FromShard, ToShard>(workerScope());
-let shard: Shard | null = null;
+/** The shards of this worker, by index. */
+const shards = new Map<number, Shard>();
 
 /** Unix time in seconds, the balancer's clock. */
 function nowSeconds(): number {
@@ -186,31 +190,41 @@ class Shard {
   }
 }
 
+/** The shard that serves a module (routes are sent to the worker hosting it). */
+function shardFor(modid: number, cmdid: number): Shard | undefined {
+  return shards.get(shardOf(modid, cmdid));
+}
+
 channel.onMessage(async (msg) => {
   switch (msg.type) {
     case "start": {
+      const { index } = msg.settings;
       try {
-        shard = new Shard(msg.settings);
+        if (shards.has(index)) throw new Error(`shard ${index} is already running`);
+        const shard = new Shard(msg.settings);
         for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
-        channel.send({ type: "ready", index: msg.settings.index, port: addr.port });
+        shards.set(index, shard);
+        channel.send({ type: "ready", index, port: addr.port });
       } catch (err) {
-        channel.send({
-          type: "startFailed",
-          index: msg.settings.index,
-          error: errorText(err),
-        });
+        channel.send({ type: "startFailed", index, error: errorText(err) });
       }
       return;
     }
     case "route":
-      shard?.table.applyUpdate(msg.modid, msg.cmdid, msg.hosts, nowSeconds());
+      shardFor(msg.modid, msg.cmdid)?.table.applyUpdate(
+        msg.modid,
+        msg.cmdid,
+        msg.hosts,
+        nowSeconds(),
+      );
       return;
     case "forget":
-      shard?.table.forget(msg.modid, msg.cmdid);
+      shardFor(msg.modid, msg.cmdid)?.table.forget(msg.modid, msg.cmdid);
       return;
     case "inspect":
-      if (shard) {
+      // One answer per shard; the main isolate tells them apart by `stats.index`.
+      for (const shard of shards.values()) {
         const inspection = shard.watch.inspect(
           msg.request,
           shard.table,
@@ -223,13 +237,16 @@ channel.onMessage(async (msg) => {
     case "fail":
       // Thrown outside this handler, so that it is uncaught like a bug's error.
       setTimeout(() => {
-        throw new Error(`shard ${shard?.settings.index} failed on request: ${msg.reason}`);
+        throw new Error(`shard ${msg.index ?? "worker"} failed on request: ${msg.reason}`);
       });
       return;
     case "stop": {
-      const index = shard?.settings.index ?? -1;
-      await shard?.stop();
-      channel.send({ type: "stopped", index, stats: shard?.currentStats() ?? null });
+      if (shards.size === 0) channel.send({ type: "stopped", index: -1, stats: null });
+      for (const [index, shard] of shards) {
+        await shard.stop();
+        channel.send({ type: "stopped", index, stats: shard.currentStats() });
+      }
+      shards.clear();
       channel.flush();
       return;
     }

@@ -3,9 +3,15 @@
  * local stack (DNS, reporter, agent as `deno task` subprocesses on a fresh
  * SQLite store), seeds modules, then runs the real `lars qps` tool with 1, 2
  * and 10 clients (get_host + report per loop), and reads the agent's RSS
- * before and after it has loaded every module.
+ * before and after it has loaded every module, and after the load.
  *
- *     deno run -A --unstable-net bench/agent_load.ts [--modules 10000] [--seconds 10] [--clients 1,2,10]
+ * Each client count runs in two placements, alternating (`--rounds` times):
+ * unpinned, and everything (DNS, reporter, agent, the qps tool) on CPU 0
+ * (`taskset`). It also counts the agent's context switches per loop, over
+ * all its threads (`/proc/PID/task/* /status`), and which threads made them.
+ *
+ *     deno run -A --unstable-net bench/agent_load.ts [--modules 10000] [--seconds 10] \
+ *       [--clients 1,2,10] [--rounds 1] [--placements unpinned,pinned]
  *
  * Traffic stays on 127.0.0.1; everything stops by itself.
  *
@@ -19,28 +25,52 @@ import { freeUdpPortTriple } from "../tests/support/agent_probe.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
 import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../tests/support/process.ts";
 import { DatabaseSync } from "node:sqlite";
+import { readRss, servicePid } from "./proc.ts";
 
 const { values } = parseArgs({
   options: {
     modules: { type: "string", default: "10000" },
     seconds: { type: "string", default: "10" },
     clients: { type: "string", default: "1,2,10" },
+    rounds: { type: "string", default: "1" },
+    placements: { type: "string", default: "unpinned,pinned" },
   },
 });
+const rounds = Number(values.rounds);
+const placements = values.placements!.split(",") as ("unpinned" | "pinned")[];
 const modules = Number(values.modules);
 const seconds = Number(values.seconds);
 const clientCounts = values.clients!.split(",").map(Number);
 
-/** The child's own pid: `deno task` runs the service as a child of a shell-less task runner. */
-function servicePid(parent: number): number {
-  const children = Deno.readTextFileSync(`/proc/${parent}/task/${parent}/children`).trim();
-  return children ? Number(children.split(/\s+/)[0]) : parent;
+/** Voluntary + involuntary context switches of every thread of `pid`, by thread name. */
+function switchesByThread(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    let status;
+    try {
+      status = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/status`);
+    } catch {
+      continue; // the thread ended
+    }
+    const name = status.match(/^Name:\s+(.*)$/m)?.[1] ?? "?";
+    const v = Number(status.match(/^voluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0);
+    const n = Number(status.match(/^nonvoluntary_ctxt_switches:\s+(\d+)/m)?.[1] ?? 0);
+    out.set(`${name}#${task.name}`, v + n);
+  }
+  return out;
+}
+
+/** Pins every thread of the processes to `cpus` (`taskset -a -cp`). */
+async function pin(pids: number[], cpus: string): Promise<void> {
+  for (const pid of pids) {
+    const out = await new Deno.Command("taskset", { args: ["-a", "-cp", cpus, String(pid)] })
+      .output();
+    if (out.code !== 0) throw new Error(`taskset ${pid}: ${new TextDecoder().decode(out.stderr)}`);
+  }
 }
 
 function rssMiB(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-  return Math.round(kb / 102.4) / 10;
+  return Math.round(readRss(pid).rss / 104857.6) / 10;
 }
 
 const dir = await repoTempDir("agent_bench_");
@@ -110,19 +140,56 @@ try {
       `(all pulled through the API in ${loadMs} ms)`,
   );
 
+  const qpsOf = new Map<string, number[]>();
+  const servicePids = [agentPid, servicePid(dns.child.pid), servicePid(reporter.child.pid)];
+  const allCpus = Array.from({ length: navigator.hardwareConcurrency }, (_, i) => i).join(",");
+  for (let round = 1; round <= rounds; round++) {
+    for (const n of clientCounts) {
+      for (const placement of placements) {
+        await pin(servicePids, placement === "pinned" ? "0" : allCpus);
+        const qpsArgs = ["task", "-q", "lars", "qps", "--clients", String(n), "--seconds"];
+        qpsArgs.push(String(seconds), "--config", `${dir.path}/agent.conf`);
+        const cmd = placement === "pinned"
+          ? ["taskset", "-c", "0", Deno.execPath(), ...qpsArgs]
+          : [Deno.execPath(), ...qpsArgs];
+        const load = Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+        const before = switchesByThread(agentPid);
+        const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdin: "null" }).output();
+        const after = switchesByThread(agentPid);
+        const stdout = new TextDecoder().decode(out.stdout);
+        const summary = stdout.match(/^summary.*$/m)?.[0] ??
+          `failed: ${new TextDecoder().decode(out.stderr)}`;
+        const qps = Number(summary.match(/: (\d+) QPS/)?.[1] ?? 0);
+        const loops = Math.max(1, qps * seconds);
+        const busy: string[] = [];
+        let total = 0;
+        for (const [thread, count] of after) {
+          const delta = count - (before.get(thread) ?? 0);
+          total += delta;
+          if (delta / loops >= 0.01) {
+            busy.push(`${thread.split("#")[0]} ${(delta / loops).toFixed(2)}`);
+          }
+        }
+        const line = `${placement.padEnd(8)} load ${load.padStart(5)} ${summary}; agent switches ` +
+          `per loop ${(total / loops).toFixed(2)} (${busy.join(", ")})`;
+        lines.push(line);
+        console.log(line);
+        const key = `${n} ${placement}`;
+        qpsOf.set(key, [...(qpsOf.get(key) ?? []), qps]);
+      }
+    }
+  }
+  await pin(servicePids, allCpus);
+  const mean = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   for (const n of clientCounts) {
-    const qps = await runTask("lars", [
-      "qps",
-      "--clients",
-      String(n),
-      "--seconds",
-      String(seconds),
-      "--config",
-      `${dir.path}/agent.conf`,
-    ]);
-    const summary = qps.stdout.match(/^summary.*$/m)?.[0] ?? `failed: ${qps.stderr}`;
-    lines.push(summary);
-    console.log(summary);
+    const unpinned = mean(qpsOf.get(`${n} unpinned`));
+    const pinned = mean(qpsOf.get(`${n} pinned`));
+    if (unpinned && pinned) {
+      lines.push(
+        `${n} client(s): unpinned / pinned QPS = ${Math.round(unpinned)} / ${Math.round(pinned)}` +
+          ` = ${(unpinned / pinned).toFixed(2)}`,
+      );
+    }
   }
   lines.push(`agent RSS after the QPS runs: ${rssMiB(agentPid)} MiB`);
   lines.push(`first host of 1/1: ${intToIp(0x0A000001)}; store ${store}`);

@@ -10,8 +10,12 @@
  *    RSS from `/proc/<pid>/status`;
  * 4. subscribes 1,000 connections to one module, commits K route changes
  *    through a separate store handle, spaced by a random 1.0-1.5 s, and
- *    reports the time from each commit to each push (median, p99, min, max);
- *    the DNS polls `RouteVersion` once a second, so that poll dominates;
+ *    reports the time from each commit to each push (median, p99, min, max)
+ *    and to the last subscriber; meanwhile a Worker (`getroute_sampler_worker.ts`)
+ *    sends GetRoute requests on a fixed schedule and reports their round trips,
+ *    overall and for requests sent while a change was being pushed;
+ *    then bumps `RouteVersion` without a change row three times (a whole-table
+ *    reload in every DNS version) and reports the round trips around them;
  * 5. measures GetRoute requests per second over TCP with 1 and 50
  *    connections, each with one request in flight (the original's QPS tools),
  *    and a pipelined variant (these connections subscribe to thousands of
@@ -31,6 +35,7 @@ import type { TcpConn } from "../reactor/transport.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
 import { DatabaseSync } from "node:sqlite";
+import { readRss, type Rss } from "./proc.ts";
 import { parseArgs } from "node:util";
 // Versioned npm: specifier on purpose (no import map); see store/mysql.ts.
 import mysql from "npm:mysql2@3.24.6/promise";
@@ -238,21 +243,6 @@ async function dnsArgs(conf: string): Promise<string[]> {
   return (await serviceCommand("dns", `${ROOT}${conf}`)).argv.slice(1);
 }
 
-/** Memory of a process from `/proc/<pid>/status`, in bytes. */
-interface Rss {
-  /** Resident set size now (`VmRSS`). */
-  rss: number;
-  /** Peak resident set size (`VmHWM`). */
-  peak: number;
-}
-
-/** Reads `VmRSS` and `VmHWM` of process `pid`. */
-function readRss(pid: number): Rss {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
-  return { rss: kb("VmRSS") * 1024, peak: kb("VmHWM") * 1024 };
-}
-
 /** The 1, 5 and 15 minute load averages from `/proc/loadavg`. */
 function loadAverage(): string {
   return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
@@ -359,6 +349,14 @@ function percentile(values: readonly number[], p: number): number {
 /** `value` as whole milliseconds. */
 function ms(value: number): string {
   return `${Math.round(value)} ms`;
+}
+
+/** Median, p99 and max of round trips, with their count. */
+function rtt(values: readonly number[]): string {
+  const f = (v: number) => `${v.toFixed(2)} ms`;
+  return `median ${f(median(values))}, p99 ${f(percentile(values, 99))}, max ${
+    f(Math.max(...values))
+  } (${values.length} requests)`;
 }
 
 /** `bytes` in MiB with one decimal. */
@@ -598,6 +596,14 @@ interface PushResult {
   firstPush: number[];
   /** Per change: first to last push to arrive, in ms. */
   fanOut: number[];
+  /** Per change: commit to the push reaching the last subscriber, in ms. */
+  lastPush: number[];
+  /** CPU time the DNS process used during the changes (polls, reloads, pushes), in ms. */
+  dnsCpuMs: number;
+  /** GetRoute round trips of the sampler connections during the whole push phase, in ms. */
+  getRouteAll: number[];
+  /** The same, only requests sent while a change was being pushed (commit to last push). */
+  getRouteDuringChange: number[];
   /** Per change: how long `addHost`/`removeHost` took, in ms. */
   commitMs: number[];
   /** (connection, change) pairs whose push never came. */
@@ -610,6 +616,123 @@ interface PushResult {
   rssSubscribed: Rss;
   /** DNS memory with every subscriber connected, after the last change. */
   rss: Rss;
+}
+
+/** Connections measuring GetRoute round trips during the push phase. */
+const GETROUTE_SAMPLERS = 4;
+/** Each sampler connection sends one request per this many ms, answered or not. */
+const GETROUTE_SAMPLE_MS = 4;
+
+/** One GetRoute round trip of a sampler connection. */
+interface Sample {
+  /** `performance.now()` when the request was due. */
+  sent: number;
+  /** Due time to answer, in ms. */
+  ms: number;
+}
+
+/**
+ * Starts the GetRoute sampler (`getroute_sampler_worker.ts`) in a Worker, so
+ * its timing does not include this process reading the pushes to 1,000
+ * subscribers: {@linkcode GETROUTE_SAMPLERS} connections each send a
+ * GetRouteRequest for a random known module other than `exclude` every
+ * {@linkcode GETROUTE_SAMPLE_MS} ms, answered or not. `stop()` resolves to
+ * every round trip, measured from the time each request was due.
+ */
+function startGetRouteSampler(
+  port: number,
+  o: Options,
+  exclude: { modid: number; cmdid: number },
+): Promise<{ stop(): Promise<Sample[]> }> {
+  const worker = new Worker(new URL("./getroute_sampler_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const started = Promise.withResolvers<void>();
+  const stopped = Promise.withResolvers<Sample[]>();
+  worker.onerror = (e) => {
+    e.preventDefault();
+    const err = new Error(`GetRoute sampler: ${e.message}`);
+    started.reject(err);
+    stopped.reject(err);
+  };
+  worker.onmessage = (e: MessageEvent<{ started?: true; samples?: Float64Array }>) => {
+    if (e.data.started) started.resolve();
+    const flat = e.data.samples;
+    if (!flat) return;
+    // Pairs of (due time since the epoch, round trip); due times move to this
+    // isolate's performance.now() clock.
+    const samples: Sample[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      samples.push({ sent: flat[i] - performance.timeOrigin, ms: flat[i + 1] });
+    }
+    stopped.resolve(samples);
+  };
+  worker.postMessage({
+    port,
+    modules: o.modules,
+    cmdsPerMod: CMDS_PER_MOD,
+    exclude,
+    count: GETROUTE_SAMPLERS,
+    intervalMs: GETROUTE_SAMPLE_MS,
+  });
+  return started.promise.then(() => ({
+    async stop() {
+      worker.postMessage({ stop: true });
+      try {
+        return await stopped.promise;
+      } finally {
+        worker.terminate();
+      }
+    },
+  }));
+}
+
+/** Version bumps of the whole-reload phase. */
+const WHOLE_RELOADS = 3;
+
+/** Sets `RouteVersion` one higher without a `RouteChange` row, as a writer that skips it would. */
+async function bumpVersion(url: string): Promise<void> {
+  const location = parseStoreUrl(url);
+  const sql = "UPDATE RouteVersion SET version = version + 1 WHERE id = 1";
+  if (location.kind === "sqlite") {
+    const db = new DatabaseSync(location.path, { timeout: 5000 });
+    try {
+      db.prepare(sql).run();
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const conn = await mysql.createConnection({ ...location.config, connectTimeout: 5000 });
+  try {
+    await conn.execute(sql);
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * Measures GetRoute round trips while the DNS reloads its whole table: bumps
+ * `RouteVersion` with no change row {@linkcode WHOLE_RELOADS} times, 1.5 s
+ * apart (every DNS version reloads everything then), and returns the round
+ * trips of requests due within 1 s after each bump.
+ */
+async function measureWholeReload(port: number, url: string, o: Options): Promise<number[]> {
+  console.log(`GetRoute during whole-table reloads (${WHOLE_RELOADS} version bumps):`);
+  const sampler = await startGetRouteSampler(port, o, moduleAt(0));
+  const bumps: number[] = [];
+  await sleep(500);
+  for (let i = 0; i < WHOLE_RELOADS; i++) {
+    await bumpVersion(url);
+    bumps.push(performance.now());
+    await sleep(1500);
+  }
+  const samples = await sampler.stop();
+  const during = samples
+    .filter((s) => bumps.some((t) => s.sent >= t && s.sent <= t + 1000))
+    .map((s) => s.ms);
+  console.log(`  ${rtt(during)}`);
+  return during;
 }
 
 /** A host list as a comparable key. */
@@ -681,6 +804,8 @@ async function measurePush(
   const stateIndex = new Map<string, number>([[hostKey(present), 0]]);
   const commitAt: number[] = [NaN];
   const commitMs: number[] = [];
+  const sampler = await startGetRouteSampler(port, o, target);
+  const dnsCpu0 = cpuSeconds(dnsPid);
   for (let k = 1; k <= o.changes; k++) {
     await sleep(1000 + Math.random() * 500);
     const t0 = performance.now();
@@ -715,6 +840,8 @@ async function measurePush(
     });
   }
   const rss = readRss(dnsPid);
+  const dnsCpuMs = (cpuSeconds(dnsPid) - dnsCpu0) * 1000;
+  const samples = await sampler.stop();
   conns.forEach(closeQuietly);
   await Promise.all(readers);
 
@@ -742,10 +869,14 @@ async function measurePush(
   }
   const firstPush: number[] = [];
   const fanOut: number[] = [];
+  const lastPush: number[] = [];
+  const changing: [number, number][] = [];
   for (let k = 1; k <= o.changes; k++) {
     if (!Number.isFinite(first[k])) continue;
     firstPush.push(first[k] - commitAt[k]);
     fanOut.push(last[k] - first[k]);
+    lastPush.push(last[k] - commitAt[k]);
+    changing.push([commitAt[k], last[k]]);
     console.log(
       `  change ${k}: commit ${ms(commitMs[k - 1])}, first push after ${
         ms(first[k] - commitAt[k])
@@ -758,6 +889,12 @@ async function measurePush(
     latencies,
     firstPush,
     fanOut,
+    lastPush,
+    dnsCpuMs,
+    getRouteAll: samples.map((s) => s.ms),
+    getRouteDuringChange: samples
+      .filter((s) => changing.some(([from, to]) => s.sent >= from && s.sent <= to))
+      .map((s) => s.ms),
     commitMs,
     missing,
     unexpected,
@@ -873,6 +1010,9 @@ async function main(): Promise<number> {
     const push = await measurePush(port, dns.pid, admin, o);
     console.log(`DNS RSS with ${o.subscribers} subscribers after the changes: ${mb(push.rss.rss)}`);
 
+    // 4b. GetRoute while the DNS reloads the whole table.
+    const whole = await measureWholeReload(port, url, o);
+
     // 5. QPS.
     const qps: QpsResult[] = [];
     for (const c of o.connections) qps.push(await measureQps(port, dns.pid, o, c, 1));
@@ -907,6 +1047,28 @@ async function main(): Promise<number> {
           ms(Math.max(...l))
         } (${l.length} pushes, ${push.missing} missing, ` +
         `${push.unexpected} unexpected)`,
+      ],
+      [
+        `push: commit to the last of ${push.subscribers} subscribers, per change`,
+        `median ${ms(median(push.lastPush))}, p99 ${ms(percentile(push.lastPush, 99))}, max ${
+          ms(Math.max(...push.lastPush))
+        }`,
+      ],
+      [
+        `DNS CPU during the push phase (${push.changes} changes and the GetRoute sampler)`,
+        `${ms(push.dnsCpuMs)} (${ms(push.dnsCpuMs / push.changes)} per change)`,
+      ],
+      [
+        `GetRoute round trip during the push phase (${GETROUTE_SAMPLERS} connections, one request each per ${GETROUTE_SAMPLE_MS} ms)`,
+        rtt(push.getRouteAll),
+      ],
+      [
+        "GetRoute round trip, requests sent while a change was pushed",
+        rtt(push.getRouteDuringChange),
+      ],
+      [
+        `GetRoute round trip within 1 s of a version bump with no change rows (whole reload), ${WHOLE_RELOADS} bumps`,
+        rtt(whole),
       ],
       [
         "push: commit to first push, per change",

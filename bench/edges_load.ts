@@ -1,7 +1,7 @@
 /**
  * Load tool for the hardened edges (not a `Deno.bench` file): what hostile
  * input costs the DNS and report services, run as real subprocesses with the
- * `dns` and `reporter` tasks' flags from `deno.json`.
+ * `dns` and `reporter` tasks of `deno.json` (through the launcher; RSS is the service's own).
  *
  * 1. DNS on 1,000 modules: one connection sends N distinct GetRouteRequests
  *    (modules that do not exist, pipelined, reading every answer); DNS RSS
@@ -29,6 +29,7 @@ import type { TcpConn } from "../reactor/transport.ts";
 import { denoTransport } from "../reactor/transport_deno.ts";
 import { openRouteStore } from "../store/url.ts";
 import { freeTcpPort } from "../tests/support/ports.ts";
+import { readRss, servicePid } from "./proc.ts";
 
 const USAGE = `usage: deno run -A --unstable-net bench/edges_load.ts [options]
 
@@ -44,13 +45,6 @@ reporter memory and log lines under an unknown-msgid flood.
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
-
-/** `VmRSS` and `VmHWM` of `pid`, in bytes. */
-function readRss(pid: number): { rss: number; peak: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
-  return { rss: kb("VmRSS") * 1024, peak: kb("VmHWM") * 1024 };
-}
 
 /** A service subprocess started from a task's `deno run` words, collecting its output. */
 class Service {
@@ -71,6 +65,11 @@ class Service {
       for await (const text of stream.pipeThrough(new TextDecoderStream())) this.output += text;
     };
     this.#pump = Promise.all([collect(this.child.stdout), collect(this.child.stderr)]);
+  }
+
+  /** The service's own pid: below the launcher when the task runs one (see `servicePid`). */
+  get pid(): number {
+    return servicePid(this.child.pid);
   }
 
   get lines(): number {
@@ -231,16 +230,16 @@ async function main(): Promise<number> {
     const dns = new Service(root, await taskWords(root, "dns"), `${dir}/dns.conf`);
     await dns.waitFor(/listening on/);
     await sleep(1000);
-    const dnsIdle = readRss(dns.child.pid).rss;
+    const dnsIdle = readRss(dns.pid).rss;
     const t0 = performance.now();
     const { conn, answers } = await floodGetRoute(dnsPort, requests);
     const seconds = (performance.now() - t0) / 1000;
     await sleep(1000);
-    const dnsAfter = readRss(dns.child.pid);
-    const dnsSettled = await settledRss(dns.child.pid, settleSeconds);
+    const dnsAfter = readRss(dns.pid);
+    const dnsSettled = await settledRss(dns.pid, settleSeconds);
     conn.close();
     await sleep(1000);
-    const dnsClosed = readRss(dns.child.pid).rss;
+    const dnsClosed = readRss(dns.pid).rss;
     await dns.stop();
     console.log(`DNS: ${answers} of ${requests} answered in ${seconds.toFixed(1)} s`);
     rows.push(
@@ -267,7 +266,7 @@ async function main(): Promise<number> {
     const dns2 = new Service(root, await taskWords(root, "dns"), `${dir}/dns_burst.conf`);
     await dns2.waitFor(/listening on/);
     await sleep(1000);
-    const burst = await idleAfterBurst(burstPort, dns2.child.pid, burstConnections, settleSeconds);
+    const burst = await idleAfterBurst(burstPort, dns2.pid, burstConnections, settleSeconds);
     await dns2.stop();
     rows.push(
       [`DNS RSS, ${burstConnections} connections, each asked for 1 module`, mib(burst.connected)],
@@ -286,7 +285,7 @@ async function main(): Promise<number> {
     const rep = new Service(root, await taskWords(root, "reporter"), `${dir}/reporter.conf`);
     await rep.waitFor(/listening on/);
     await sleep(1000);
-    const repIdle = readRss(rep.child.pid).rss;
+    const repIdle = readRss(rep.pid).rss;
     const linesBefore = rep.lines;
     const c = await denoTransport.connectTcp({ hostname: "127.0.0.1", port: repPort });
     const BATCH = 1000;
@@ -314,8 +313,8 @@ async function main(): Promise<number> {
       ),
     );
     await sleep(1500);
-    const repAfter = readRss(rep.child.pid);
-    const repSettled = await settledRss(rep.child.pid, settleSeconds);
+    const repAfter = readRss(rep.pid);
+    const repSettled = await settledRss(rep.pid, settleSeconds);
     const floodLines = rep.lines - linesBefore;
     c.close();
     await sleep(500);

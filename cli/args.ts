@@ -16,7 +16,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value. */
-const SWITCHES = new Set(["help", "h", "json", "once", "version"]);
+const SWITCHES = new Set(["help", "h", "json", "once", "version", "yes"]);
 /** Flags that take a value, over all commands (each command allows its own subset). */
 const VALUE_FLAGS = new Set([
   "config",

@@ -49,7 +49,7 @@ async function storeUrl(args: ParsedArgs): Promise<string> {
 
 async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]): Promise<number> {
   const listing = command === "route" && rest[0] === "list";
-  const route = listing ? ["store", "config", "json"] : ["store", "config", "weight"];
+  const route = listing ? ["store", "config", "json"] : ["store", "config", "weight", "yes"];
   allowFlags(args, command === "route" ? route : ["store", "config"]);
   if (command === "db" && (rest.length !== 1 || rest[0] !== "init")) {
     throw new UsageError("db takes one command: init");
@@ -63,7 +63,11 @@ async function runStoreCommand(command: string, args: ParsedArgs, rest: string[]
       console.log(`schema ready in ${redactUrl(url)} (route version ${await store.version()})`);
       return 0;
     }
-    const options = { weight: stringFlag(args, "weight"), json: args.flags.has("json") };
+    const options = {
+      weight: stringFlag(args, "weight"),
+      json: args.flags.has("json"),
+      yes: args.flags.get("yes") === true,
+    };
     return await runRoute(store, rest, (line) => console.log(line), options);
   } finally {
     await store.close();

@@ -129,6 +129,7 @@ export async function serviceCommand(
     "run",
     `--config=${resolve(root, "deno.json")}`,
     "--unstable-net",
+    ...(definition.v8Flags?.length ? [`--v8-flags=${definition.v8Flags.join(",")}`] : []),
     ...flags,
     resolve(root, entry),
     "--config",

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { MAX_BODY_SIZE, responseBodySize } from "../dns/frame_budget.ts";
 import process from "node:process";
 import { intToIp, ipToInt } from "../proto/ip.ts";
 import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
@@ -19,14 +20,17 @@ export const ROUTE_USAGE = `usage:
   lars route weight MODID CMDID IP PORT N
                                        set a host's weight (1..${MAX_HOST_WEIGHT})
   lars route del MODID CMDID IP PORT   remove a host from a module
-  lars route del MODID CMDID           remove every host of a module
+  lars route del MODID CMDID --yes     remove every host of a module
   lars route list [MODID [CMDID]] [--json]
                                        list hosts
   lars db init                         create every table (routes, reports) when missing
 
 store options (one of):
   --store URL     sqlite:PATH or mysql://user:pass@host:port/db
-  --config FILE   a service config: [store] url, else [mysql] (default conf/lars_dns.conf)`;
+  --config FILE   a service config: [store] url, else [mysql] (default conf/lars_dns.conf)
+
+route add refuses a host that would make the module's answer larger than one
+frame (65,535 bytes): DNS could serve only part of such a module.`;
 
 /** Parses a module or command id: an int32. */
 export function parseId(name: string, text: string | undefined): number {
@@ -88,6 +92,33 @@ export interface RouteOptions {
   weight?: string;
   /** `route list` prints one JSON object (`--json`). */
   json?: boolean;
+  /** `--yes`: confirms removing every host of a module. */
+  yes?: boolean;
+}
+
+/**
+ * Why adding `ip:port` to a module would make its DNS answer too big for one
+ * frame, or null when it fits (or the host is already there). Counts every
+ * host as flagged by the fleet verdict (2 bytes more), so DNS never has to
+ * cut a module this command let grow.
+ */
+export async function moduleGrowthProblem(
+  store: RouteStore,
+  modid: number,
+  cmdid: number,
+  ip: number,
+  port: number,
+  weight = 1,
+): Promise<string | null> {
+  const hosts = await store.listRoutes({ modid, cmdid });
+  if (hosts.some((h) => h.ip === ip && h.port === port)) return null;
+  const served = [...hosts, { ip, port, weight }].map((h) => ({ ...h, fleetOverload: true }));
+  const bytes = responseBodySize(modid, cmdid, served);
+  if (bytes <= MAX_BODY_SIZE) return null;
+  return `refusing to add ${intToIp(ip)}:${port} to ${modid}/${cmdid}: the module has ` +
+    `${hosts.length} hosts, and with this one its route answer would be ${bytes} bytes, over ` +
+    `the ${MAX_BODY_SIZE}-byte limit of one frame (DNS would serve only part of the module). ` +
+    `Spread the hosts over more modules (another cmdid) instead.`;
 }
 
 /** Runs `route ...`; prints to `out`; returns the exit code. */
@@ -112,6 +143,11 @@ export async function runRoute(
       ];
       const weight = options.weight === undefined ? 1 : parseWeight(options.weight);
       await store.init();
+      const problem = await moduleGrowthProblem(store, modid, cmdid, ip, port, weight);
+      if (problem) {
+        out(problem);
+        return 1;
+      }
       const result = await store.addHost(modid, cmdid, ip, port, cliActor(), weight);
       const weighted = weight === 1 ? "" : ` with weight ${weight}`;
       out(
@@ -156,6 +192,19 @@ export async function runRoute(
       const cmdid = parseId("CMDID", rest[1]);
       await store.init();
       if (rest.length === 2) {
+        if (!options.yes) {
+          const hosts = (await store.listRoutes({ modid, cmdid })).length;
+          if (hosts === 0) {
+            out(`${modid}/${cmdid} has no hosts (nothing changed)`);
+            return 1;
+          }
+          out(
+            `route del ${modid} ${cmdid} removes all ${hosts} hosts of ${modid}/${cmdid}, ` +
+              `leaving its callers with no host; nothing changed. ` +
+              `Run it again with --yes to confirm.`,
+          );
+          return 1;
+        }
         const result = await store.removeModule(modid, cmdid, cliActor());
         if (result.removed === 0) {
           out(`${modid}/${cmdid} has no hosts (nothing changed)`);

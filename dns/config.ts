@@ -1,7 +1,8 @@
 /**
  * Reads the DNS service's settings from `lars_dns.conf`: the original's
  * `[reactor]` and `[mysql]` sections, plus our `[store] url`, the `[reactor]`
- * connection limits and the `[dns]` subscription caps.
+ * connection limits, the `[dns]` subscription caps and the `[dns]` change
+ * tracking keys (poll and reload periods, change retention).
  *
  * @module
  */
@@ -19,6 +20,12 @@ export interface DnsSettings extends ServerLimits {
   port: number;
   /** Store URL (`[store] url`, else built from `[mysql]`). */
   storeUrl: string;
+  /** How often `RouteVersion` is read, in ms (`[dns] poll_interval_ms`). */
+  pollIntervalMs: number;
+  /** Whole-table reload period, in ms (`[dns] reload_interval`, in seconds). */
+  reloadIntervalMs: number;
+  /** Seconds `RouteChange` rows are kept (`[dns] change_retention`). */
+  changeRetentionS: number;
   /** Fleet verdicts sent with routes (`[dns] fleet_health`, `fleet_*`); false when off. */
   fleet: FleetHealthOptions | false;
   /**
@@ -39,6 +46,9 @@ export function readDnsSettings(config: Config): DnsSettings {
     port: config.listenPort("reactor", "port", 7778),
     ...readServerLimits(config),
     storeUrl: storeUrlFromConfig(config),
+    pollIntervalMs: config.int("dns", "poll_interval_ms", 100, { min: 10, max: 60_000 }),
+    reloadIntervalMs: config.number("dns", "reload_interval", 60, { min: 1, max: 86_400 }) * 1000,
+    changeRetentionS: config.int("dns", "change_retention", 600, { min: 60, max: 30 * 86_400 }),
     fleet: config.bool("dns", "fleet_health", true)
       ? {
         windowSeconds: config.number("dns", "fleet_window", F.windowSeconds, { min: 1 }),

@@ -8,9 +8,21 @@
 import { dnsAdmin } from "./dns_admin.ts";
 import { type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
-import { createRouteStore, redactUrl } from "../store/url.ts";
+import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
 import { type DnsSettings, readDnsSettings } from "./config.ts";
 import { DnsService } from "./dns_service.ts";
+import { WorkerTableLoader } from "./table_loader.ts";
+
+/**
+ * Source folders the table loader worker loads its modules from (read
+ * permission on Deno); used on SQLite stores only.
+ */
+const WORKER_SOURCES = ["dns", "store", "reactor", "proto"];
+
+/** Whole-table reads go through a worker on SQLite (a synchronous read); MySQL reads are async. */
+function usesWorker(settings: DnsSettings): boolean {
+  return parseStoreUrl(settings.storeUrl).kind === "sqlite";
+}
 
 const USAGE = `usage: deno task dns [--config FILE]      (lars dns [--config FILE])
 
@@ -18,7 +30,8 @@ Lars DNS service: maps (modid, cmdid) to hosts from the route store and pushes
 route changes to subscribed agents.
   -c, --config FILE   lars_dns.conf ([reactor] ip, port, maxConn, max_conn_per_ip,
                       frame_timeout_ms, allow; [dns] max_subscriptions,
-                      max_unknown_subscriptions; [store] url or [mysql];
+                      max_unknown_subscriptions, poll_interval_ms, reload_interval,
+                      change_retention, fleet_*; [store] url or [mysql];
                       [admin] ip, port; [log] format) (default conf/lars_dns.conf)
   -h, --help          this text`;
 
@@ -34,6 +47,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       listen: [{ hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" }],
       connect: store.connect,
       paths: store.paths,
+      workerSources: usesWorker(settings) ? WORKER_SOURCES : [],
     };
   },
   start(settings, { transport, log }) {
@@ -46,8 +60,12 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       const why = err instanceof Error ? err.message : String(err);
       throw new StartupError(`cannot use store ${redactUrl(settings.storeUrl)}: ${why}`);
     }
+    // On SQLite, whole-table reloads read in a worker, so the synchronous read
+    // never stalls answers.
+    const tableLoader = usesWorker(settings) ? new WorkerTableLoader(settings.storeUrl) : undefined;
     const service = new DnsService({
       store,
+      tableLoader,
       transport,
       hostname: settings.hostname,
       port: settings.port,
@@ -55,6 +73,9 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       fleet: settings.fleet,
       limits: settings,
       subscriptions: settings.subscriptions,
+      pollIntervalMs: settings.pollIntervalMs,
+      reloadIntervalMs: settings.reloadIntervalMs,
+      changeRetentionS: settings.changeRetentionS,
       log,
     });
     return Promise.resolve({
@@ -63,6 +84,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       admin: () => dnsAdmin(service),
       async stop() {
         await service.stop();
+        await tableLoader?.close();
         await store.close();
         const counters = { ...service.counters.snapshot(), ...service.server.counters.snapshot() };
         log.info(`counters ${JSON.stringify(counters)}`);

@@ -54,7 +54,36 @@ export function defineDnsMetrics(registry: MetricsRegistry, service: DnsService)
     "Changed modules pushed (each to all its subscribers).",
     () => c.get("pushedModules"),
   );
-  counter("lars_dns_reloads_total", "Route table loads.", () => c.get("reloads"));
+  counter(
+    "lars_dns_reloads_total",
+    "Whole route table loads (at start, the periodic safety net, after a gap or a failure).",
+    () => c.get("reloads"),
+  );
+  counter(
+    "lars_dns_module_reloads_total",
+    "Modules reloaded one by one because a new RouteChange row named them.",
+    () => c.get("moduleReloads"),
+  );
+  counter(
+    "lars_dns_gaps_total",
+    "Route versions no unseen RouteChange row explained (each forced a whole reload).",
+    () => c.get("gaps"),
+  );
+  counter(
+    "lars_dns_invalid_rows_total",
+    "Distinct RouteData rows skipped as unservable (bad port, address or ids).",
+    () => c.get("invalidRows"),
+  );
+  counter(
+    "lars_dns_oversized_modules_total",
+    "Modules (per host count) whose answer exceeded one frame and was cut to fit.",
+    () => c.get("oversizedModules"),
+  );
+  counter(
+    "lars_dns_changes_deleted_total",
+    "RouteChange rows this instance deleted after the retention window.",
+    () => c.get("changesDeleted"),
+  );
   counter(
     "lars_dns_version_changes_total",
     "RouteVersion changes seen by the poll.",
@@ -83,7 +112,7 @@ export function defineDnsMetrics(registry: MetricsRegistry, service: DnsService)
   );
   gauge(
     "lars_dns_table_age_seconds",
-    "Seconds since the route table was last loaded (-1 before the first load).",
+    "Seconds since the route table was last known current (latest good poll; -1 before loading).",
     () => service.loaded ? (Date.now() - service.loadedAt) / 1000 : -1,
   );
   gauge(

@@ -1,18 +1,17 @@
 /**
  * The Lars protobuf messages as TypeScript types, with a hand-written static
- * codec on `protobufjs`'s `Reader`/`Writer` (the same code `pbjs -t static`
- * generates, minus its object plumbing; `bench/codec_bench.ts` compares it with
- * reflection). Encoding omits zero-valued scalars, as C++ proto3 does, so our
+ * codec on the wire primitives of `wire.ts` (the same code `pbjs -t static`
+ * generates, minus its object plumbing, and no npm package to load;
+ * `bench/codec_bench.ts` compares it with protobufjs reflection). Encoding omits zero-valued scalars, as C++ proto3 does, so our
  * bytes equal the original's. Addresses are unsigned here and signed `int32`
  * on the wire; the codec converts both ways.
  *
  * @module
  */
-import protobuf from "npm:protobufjs@8.8.1/minimal.js";
+import { WireReader as Reader, WireWriter as Writer } from "./wire.ts";
 
-const { Reader, Writer } = protobuf;
-type ReaderT = InstanceType<typeof Reader>;
-type WriterT = InstanceType<typeof Writer>;
+type ReaderT = Reader;
+type WriterT = Writer;
 
 /** One server of a module. `ip` is the unsigned IPv4 value. */
 export interface HostInfo {

@@ -9,7 +9,7 @@
  * @module
  */
 import { reporterAdmin } from "./reporter_admin.ts";
-import { type ServiceDefinition, StartupError } from "../reactor/service.ts";
+import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
 import { redactUrl } from "../store/url.ts";
 import { createReporterStore, readReporterSettings, type ReporterSettings } from "./config.ts";
@@ -36,6 +36,7 @@ export const reporterService: ServiceDefinition<ReporterSettings> = {
   name: "reporter",
   usage: USAGE,
   defaultConfig: "conf/lars_reporter.conf",
+  v8Flags: LEAN_V8_FLAGS,
   readSettings: readReporterSettings,
   access(settings, config) {
     const store = storeAccess(config);

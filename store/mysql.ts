@@ -12,7 +12,6 @@
  */
 
 // Versioned npm: specifiers on purpose: a module imported by URL gets no import map.
-import mysql from "npm:mysql2@3.24.6/promise";
 import type * as Mysql from "npm:mysql2@3.24.6/promise";
 import {
   driveAsync,
@@ -80,11 +79,13 @@ async function _send(connection: Mysql.PoolConnection, statement: Statement) {
 export class MysqlDriver implements Driver {
   /** Always `"mysql"`. */
   readonly dialect = "mysql" as const;
-  readonly #pool: Mysql.Pool;
+  readonly #poolOptions: Mysql.PoolOptions;
+  #pool: Promise<Mysql.Pool> | null = null;
   readonly #server: string;
 
   /**
-   * Creates the pool; no connection is opened until the first call.
+   * Checks the options; mysql2 is loaded and the pool created at the first call (a process
+   * that never talks to MySQL, like the reporter's main isolate, does not pay for the driver).
    * @throws {RangeError} when an option is out of range
    */
   constructor(config: MysqlConnectionConfig, options: MysqlStoreOptions = {}) {
@@ -98,7 +99,7 @@ export class MysqlDriver implements Driver {
     }
     const port = config.port ?? 3306;
     this.#server = `${config.user}@${config.host}:${port}/${config.database}`;
-    this.#pool = mysql.createPool({
+    this.#poolOptions = {
       host: config.host,
       port,
       user: config.user,
@@ -111,7 +112,15 @@ export class MysqlDriver implements Driver {
       queueLimit: 0,
       enableKeepAlive: true,
       charset: "utf8mb4",
-    });
+    };
+  }
+
+  /** The pool, created on first use; mysql2 is imported then. */
+  #getPool(): Promise<Mysql.Pool> {
+    this.#pool ??= import("npm:mysql2@3.24.6/promise").then((mysql) =>
+      mysql.default.createPool(this.#poolOptions)
+    );
+    return this.#pool;
   }
 
   /**
@@ -180,8 +189,9 @@ export class MysqlDriver implements Driver {
 
   /** Ends the pool; later calls fail with a StoreError. */
   async close(): Promise<void> {
+    if (!this.#pool) return;
     try {
-      await this.#pool.end();
+      await (await this.#pool).end();
     } catch (error) {
       throw this.#wrap("close", error);
     }
@@ -206,7 +216,7 @@ export class MysqlDriver implements Driver {
 
   async #connect(operation: string): Promise<Mysql.PoolConnection> {
     try {
-      return await this.#pool.getConnection();
+      return await (await this.#getPool()).getConnection();
     } catch (error) {
       throw this.#wrap(operation, error);
     }

@@ -4,8 +4,9 @@
  * nor Bun to run.
  *
  * `bun build --compile` cannot read `npm:` specifiers, so `deno bundle` first
- * turns the entry (`cli/lars_bin.ts`) and the two Web Worker modules
- * (`agent/shard_worker.ts`, `reporter/store_worker.ts`) into ESM files with
+ * turns the entry (`cli/lars_bin.ts`) and the Web Worker modules
+ * (`agent/shard_worker.ts`, `reporter/store_worker.ts`,
+ * `dns/table_loader_worker.ts`) into ESM files with
  * only `node:` imports, in `dist/bun/`. The workers are bundled under their
  * source names next to the entry: the services start them with
  * `new URL("./shard_worker.ts", import.meta.url)`, which inside the binary
@@ -28,6 +29,7 @@ const ENTRIES: [string, string][] = [
   ["cli/lars_bin.ts", "lars.mjs"],
   ["agent/shard_worker.ts", "shard_worker.ts"],
   ["reporter/store_worker.ts", "store_worker.ts"],
+  ["dns/table_loader_worker.ts", "table_loader_worker.ts"],
 ];
 
 /**

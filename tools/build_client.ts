@@ -2,7 +2,7 @@
  * Builds the client module for Bun and Node: `node.ts` (the client's Bun and
  * Node entry) bundled by
  * `deno bundle` (esbuild) into one ESM file, `dist/lars_client.mjs`, with
- * protobufjs inside and only `node:` built-ins left as imports, plus its type
+ * the codec inside and only `node:` built-ins left as imports, plus its type
  * declarations, `dist/lars_client.d.mts`. Then checks that claim.
  *
  * ```sh

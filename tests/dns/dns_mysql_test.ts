@@ -5,6 +5,7 @@ import { denoTransport } from "../../reactor/transport_deno.ts";
 import { createRouteStore, openRouteStore } from "../../store/url.ts";
 import { getTestMysql, testMysqlUnavailableReason } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
+import { registerDnsFleetSuite } from "./dns_fleet_suite.ts";
 import { ask, registerDnsSuite, routes, startDns } from "./dns_suite.ts";
 
 // Started outside any test so the server process is invisible to the sanitizers.
@@ -14,6 +15,7 @@ let n = 0;
 const freshUrl = () => server!.createDatabase(`lars_dns_${Deno.pid}_${++n}`);
 
 registerDnsSuite({ name: "mysql", unavailable, freshUrl });
+registerDnsFleetSuite({ name: "mysql", unavailable, freshUrl });
 
 Deno.test({
   name:

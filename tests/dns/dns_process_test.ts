@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { ipToInt } from "../../proto/mod.ts";
 import { getTestMysql } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
 import {
@@ -35,6 +37,13 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
     conn = await RawFrameConn.connect(await listeningPort(dns));
     await ask(conn, 9, 9);
     await waitFor(() => routes(conn!).length === 1, "first answer");
+
+    // A duplicate started by mistake on the busy port fails in one line and
+    // changes nothing: the pushes below still arrive.
+    const duplicate = await runTask("dns", ["--config", conf]);
+    assert.equal(duplicate.code, 1, duplicate.stderr);
+    assert.match(duplicate.stderr, /ERROR dns: .*in use/i);
+    assert.doesNotMatch(duplicate.stderr, /\n\s+at /, "no stack trace");
     assert.deepEqual(routes(conn).at(-1)!.host, []);
 
     const add = await runTask("lars", [
@@ -52,7 +61,10 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
     await waitFor(() => routes(conn!).length === 2, "push after route add", 10_000);
     assert.equal(routes(conn).at(-1)!.host.length, 1);
 
-    const del = await runTask("lars", ["route", "del", "9", "9", "--config", conf]);
+    const unconfirmed = await runTask("lars", ["route", "del", "9", "9", "--config", conf]);
+    assert.equal(unconfirmed.code, 1, unconfirmed.stderr);
+    assert.match(unconfirmed.stdout, /removes all 1 hosts of 9\/9.*--yes to confirm/);
+    const del = await runTask("lars", ["route", "del", "9", "9", "--yes", "--config", conf]);
     assert.equal(del.code, 0, del.stderr);
     await waitFor(() => routes(conn!).length === 3, "push after route del", 10_000);
     assert.deepEqual(routes(conn).at(-1)!.host, []);
@@ -128,6 +140,55 @@ Deno.test("lars route - bad input is a one-line error and a non-zero exit", asyn
     const list = await runTask("lars", ["route", "list", "--store", store]);
     assert.equal(list.code, 0);
     assert.match(list.stdout, /0 hosts, route version/);
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("lars route add - refuses to grow a module past one frame", async () => {
+  const dir = await repoTempDir("cli_");
+  try {
+    const path = `${dir.path}/lars.db`;
+    const init = await runTask("lars", ["db", "init", "--store", `sqlite:${path}`]);
+    assert.equal(init.code, 0, init.stderr);
+    // 4,095 hosts at 192.168.x.x (10-byte addresses on the wire) fill a frame.
+    const db = new DatabaseSync(path);
+    db.exec("BEGIN");
+    const insert = db.prepare(
+      "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (1, 1, ?, 9000)",
+    );
+    for (let i = 0; i < 4095; i++) insert.run(ipToInt("192.168.0.0") + i);
+    db.exec("COMMIT");
+    db.close();
+    const refused = await runTask("lars", [
+      "route",
+      "add",
+      "1",
+      "1",
+      "192.168.200.1",
+      "9000",
+      "--store",
+      `sqlite:${path}`,
+    ]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(
+      refused.stdout,
+      /refusing to add 192\.168\.200\.1:9000 to 1\/1: the module has 4095 hosts.*65527-byte limit/,
+    );
+    // Other modules, and hosts already present, are fine.
+    const other = await runTask("lars", [
+      "route",
+      "add",
+      "1",
+      "2",
+      "192.168.200.1",
+      "9000",
+      "--store",
+      `sqlite:${path}`,
+    ]);
+    assert.equal(other.code, 0, other.stderr);
+    const list = await runTask("lars", ["route", "list", "1", "1", "--store", `sqlite:${path}`]);
+    assert.match(list.stdout, /4095 hosts, route version/);
   } finally {
     await dir.remove();
   }

@@ -13,6 +13,10 @@ import { runUdpCorpus } from "../support/bad_input.ts";
 
 Deno.test("bad input - agent UDP ports drop bad datagrams and keep answering a canary", async () => {
   const system = await AgentSystem.start();
+  // The corpus goes out from a socket of its own, never read: the agent's
+  // answers to its valid frames (hundreds) must not fill the canary's receive
+  // buffer, where the kernel would drop the canary's answer.
+  const corpus = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
   try {
     // One module per shard port: port = base + (modid + cmdid) % 3.
     const canaries = [[3, 0], [4, 0], [5, 0]];
@@ -24,7 +28,9 @@ Deno.test("bad input - agent UDP ports drop bad datagrams and keep answering a c
     const base = system.agentPort;
     await runUdpCorpus({
       ports: [base, base + 1, base + 2],
-      send: (bytes, port) => system.probe.sendRaw(bytes, port),
+      send: async (bytes, port) => {
+        await corpus.send(bytes, { transport: "udp", hostname: "127.0.0.1", port });
+      },
       canary,
       msgid: MessageId.GetHostRequest,
       known: [MessageId.GetHostRequest, MessageId.ReportRequest, MessageId.ApiGetRouteRequest],
@@ -54,6 +60,7 @@ Deno.test("bad input - agent UDP ports drop bad datagrams and keep answering a c
     assert.equal(bad.length, 3, agent.log);
     assert.ok(bad.every((n) => n > 100), `bad datagrams per shard: ${bad}`);
   } finally {
+    corpus.close();
     await system.close();
   }
 });

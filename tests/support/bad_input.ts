@@ -237,8 +237,8 @@ async function fuzzTcp(
 
 /** A UDP service under the corpus (the agent's shard ports). */
 export interface UdpCorpusTarget extends CorpusTarget {
-  /** Sends one datagram to `port`. */
-  send(bytes: Uint8Array, port: number): void;
+  /** Sends one datagram to `port`; resolves once the kernel took it. */
+  send(bytes: Uint8Array, port: number): Promise<void>;
   /** The ports. */
   ports: readonly number[];
   /** Asks every port once and resolves when all answered (the canary). */
@@ -254,9 +254,17 @@ export interface UdpCorpusTarget extends CorpusTarget {
 export async function runUdpCorpus(t: UdpCorpusTarget, fuzzDatagrams = 3000): Promise<number> {
   const seed = testSeed();
   const random = mulberry32(seed);
-  const step = async (what: string, send: (port: number) => void | Promise<void>) => {
-    for (const port of t.ports) await send(port);
-    await sleep(20);
+  let sent: Promise<void>[] = [];
+  const send = (bytes: Uint8Array, port: number) => sent.push(t.send(bytes, port));
+  const step = async (what: string, sendCase: (port: number) => void | Promise<void>) => {
+    for (const port of t.ports) await sendCase(port);
+    // The flood overflows the ports' receive buffers (the kernel drops the
+    // rest, as UDP does). The canary goes out once every datagram was handed
+    // to the kernel and the agent has emptied its queues, so it cannot be one
+    // of the dropped ones.
+    await Promise.all(sent);
+    sent = [];
+    await udpQueuesDrained(t.ports);
     try {
       await t.canary();
     } catch (err) {
@@ -265,42 +273,68 @@ export async function runUdpCorpus(t: UdpCorpusTarget, fuzzDatagrams = 3000): Pr
   };
   await step("start", () => {});
   await step("truncated headers", (port) => {
-    for (let k = 1; k < HEADER_SIZE; k++) t.send(rawHeader(t.msgid, 4).subarray(0, k), port);
+    for (let k = 1; k < HEADER_SIZE; k++) send(rawHeader(t.msgid, 4).subarray(0, k), port);
   });
   await step("msglen -1, 65528, INT_MAX", (port) => {
     for (const len of BAD_LENGTHS) {
-      t.send(concat([rawHeader(t.msgid, len), randomBytes(random, 16)]), port);
+      send(concat([rawHeader(t.msgid, len), randomBytes(random, 16)]), port);
     }
   });
   await step("valid header, garbage body", (port) => {
     for (let i = 0; i < 20; i++) {
-      t.send(encodeFrame(t.msgid, randomBytes(random, randInt(random, 1, 200))), port);
+      send(encodeFrame(t.msgid, randomBytes(random, randInt(random, 1, 200))), port);
     }
   });
   await step("valid body of the wrong message type", (port) => {
-    t.send(encodeFrame(t.msgid, t.wrongBody), port);
+    send(encodeFrame(t.msgid, t.wrongBody), port);
   });
   await step("unknown-msgid flood", async (port) => {
     for (let i = 0; i < 2000; i++) {
-      t.send(encodeFrame(unknownMsgid(random, t), new Uint8Array(i % 7)), port);
+      send(encodeFrame(unknownMsgid(random, t), new Uint8Array(i % 7)), port);
       if (i % 200 === 199) await sleep(1); // let the kernel buffer drain a little
     }
   });
   await step("a frame byte by byte", (port) => {
     const frame = t.valid(2);
-    for (let i = 0; i < frame.length; i++) t.send(frame.subarray(i, i + 1), port);
+    for (let i = 0; i < frame.length; i++) send(frame.subarray(i, i + 1), port);
   });
   await step("1,000 frames in one datagram", (port) => {
-    t.send(concat(Array.from({ length: 1000 }, (_, i) => t.valid(1000 + i))), port);
+    send(concat(Array.from({ length: 1000 }, (_, i) => t.valid(1000 + i))), port);
   });
   await step("a valid frame followed by a bad header", (port) => {
-    t.send(concat([t.valid(3), rawHeader(t.msgid, -1)]), port);
+    send(concat([t.valid(3), rawHeader(t.msgid, -1)]), port);
   });
   await step(`seeded fuzz of ${fuzzDatagrams} datagrams`, async (port) => {
     for (let i = 0; i < fuzzDatagrams / t.ports.length; i++) {
-      t.send(fuzzFrame(random, t, i), port);
+      send(fuzzFrame(random, t, i), port);
       if (i % 200 === 199) await sleep(1);
     }
   });
   return seed;
+}
+
+/**
+ * Waits until the kernel's receive queues of the UDP `ports` (any local
+ * address) are empty, read from Linux's `/proc/net/udp`; at most `timeoutMs`.
+ * Without `/proc` it waits 20 ms.
+ */
+async function udpQueuesDrained(ports: readonly number[], timeoutMs = 10_000): Promise<void> {
+  const hex = new Set(ports.map((p) => p.toString(16).toUpperCase().padStart(4, "0")));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let table: string;
+    try {
+      table = await Deno.readTextFile("/proc/net/udp");
+    } catch {
+      await sleep(20);
+      return;
+    }
+    const queued = table.split("\n").slice(1).some((line) => {
+      const [, local, , , queues] = line.trim().split(/\s+/);
+      return local !== undefined && hex.has(local.split(":")[1]) &&
+        parseInt(queues.split(":")[1], 16) > 0;
+    });
+    if (!queued || Date.now() > deadline) return;
+    await sleep(5);
+  }
 }

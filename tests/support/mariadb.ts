@@ -75,6 +75,12 @@ export interface TestMysql {
 
 const READY_TIMEOUT_MS = 30_000;
 
+/**
+ * Small InnoDB files for a throwaway server (the 96 MiB default redo log is
+ * written at install, once per test file, on a machine shared with other runs).
+ */
+const _INNODB_SIZES = ["--innodb-buffer-pool-size=32M", "--innodb-log-file-size=8M"];
+
 let _instance: Promise<TestMysql | null> | undefined;
 let _unavailableReason: string | null = null;
 
@@ -198,6 +204,7 @@ class _Managed implements TestMysql {
   #child: Deno.ChildProcess | null = null;
   #watchdog: Deno.ChildProcess | null = null;
   #exited: Promise<Deno.CommandStatus> | null = null;
+  #stopping: () => void = () => {};
 
   private constructor(server: string, dir: string, password: string) {
     this.#server = server;
@@ -245,6 +252,7 @@ class _Managed implements TestMysql {
     const child = this.#child;
     if (!child || !this.#exited) return;
     child.ref();
+    this.#stopping();
     child.kill(options.signal ?? "SIGTERM");
     const escalate = setTimeout(() => child.kill("SIGKILL"), 20_000);
     try {
@@ -269,7 +277,19 @@ class _Managed implements TestMysql {
     const exited = child.status;
     this.#exited = exited;
     let done = false;
-    exited.then(() => done = true);
+    let stopping = false;
+    this.#stopping = () => stopping = true;
+    exited.then((status) => {
+      done = true;
+      // A server that dies on its own makes later tests fail with ECONNREFUSED:
+      // say so at once, with the server's own words.
+      if (!stopping && this.#child === child) {
+        console.error(
+          `\n!!! Test MySQL server on port ${this.port} exited on its own ` +
+            `(code ${status.code}, signal ${status.signal}); log tail:\n${this.#logTail()}\n`,
+        );
+      }
+    });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (done) {
@@ -298,10 +318,15 @@ class _Managed implements TestMysql {
       `GRANT ALL PRIVILEGES ON *.* TO ${user} WITH GRANT OPTION;\n`
     ).join("");
     await Deno.writeTextFile(`${this.#dir}/init.sql`, init);
+    await Deno.mkdir(`${this.#dir}/tmp`);
     const output = await new Deno.Command(installer, {
       args: [
         "--no-defaults",
         `--datadir=${this.#dir}/data`,
+        // Passed on to the bootstrap server: its temporary tables (tmp_user_sys) go
+        // here, not to a /tmp shared with every other server on the machine.
+        `--tmpdir=${this.#dir}/tmp`,
+        ..._INNODB_SIZES,
         "--user=root",
         "--auth-root-authentication-method=socket",
         "--skip-test-db",
@@ -324,17 +349,22 @@ class _Managed implements TestMysql {
       `--pid-file=${dir}/mysqld.pid`,
       `--log-error=${dir}/error.log`,
       `--init-file=${dir}/init.sql`,
-      `--tmpdir=${dir}`,
+      `--tmpdir=${dir}/tmp`,
       `--port=${this.port}`,
       "--bind-address=127.0.0.1",
       "--user=root",
       "--skip-name-resolve",
-      "--innodb-buffer-pool-size=32M",
+      ..._INNODB_SIZES,
       "--innodb-flush-log-at-trx-commit=2",
       "--max-connections=500",
     ];
   }
 
+  /**
+   * True once this server answers a query as `lars` on its TCP port. The
+   * answer must come from this server (its socket path), not from another
+   * one that took the port.
+   */
   async #accepts(): Promise<boolean> {
     try {
       const connection = await mysql.createConnection({
@@ -344,8 +374,12 @@ class _Managed implements TestMysql {
         password: this.#password,
         connectTimeout: 1000,
       });
-      await connection.end();
-      return true;
+      try {
+        const [rows] = await connection.query("SELECT @@socket AS socket");
+        return (rows as { socket: string }[])[0]?.socket === `${this.#dir}/mysqld.sock`;
+      } finally {
+        await connection.end();
+      }
     } catch {
       return false;
     }
