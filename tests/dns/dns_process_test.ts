@@ -34,13 +34,19 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
   const dns = new ServiceProcess("dns", ["--config", conf]);
   let conn: RawFrameConn | undefined;
   try {
-    conn = await RawFrameConn.connect(await listeningPort(dns));
+    const port = await listeningPort(dns);
+    conn = await RawFrameConn.connect(port);
     await ask(conn, 9, 9);
     await waitFor(() => routes(conn!).length === 1, "first answer");
 
     // A duplicate started by mistake on the busy port fails in one line and
     // changes nothing: the pushes below still arrive.
-    const duplicate = await runTask("dns", ["--config", conf]);
+    const busy = `${dir}/lars_dns_busy.conf`;
+    await writeRepoFile(
+      busy,
+      `[reactor]\nip = 127.0.0.1\nport = ${port}\n[store]\nurl = ${storeUrl}\n`,
+    );
+    const duplicate = await runTask("dns", ["--config", busy]);
     assert.equal(duplicate.code, 1, duplicate.stderr);
     assert.match(duplicate.stderr, /ERROR dns: .*in use/i);
     assert.doesNotMatch(duplicate.stderr, /\n\s+at /, "no stack trace");
