@@ -43,7 +43,7 @@ export interface DnsSettings extends ServerLimits {
 export function readDnsSettings(config: Config): DnsSettings {
   return {
     hostname: config.ipv4("reactor", "ip", "127.0.0.1"),
-    port: config.port("reactor", "port", 7778),
+    port: config.listenPort("reactor", "port", 7778),
     ...readServerLimits(config),
     storeUrl: storeUrlFromConfig(config),
     pollIntervalMs: config.int("dns", "poll_interval_ms", 100, { min: 10, max: 60_000 }),

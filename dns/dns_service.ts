@@ -305,7 +305,8 @@ export class DnsService {
       }
     }
     if (signal.aborted) return null;
-    const addr = this.server.listen();
+    this.server.listen();
+    const addr = await this.server.bound; // the real port (0 asks for any), once bound
     const table = this.#sync.table;
     this.#log.info(
       `listening on ${addrText(addr)}: ${table.moduleCount} modules, ` +

@@ -229,6 +229,21 @@ export class Config {
   }
 
   /**
+   * The value of `key` as a port to listen on, in 0..65535 (0 lets the OS pick
+   * a free one; the service logs the port it bound), or `defaultValue`.
+   * @throws {ConfigError} if it is absent with no default or not a port
+   */
+  listenPort(section: SectionName, key: string, defaultValue?: number): number {
+    const found = this.#lookup(section, key, defaultValue);
+    if (found.isDefault) return found.default;
+    const n = INTEGER.test(found.value) ? Number(found.value) : NaN;
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      throw this.#bad(found, "expected a port in 0..65535 (0: any free port)");
+    }
+    return n;
+  }
+
+  /**
    * The value of `key` as a dotted-quad IPv4 address (`127.0.0.1`), or `defaultValue`.
    * @throws {ConfigError} if it is absent with no default or not a dotted quad
    */

@@ -25,7 +25,7 @@ export function readAdminSettings(config: Config): AdminSettings | null {
   if (!config.has("admin", "port")) return null;
   return {
     hostname: config.ipv4("admin", "ip", "127.0.0.1"),
-    port: config.int("admin", "port", undefined, { min: 0, max: 65535 }),
+    port: config.listenPort("admin", "port"),
   };
 }
 

@@ -53,7 +53,7 @@ export function readReporterSettings(config: Config): ReporterSettings {
   const s = REPORTER_SECTIONS;
   return {
     hostname: config.ipv4("reactor", "ip", "127.0.0.1"),
-    port: config.port("reactor", "port", 7779),
+    port: config.listenPort("reactor", "port", 7779),
     ...readServerLimits(config),
     storeUrl: storeUrlFromConfig(config),
     dbThreadCnt: config.int(s, "db_thread_cnt", 3, { min: 1, max: 64 }),

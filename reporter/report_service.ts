@@ -214,7 +214,9 @@ export class ReportService {
   /**
    * Creates the tables when missing (in the background: while the database is
    * down the writers retry it before their first write), starts the writers
-   * and listens at once. Throws when the address cannot be bound.
+   * and listens at once; logs `listening on IP:PORT` once bound. Answers the
+   * requested address on `node:net` until bound: `server.bound` has the real
+   * one, and rejects when the address cannot be bound (Deno throws here).
    */
   start(): NetAddress {
     if (this.#started) throw new Error("ReportService is already started");
@@ -222,10 +224,12 @@ export class ReportService {
     this.#initAttempt = this.#store.ready().catch((err) => this.#store.failed(err));
     for (const writer of this.#writers) writer.start();
     const addr = this.server.listen();
-    this.#log.info(
-      `listening on ${addrText(addr)}, ${this.#writers.length} writer(s)` +
-        (this.#tracker ? ", history on" : ""),
-    );
+    // Logged once bound, with the real port (0 asks for any; node:net binds asynchronously).
+    this.server.bound.then((bound) =>
+      this.#log.info(
+        `listening on ${addrText(bound)}, ${this.#writers.length} writer(s)` +
+          (this.#tracker ? ", history on" : ""),
+      ), () => {}); // a bind failure surfaces through `server.bound` to the caller
     return addr;
   }
 

@@ -59,7 +59,7 @@ export async function readWebSettings(config: Config): Promise<WebSettings> {
   }
   return {
     hostname: config.ipv4("web", "ip", "127.0.0.1"),
-    port: config.port("web", "port", 7780),
+    port: config.listenPort("web", "port", 7780),
     storeUrl: storeUrlFromConfig(config),
     users: new Map([[user, check]]),
     sessionTtl: config.int("web", "session_ttl", 43200, { min: 60 }),

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { buildBinary } from "../../tools/build_binaries.ts";
 import { freeUdpPortTriple } from "../support/agent_probe.ts";
 import { GroupProcess } from "../support/group.ts";
-import { freeTcpPort } from "../support/ports.ts";
+import { listeningPort } from "../support/process.ts";
 
 function hasBun(): boolean {
   try {
@@ -44,23 +44,12 @@ Deno.test({
       assert.match(help.stdout, /lars dns \[--config FILE\]/);
       assert.match(help.stdout, /lars gethost MODID CMDID/);
 
-      const [dnsPort, reporterPort, agentPort] = [
-        freeTcpPort(),
-        freeTcpPort(),
-        freeUdpPortTriple(),
-      ];
+      // DNS and reporter bind port 0 and log the port; the agent's config names them.
       const store = `[store]\nurl = sqlite:${dir}/lars.db\n`;
-      await Deno.writeTextFile(`${dir}/dns.conf`, `[reactor]\nport = ${dnsPort}\n${store}`);
+      await Deno.writeTextFile(`${dir}/dns.conf`, `[reactor]\nport = 0\n${store}`);
       await Deno.writeTextFile(
         `${dir}/reporter.conf`,
-        `[reactor]\nport = ${reporterPort}\n${store}[reporter]\nflush_ms = 60000\n`,
-      );
-      await Deno.writeTextFile(
-        `${dir}/agent.conf`,
-        `[reporter]\nip = 127.0.0.1\nport = ${reporterPort}\n` +
-          `[dnsserver]\nip = 127.0.0.1\nport = ${dnsPort}\n` +
-          `[agent]\nport = ${agentPort}\nreport_interval = 0.1\ncache_dir = cache\n` +
-          `caller = 10.1.2.3\n`,
+        `[reactor]\nport = 0\n${store}[reporter]\nflush_ms = 60000\n`,
       );
       const added = await run(binary, dir, [
         "route",
@@ -74,13 +63,21 @@ Deno.test({
       ]);
       assert.equal(added.code, 0, added.stderr);
 
-      for (
-        const [name, ready] of [["dns", /listening on/], ["reporter", /listening on/]] as const
-      ) {
+      const ports: number[] = [];
+      for (const name of ["dns", "reporter"]) {
         const p = new GroupProcess(binary, [name, "--config", `${name}.conf`], { cwd: dir });
         running.push(p);
-        await p.waitForLog(ready);
+        ports.push(await listeningPort(p));
       }
+      const [dnsPort, reporterPort] = ports;
+      const agentPort = freeUdpPortTriple();
+      await Deno.writeTextFile(
+        `${dir}/agent.conf`,
+        `[reporter]\nip = 127.0.0.1\nport = ${reporterPort}\n` +
+          `[dnsserver]\nip = 127.0.0.1\nport = ${dnsPort}\n` +
+          `[agent]\nport = ${agentPort}\nreport_interval = 0.1\ncache_dir = cache\n` +
+          `caller = 10.1.2.3\n`,
+      );
       const agent = new GroupProcess(binary, ["agent", "--config", "agent.conf"], { cwd: dir });
       running.push(agent);
       await agent.waitForLog(/INFO agent: UDP /);
@@ -128,6 +125,12 @@ Deno.test({
 
       // A port in use is one line naming it and its key, on Bun too (Bun binds asynchronously).
       const holder = Deno.listen({ hostname: "127.0.0.1", port: dnsPort });
+      // The demo below runs on the ports the agent's config names (free again, a small race).
+      await Deno.writeTextFile(`${dir}/dns.conf`, `[reactor]\nport = ${dnsPort}\n${store}`);
+      await Deno.writeTextFile(
+        `${dir}/reporter.conf`,
+        `[reactor]\nport = ${reporterPort}\n${store}[reporter]\nflush_ms = 60000\n`,
+      );
       try {
         const busy = await run(binary, dir, ["dns", "--config", "dns.conf"]);
         assert.equal(busy.code, 1, busy.stderr);
@@ -152,7 +155,7 @@ Deno.test({
       }
       await Deno.writeTextFile(
         `${dir}/lars_web.conf`,
-        `[web]\nport = ${freeTcpPort()}\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
+        `[web]\nport = 0\nuser = admin\npassword = \${LARS_WEB_PASSWORD}\n${store}`,
       );
       const demo = await run(binary, "/", ["demo", "--conf-dir", dir, "--seconds", "1"]);
       assert.equal(demo.code, 0, demo.stdout + demo.stderr);

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { openReportStore } from "../../store/url.ts";
 import { freeUdpPortTriple } from "../support/agent_probe.ts";
 import { GroupProcess, PROJECT_ROOT } from "../support/group.ts";
-import { freeTcpPort } from "../support/ports.ts";
 
 const LISTENING = /listening on 127\.0\.0\.1:(\d+)/;
 
@@ -29,11 +28,11 @@ Deno.test("services - configs outside the repo; one group SIGINT each stops all 
   const running: GroupProcess[] = [];
   try {
     const store = `[store]\nurl = sqlite:${dir}/var/lars.db\n`;
-    await Deno.writeTextFile(`${dir}/dns.conf`, `[reactor]\nport = ${freeTcpPort()}\n${store}`);
+    await Deno.writeTextFile(`${dir}/dns.conf`, `[reactor]\nport = 0\n${store}`);
     // A long flush window: the reports are still queued when the signal comes.
     await Deno.writeTextFile(
       `${dir}/reporter.conf`,
-      `[reactor]\nport = ${freeTcpPort()}\n${store}[reporter]\nflush_ms = 60000\n`,
+      `[reactor]\nport = 0\n${store}[reporter]\nflush_ms = 60000\n`,
     );
     // Stored before DNS starts, so DNS has it loaded when the agent first asks.
     const added = await lars(dir, [
@@ -138,7 +137,7 @@ Deno.test("services - without the derived permissions, start-up names the key an
   const dir = await Deno.makeTempDir({ prefix: "lars_etc_" });
   try {
     const conf = `${dir}/dns.conf`;
-    const port = freeTcpPort();
+    const port = 0; // any free port: the derived --allow-net=127.0.0.1:0 grants exactly that
     await Deno.writeTextFile(
       conf,
       `[reactor]\nport = ${port}\n[store]\nurl = sqlite:${dir}/lars.db\n`,

@@ -3,14 +3,19 @@ import assert from "node:assert/strict";
 import { adminUrlIn, getJson, scrape } from "../support/admin.ts";
 import { getTestMysql } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
-import { freeTcpPort } from "../support/ports.ts";
-import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../support/process.ts";
+import {
+  listeningPort,
+  repoTempDir,
+  runTask,
+  ServiceProcess,
+  writeRepoFile,
+} from "../support/process.ts";
 import { ask, routes } from "./dns_suite.ts";
 
 const server = await getTestMysql();
 
-function dnsConfig(port: number, storeUrl: string, extra = ""): string {
-  return `[reactor]\nip = 127.0.0.1\nport = ${port}\n[store]\nurl = ${storeUrl}\n` +
+function dnsConfig(storeUrl: string, extra = ""): string {
+  return `[reactor]\nip = 127.0.0.1\nport = 0\n[store]\nurl = ${storeUrl}\n` +
     `[admin]\nport = 0\n${extra}`;
 }
 
@@ -21,15 +26,14 @@ async function adminOf(dns: ServiceProcess): Promise<string> {
 
 Deno.test("dns admin - metrics move with requests and pushes; JSON log lines parse", async () => {
   const dir = await repoTempDir("dns_admin_");
-  const port = freeTcpPort();
   const conf = `${dir.path}/lars_dns.conf`;
   const storeUrl = `sqlite:${dir.path}/lars.db`;
-  await writeRepoFile(conf, dnsConfig(port, storeUrl, "[log]\nformat = json\n"));
+  await writeRepoFile(conf, dnsConfig(storeUrl, "[log]\nformat = json\n"));
   const dns = new ServiceProcess("dns", ["--config", conf]);
   let conn: RawFrameConn | undefined;
   try {
     const base = await adminOf(dns);
-    await dns.waitForLog(/listening on 127\.0\.0\.1:\d+/);
+    const port = await listeningPort(dns);
     const ready = await getJson(`${base}/readyz`);
     assert.equal(ready.status, 200, JSON.stringify(ready.body));
     assert.match(ready.body.checks.routes.detail, /version \d+: 0 modules, 0 hosts/);
@@ -102,7 +106,7 @@ Deno.test({
     const dir = await repoTempDir("dns_admin_");
     const url = await server!.createDatabase(`lars_dns_ready_${Deno.pid}`);
     const conf = `${dir.path}/lars_dns.conf`;
-    await writeRepoFile(conf, dnsConfig(freeTcpPort(), url));
+    await writeRepoFile(conf, dnsConfig(url));
     await server!.stop({ signal: "SIGKILL" });
     const dns = new ServiceProcess("dns", ["--config", conf]);
     try {

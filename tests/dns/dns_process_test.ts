@@ -1,21 +1,25 @@
-import { freeTcpPort } from "../support/ports.ts";
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { ipToInt } from "../../proto/mod.ts";
 import { getTestMysql } from "../support/mariadb.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
-import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../support/process.ts";
+import {
+  listeningPort,
+  repoTempDir,
+  runTask,
+  ServiceProcess,
+  writeRepoFile,
+} from "../support/process.ts";
 import { ask, routes } from "./dns_suite.ts";
 import { createReportStore, openRouteStore } from "../../store/url.ts";
 
 const server = await getTestMysql();
 
 async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void> {
-  const port = freeTcpPort();
   const conf = `${dir}/lars_dns.conf`;
   await writeRepoFile(
     conf,
-    `[reactor]\nip = 127.0.0.1\nport = ${port}\nmaxConn = 16\n[store]\nurl = ${storeUrl}\n`,
+    `[reactor]\nip = 127.0.0.1\nport = 0\nmaxConn = 16\n[store]\nurl = ${storeUrl}\n`,
   );
   const init = await runTask("lars", ["db", "init", "--config", conf]);
   assert.equal(init.code, 0, init.stderr);
@@ -30,14 +34,19 @@ async function runDnsWithRouteEdits(storeUrl: string, dir: string): Promise<void
   const dns = new ServiceProcess("dns", ["--config", conf]);
   let conn: RawFrameConn | undefined;
   try {
-    await dns.waitForLog(/listening on 127\.0\.0\.1:\d+/);
+    const port = await listeningPort(dns);
     conn = await RawFrameConn.connect(port);
     await ask(conn, 9, 9);
     await waitFor(() => routes(conn!).length === 1, "first answer");
 
     // A duplicate started by mistake on the busy port fails in one line and
     // changes nothing: the pushes below still arrive.
-    const duplicate = await runTask("dns", ["--config", conf]);
+    const busy = `${dir}/lars_dns_busy.conf`;
+    await writeRepoFile(
+      busy,
+      `[reactor]\nip = 127.0.0.1\nport = ${port}\n[store]\nurl = ${storeUrl}\n`,
+    );
+    const duplicate = await runTask("dns", ["--config", busy]);
     assert.equal(duplicate.code, 1, duplicate.stderr);
     assert.match(duplicate.stderr, /ERROR dns: .*in use/i);
     assert.doesNotMatch(duplicate.stderr, /\n\s+at /, "no stack trace");
@@ -199,9 +208,8 @@ Deno.test({
   async fn() {
     const dir = await repoTempDir("dns_");
     const url = await server!.createDatabase(`lars_dns_down_${Deno.pid}`);
-    const port = freeTcpPort();
     const conf = `${dir.path}/lars_dns.conf`;
-    await writeRepoFile(conf, `[reactor]\nip = 127.0.0.1\nport = ${port}\n[store]\nurl = ${url}\n`);
+    await writeRepoFile(conf, `[reactor]\nip = 127.0.0.1\nport = 0\n[store]\nurl = ${url}\n`);
     await server!.stop({ signal: "SIGKILL" });
     const dns = new ServiceProcess("dns", ["--config", conf]);
     let conn: RawFrameConn | undefined;
@@ -209,8 +217,7 @@ Deno.test({
       await dns.waitForLog(/cannot load routes: .*retrying in \d+ ms/);
       assert.doesNotMatch(dns.log, /listening on/);
       await server!.start();
-      await dns.waitForLog(/listening on 127\.0\.0\.1:\d+/, 30_000);
-      conn = await RawFrameConn.connect(port);
+      conn = await RawFrameConn.connect(await listeningPort(dns, 30_000));
       await ask(conn, 1, 1);
       await waitFor(() => routes(conn!).length === 1, "answer once the database is back");
     } finally {

@@ -12,23 +12,21 @@ import { MessageId } from "../../proto/ids.ts";
 import { GetRouteRequestCodec } from "../../proto/messages.ts";
 import { rawHeader } from "../support/bad_input.ts";
 import { RawFrameConn, waitFor } from "../support/net.ts";
-import { freeTcpPort } from "../support/ports.ts";
-import { repoTempDir, ServiceProcess, writeRepoFile } from "../support/process.ts";
+import { listeningPort, repoTempDir, ServiceProcess, writeRepoFile } from "../support/process.ts";
 
 for (const task of ["dns", "reporter"] as const) {
   Deno.test(`no lockout - ${task}: half-frame holders from one host cannot keep agents out`, async () => {
     const dir = await repoTempDir(`lockout_${task}_`);
-    const port = freeTcpPort();
     const conf = `${dir.path}/${task}.conf`;
     await writeRepoFile(
       conf,
-      `[reactor]\nip = 127.0.0.1\nport = ${port}\nmaxConn = 8\nmax_conn_per_ip = 4\n` +
+      `[reactor]\nip = 127.0.0.1\nport = 0\nmaxConn = 8\nmax_conn_per_ip = 4\n` +
         `frame_timeout_ms = 500\n[store]\nurl = sqlite:${dir.path}/lars.db\n`,
     );
     const service = new ServiceProcess(task, ["--config", conf]);
     const holders: RawFrameConn[] = [];
     try {
-      await service.waitForLog(/listening on 127\.0\.0\.1:\d+/);
+      const port = await listeningPort(service);
       for (let i = 0; i < 6; i++) {
         const c = await RawFrameConn.connect(port);
         holders.push(c);

@@ -171,6 +171,11 @@ list[] = b
     { section: "flags", key: "list" },
     /\[flags\] list: expected a single value, got a list$/,
   );
+  assertConfigError(
+    () => conf.listenPort("reactor", "port"),
+    { section: "reactor", key: "port" },
+    /\[reactor\] port: expected a port in 0\.\.65535 \(0: any free port\), got "70000"$/,
+  );
   // A default does not hide a bad value that is present.
   assertConfigError(
     () => conf.port("reactor", "port", 7777),
@@ -327,4 +332,21 @@ Deno.test("config - load() of a missing file is a ConfigError naming the file", 
   } finally {
     await Deno.remove(dir);
   }
+});
+
+Deno.test("config - a listen port may be 0 (any free port); a peer's port may not", () => {
+  const conf = Config.parse("[web]\nport = 0\n[admin]\nport = 65535\n", "lars_web.conf");
+  assert.equal(conf.listenPort("web", "port", 7780), 0);
+  assert.equal(conf.listenPort("admin", "port"), 65535);
+  assert.equal(conf.listenPort("reactor", "port", 7778), 7778);
+  assertConfigError(
+    () => conf.port("web", "port"),
+    { section: "web", key: "port" },
+    /expected a port in 1\.\.65535, got "0"$/,
+  );
+  assertConfigError(
+    () => Config.parse("[web]\nport = -1\n", "f").listenPort("web", "port"),
+    { section: "web", key: "port" },
+    /expected a port in 0\.\.65535 \(0: any free port\), got "-1"$/,
+  );
 });

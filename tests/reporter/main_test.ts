@@ -7,22 +7,22 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { openReportStore } from "../../store/url.ts";
 import { report, reportFrame } from "./service_suite.ts";
-import { freeTcpPort } from "../support/ports.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAIN = `${ROOT}reporter/main.ts`;
 /** What the store worker loads: the task line grants the same directories. */
 const CODE_DIRS = ["reporter", "reactor", "store", "proto"].map((d) => `${ROOT}${d}`);
 
-/** Collects a child's stderr and resolves `ready` at the first line containing `marker`. */
-function watchStderr(child: Deno.ChildProcess, marker: string) {
+/** Collects a child's stderr and resolves `ready` with the first match of `marker`. */
+function watchStderr(child: Deno.ChildProcess, marker: RegExp) {
   let text = "";
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let markReady!: (m: RegExpMatchArray) => void;
+  const ready = new Promise<RegExpMatchArray>((resolve) => (markReady = resolve));
   const done = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
       text += chunk;
-      if (text.includes(marker)) markReady();
+      const m = text.match(marker);
+      if (m) markReady(m);
     }
   })();
   return { ready, done, text: () => text };
@@ -48,11 +48,10 @@ async function sendAll(port: number, bytes: Uint8Array): Promise<void> {
 Deno.test("reporter main - SIGTERM writes the queued reports before exit", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lars-reporter-main-test-" });
   try {
-    const port = freeTcpPort();
     const db = `${dir}/data/lars.db`;
     await Deno.writeTextFile(
       `${dir}/lars_reporter.conf`,
-      `[reactor]\nip = 127.0.0.1\nport = ${port}\n[repoter]\ndb_thread_cnt = 2\n` +
+      `[reactor]\nip = 127.0.0.1\nport = 0\n[repoter]\ndb_thread_cnt = 2\n` +
         `[reporter]\nhistory = true\nflush_ms = 60000\nbatch_rows = 10000\n` +
         `[store]\nurl = sqlite:${db}\n`,
     );
@@ -71,11 +70,13 @@ Deno.test("reporter main - SIGTERM writes the queued reports before exit", async
       stderr: "piped",
       env: { LARS_LOG: "info" },
     }).spawn();
-    const stderr = watchStderr(child, "listening on");
+    // `port = 0`: the reporter binds a free port and logs it.
+    const stderr = watchStderr(child, /listening on 127\.0\.0\.1:(\d+)/);
     let status: Deno.CommandStatus | null = null;
     try {
-      await Promise.race([stderr.ready, child.status]);
-      assert.ok(stderr.text().includes("listening on"), stderr.text());
+      const listening = await Promise.race([stderr.ready, child.status.then(() => null)]);
+      assert.ok(listening, stderr.text());
+      const port = Number(listening[1]);
       const frames = Array.from(
         { length: 200 },
         (_, m) => reportFrame(report(m + 1, 1_700_000_000, [{ succ: m }, { err: m }])),

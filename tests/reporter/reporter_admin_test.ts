@@ -2,19 +2,17 @@ import assert from "node:assert/strict";
 import { adminUrlIn, getJson, scrape } from "../support/admin.ts";
 import { getTestMysql } from "../support/mariadb.ts";
 import { RawFrameConn } from "../support/net.ts";
-import { freeTcpPort } from "../support/ports.ts";
-import { repoTempDir, ServiceProcess, writeRepoFile } from "../support/process.ts";
+import { listeningPort, repoTempDir, ServiceProcess, writeRepoFile } from "../support/process.ts";
 import { report, reportFrame } from "./service_suite.ts";
 
 const server = await getTestMysql();
 
 Deno.test("reporter admin - ready with a reachable store; rows written and frames counted", async () => {
   const dir = await repoTempDir("reporter_admin_");
-  const port = freeTcpPort();
   const conf = `${dir.path}/lars_reporter.conf`;
   await writeRepoFile(
     conf,
-    `[reactor]\nip = 127.0.0.1\nport = ${port}\n[store]\nurl = sqlite:${dir.path}/lars.db\n` +
+    `[reactor]\nip = 127.0.0.1\nport = 0\n[store]\nurl = sqlite:${dir.path}/lars.db\n` +
       `[reporter]\nflush_ms = 10\n[admin]\nport = 0\n`,
   );
   const reporter = new ServiceProcess("reporter", ["--config", conf]);
@@ -33,7 +31,7 @@ Deno.test("reporter admin - ready with a reachable store; rows written and frame
     assert.equal(before.value("lars_reporter_rows_written_total"), 0);
     assert.equal(before.value("lars_reporter_store_up"), 1);
 
-    const conn = await RawFrameConn.connect(port);
+    const conn = await RawFrameConn.connect(await listeningPort(reporter));
     const ts = Math.floor(Date.now() / 1000);
     await conn.write(reportFrame(report(1, ts, [{ succ: 3, err: 1 }, { succ: 5, err: 0 }])));
     let rows = 0;
@@ -68,7 +66,7 @@ Deno.test({
     const conf = `${dir.path}/lars_reporter.conf`;
     await writeRepoFile(
       conf,
-      `[reactor]\nip = 127.0.0.1\nport = ${freeTcpPort()}\n[store]\nurl = ${url}\n` +
+      `[reactor]\nip = 127.0.0.1\nport = 0\n[store]\nurl = ${url}\n` +
         `[admin]\nport = 0\n`,
     );
     const reporter = new ServiceProcess("reporter", ["--config", conf]);

@@ -100,3 +100,19 @@ export async function runTask(
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
+
+/** Something that prints a log and can wait for a line of it (ServiceProcess, GroupProcess). */
+export interface LogWaiter {
+  /** Waits until the output matches `pattern`. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+/**
+ * Waits for a service's start-up line `listening on [http://]IP:PORT` and
+ * answers the port it bound: tests configure `port = 0`, so the service
+ * itself takes a free port and no other process can take it first.
+ */
+export async function listeningPort(service: LogWaiter, timeoutMs?: number): Promise<number> {
+  const m = await service.waitForLog(/listening on (?:http:\/\/)?[\d.]+:(\d+)/, timeoutMs);
+  return Number(m[1]);
+}

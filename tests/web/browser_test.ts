@@ -16,7 +16,6 @@ import { LarsClient, RetCode } from "../../mod.ts";
 import { ipToInt } from "../../proto/ip.ts";
 import { openReportStore } from "../../store/url.ts";
 import { AgentSystem } from "../agent/agent_system.ts";
-import { freeTcpPort } from "../support/ports.ts";
 import { runTask, ServiceProcess, writeRepoFile } from "../support/process.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -117,7 +116,7 @@ Deno.test({
       const confPath = `${sys.dir.path}/lars_web.conf`;
       await writeRepoFile(
         confPath,
-        `[web]\nip = 127.0.0.1\nport = ${freeTcpPort()}\nuser = admin\npassword = \${LARS_TEST_WEB_PW}\n` +
+        `[web]\nip = 127.0.0.1\nport = 0\nuser = admin\npassword = \${LARS_TEST_WEB_PW}\n` +
           `[store]\nurl = ${sys.storeUrl}\n`,
       );
       web = new ServiceProcess("web", ["--config", confPath], { LARS_TEST_WEB_PW: PASSWORD });

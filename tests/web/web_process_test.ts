@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { freeTcpPort } from "../support/ports.ts";
-import { repoTempDir, runTask, ServiceProcess, writeRepoFile } from "../support/process.ts";
+import {
+  listeningPort,
+  repoTempDir,
+  runTask,
+  ServiceProcess,
+  writeRepoFile,
+} from "../support/process.ts";
 import { WebClient } from "./web_client.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -26,14 +31,13 @@ async function hashPassword(password: string): Promise<string> {
 Deno.test("web process - `lars web` with a password_hash from hash-password, JSON logs, admin endpoint; SIGTERM stops it", async () => {
   const dir = await repoTempDir("web_");
   try {
-    const port = freeTcpPort();
     await writeRepoFile(
       `${dir.path}/lars_web.conf`,
-      `[web]\nport = ${port}\nuser = ops\n${await hashPassword("process-test-pw")}\n` +
+      `[web]\nport = 0\nuser = ops\n${await hashPassword("process-test-pw")}\n` +
         `[store]\nurl = sqlite:${dir.path}/lars.db\n[log]\nformat = json\n[admin]\nport = 0\n`,
     );
     const web = new ServiceProcess("lars", ["web", "--config", `${dir.path}/lars_web.conf`]);
-    await web.waitForLog(new RegExp(`listening on http://127\\.0\\.0\\.1:${port}/`));
+    const port = await listeningPort(web);
     const client = new WebClient(`http://127.0.0.1:${port}`);
     await client.login("ops", "process-test-pw");
     const added = await client.call("POST", "/api/routes", {
@@ -72,8 +76,8 @@ Deno.test("web process - a bad config stops start-up naming file, section and ke
     const r = await runTask("web", ["--config", conf]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`${conf}: \\[web\\] password: environment variable`));
-    const taken = freeTcpPort();
-    const busy = Deno.listen({ hostname: "127.0.0.1", port: taken });
+    const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const taken = (busy.addr as Deno.NetAddr).port;
     try {
       await writeRepoFile(
         conf,
