@@ -6,33 +6,31 @@
  * @module
  */
 
+import { LoggedProcess } from "./process.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** The project root, with a trailing slash. */
 export const PROJECT_ROOT: string = ROOT;
 
 /** A command started by `setsid`, so its pid is its process group id. */
-export class GroupProcess {
-  readonly child: Deno.ChildProcess;
-  #log = "";
-  #pump: Promise<void>;
-
+export class GroupProcess extends LoggedProcess {
   /** Starts `command args` as the leader of a new session and process group. */
   constructor(
     command: string,
     args: string[],
     options: { cwd?: string; env?: Record<string, string> } = {},
   ) {
-    this.child = new Deno.Command("setsid", {
-      args: [command, ...args],
-      cwd: options.cwd ?? ROOT,
-      env: options.env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.#pump = Promise.all([this.#collect(this.child.stdout), this.#collect(this.child.stderr)])
-      .then(() => {});
+    super(
+      new Deno.Command("setsid", {
+        args: [command, ...args],
+        cwd: options.cwd ?? ROOT,
+        env: options.env,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn(),
+    );
   }
 
   /**
@@ -53,22 +51,6 @@ export class GroupProcess {
     );
   }
 
-  /** Everything printed so far (stdout and stderr). */
-  get log(): string {
-    return this.#log;
-  }
-
-  /** Waits until the output matches `pattern`; throws with the output after `timeoutMs`. */
-  async waitForLog(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const m = this.#log.match(pattern);
-      if (m) return m;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`timed out waiting for ${pattern} in output:\n${this.#log}`);
-  }
-
   /** Sends `signal` to the whole process group with `kill -SIG -- -PGID`. */
   async signalGroup(signal: "INT" | "TERM" | "KILL"): Promise<void> {
     const r = await new Deno.Command("kill", {
@@ -78,21 +60,9 @@ export class GroupProcess {
     if (!r.success) throw new Error(`kill -${signal} -${this.child.pid} failed`);
   }
 
-  /** Resolves with the exit status once the output is read. */
-  async exited(): Promise<Deno.CommandStatus> {
-    const status = await this.child.status;
-    await this.#pump;
-    return status;
-  }
-
   /** Kills the group (cleanup after a failed test); never throws. */
   async kill(): Promise<void> {
     await this.signalGroup("KILL").catch(() => {});
     await this.exited().catch(() => {});
-  }
-
-  async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) this.#log += decoder.decode(chunk, { stream: true });
   }
 }

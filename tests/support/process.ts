@@ -24,26 +24,21 @@ export function writeRepoFile(path: string, text: string): Promise<void> {
   return Deno.writeTextFile(`${ROOT}${path}`, text);
 }
 
-/** A running `deno task NAME ...` whose stderr is collected. */
-export class ServiceProcess {
+/**
+ * A child process whose stdout and stderr are collected as one log, with a
+ * wait for a line of it and its exit status: the part ServiceProcess and
+ * GroupProcess share.
+ */
+export class LoggedProcess {
   readonly child: Deno.ChildProcess;
   #log = "";
-  #done: Promise<Deno.CommandStatus>;
   #pump: Promise<void>;
 
-  /** Starts `deno task <task> <args>` in the repository root. */
-  constructor(task: string, args: string[], env: Record<string, string> = {}) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["task", "-q", task, ...args],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      stdin: "null",
-      env: { LARS_LOG: "debug", ...env },
-    }).spawn();
-    this.#pump = Promise.all([this.#collect(this.child.stdout), this.#collect(this.child.stderr)])
+  /** Takes over a spawned child whose stdout and stderr are piped. */
+  constructor(child: Deno.ChildProcess) {
+    this.child = child;
+    this.#pump = Promise.all([this.#collect(child.stdout), this.#collect(child.stderr)])
       .then(() => {});
-    this.#done = this.child.status;
   }
 
   /** Everything the process printed so far (stdout and stderr). */
@@ -52,7 +47,7 @@ export class ServiceProcess {
   }
 
   /** Waits until the output matches `pattern`; throws with the output after `timeoutMs`. */
-  async waitForLog(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+  async waitForLog(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const m = this.#log.match(pattern);
@@ -62,21 +57,9 @@ export class ServiceProcess {
     throw new Error(`timed out waiting for ${pattern} in output:\n${this.#log}`);
   }
 
-  /** Sends `signal` and waits for the exit status. */
-  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // already exited
-    }
-    const status = await this.#done;
-    await this.#pump;
-    return status;
-  }
-
-  /** Resolves with the exit status. */
+  /** Resolves with the exit status once the output is read. */
   async exited(): Promise<Deno.CommandStatus> {
-    const status = await this.#done;
+    const status = await this.child.status;
     await this.#pump;
     return status;
   }
@@ -84,6 +67,33 @@ export class ServiceProcess {
   async #collect(stream: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     for await (const chunk of stream) this.#log += decoder.decode(chunk, { stream: true });
+  }
+}
+
+/** A running `deno task NAME ...` whose stderr is collected. */
+export class ServiceProcess extends LoggedProcess {
+  /** Starts `deno task <task> <args>` in the repository root. */
+  constructor(task: string, args: string[], env: Record<string, string> = {}) {
+    super(
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "-q", task, ...args],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+        env: { LARS_LOG: "debug", ...env },
+      }).spawn(),
+    );
+  }
+
+  /** Sends `signal` and waits for the exit status. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // already exited
+    }
+    return await this.exited();
   }
 }
 
