@@ -4,18 +4,10 @@ import {
   encodeFrame,
   FrameDecoder,
   FrameError,
-  HEADER_SIZE,
   MAX_BODY_SIZE,
 } from "../../proto/frame.ts";
+import { rawHeader } from "../support/net.ts";
 import { randInt, withSeed } from "../support/random.ts";
-
-function header(msgid: number, msglen: number): Uint8Array {
-  const h = new Uint8Array(HEADER_SIZE);
-  const v = new DataView(h.buffer);
-  v.setInt32(0, msgid, true);
-  v.setInt32(4, msglen, true);
-  return h;
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -87,7 +79,7 @@ Deno.test("frame decoder - byte-at-a-time feeding", () => {
 });
 
 Deno.test("frame decoder - negative and over-limit msglen are errors, also when split", () => {
-  for (const bad of [header(1, -1), header(1, MAX_BODY_SIZE + 1), header(1, 0x7FFFFFFF)]) {
+  for (const bad of [rawHeader(1, -1), rawHeader(1, MAX_BODY_SIZE + 1), rawHeader(1, 0x7FFFFFFF)]) {
     const decoder = new FrameDecoder();
     assert.throws(() => collect(decoder, [bad]), FrameError);
     // The decoder stays broken: the stream is out of sync.
@@ -102,7 +94,7 @@ Deno.test("frame decoder - frames before a bad header are delivered", () => {
   const good = encodeFrame(3, new Uint8Array([7]));
   const got: number[] = [];
   assert.throws(
-    () => new FrameDecoder().push(concat([good, header(1, -7)]), (id) => got.push(id)),
+    () => new FrameDecoder().push(concat([good, rawHeader(1, -7)]), (id) => got.push(id)),
     FrameError,
   );
   assert.deepEqual(got, [3]);
@@ -123,7 +115,13 @@ Deno.test("frame decoder - large stream decodes in linear time", () => {
 Deno.test("datagram - exactly one frame per datagram", () => {
   assert.deepEqual(decodeDatagram(encodeFrame(4, new Uint8Array([1]))).msgid, 4);
   assert.throws(() => decodeDatagram(new Uint8Array(3)), /shorter than a header/);
-  assert.throws(() => decodeDatagram(concat([header(4, 2), new Uint8Array(1)])), /does not match/);
-  assert.throws(() => decodeDatagram(concat([header(4, 0), new Uint8Array(1)])), /does not match/);
-  assert.throws(() => decodeDatagram(header(4, -1)), /negative/);
+  assert.throws(
+    () => decodeDatagram(concat([rawHeader(4, 2), new Uint8Array(1)])),
+    /does not match/,
+  );
+  assert.throws(
+    () => decodeDatagram(concat([rawHeader(4, 0), new Uint8Array(1)])),
+    /does not match/,
+  );
+  assert.throws(() => decodeDatagram(rawHeader(4, -1)), /negative/);
 });

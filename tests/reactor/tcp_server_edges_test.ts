@@ -4,9 +4,7 @@ import { GetRouteRequestCodec, GetRouteResponseCodec } from "../../proto/mod.ts"
 import { parseCidrList } from "../../reactor/cidr.ts";
 import { DropLog } from "../../reactor/drop_log.ts";
 import type { Logger } from "../../reactor/log.ts";
-import { TcpServer, type TcpServerOptions } from "../../reactor/tcp_server.ts";
-import { denoTransport } from "../../reactor/transport_deno.ts";
-import { RawFrameConn, waitFor } from "../support/net.ts";
+import { RawFrameConn, rawHeader, routeServer, waitFor } from "../support/net.ts";
 
 /** A logger that keeps its lines, for counting what a flood logs. */
 export function captureLogger(): Logger & { lines: string[] } {
@@ -25,22 +23,6 @@ export function captureLogger(): Logger & { lines: string[] } {
       lines.push(message);
     },
   };
-}
-
-function routeServer(options: Partial<TcpServerOptions> = {}) {
-  const server = new TcpServer({ transport: denoTransport, port: 0, name: "test", ...options });
-  server.router.on(1, GetRouteRequestCodec, (req, { conn }) => {
-    conn.send(2, GetRouteResponseCodec.encode({ ...req, host: [{ ip: 1, port: 2 }] }));
-  });
-  server.listen();
-  return server;
-}
-
-function header(msgid: number, msglen: number): Uint8Array {
-  const h = new Uint8Array(8);
-  new DataView(h.buffer).setInt32(0, msgid, true);
-  new DataView(h.buffer).setInt32(4, msglen, true);
-  return h;
 }
 
 const request = (modid: number) => encodeFrame(1, GetRouteRequestCodec.encode({ modid, cmdid: 1 }));
@@ -96,7 +78,7 @@ Deno.test("tcp edges - an unfinished frame is closed at its deadline; idle conne
   try {
     await idle.write(request(1));
     await waitFor(() => idle.frames.length === 1, "first answer");
-    await halfHeader.write(header(1, 4).subarray(0, 5));
+    await halfHeader.write(rawHeader(1, 4).subarray(0, 5));
     const frame = request(2);
     await halfBody.write(frame.subarray(0, frame.length - 1));
     await halfHeader.waitClosed();
@@ -121,8 +103,8 @@ Deno.test("tcp edges - a valid frame then a bad header in one write: the valid o
   const badHeader = await RawFrameConn.connect(server.addr.port);
   const badBody = await RawFrameConn.connect(server.addr.port);
   try {
-    await badHeader.write(new Uint8Array([...request(5), ...request(6), ...header(1, -1)]));
-    await badBody.write(new Uint8Array([...request(8), ...header(1, 1), 0x08, ...request(9)]));
+    await badHeader.write(new Uint8Array([...request(5), ...request(6), ...rawHeader(1, -1)]));
+    await badBody.write(new Uint8Array([...request(8), ...rawHeader(1, 1), 0x08, ...request(9)]));
     await badHeader.waitClosed();
     await badBody.waitClosed();
     const modids = (c: RawFrameConn) =>

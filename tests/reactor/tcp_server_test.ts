@@ -2,23 +2,7 @@ import assert from "node:assert/strict";
 import { GetRouteRequestCodec, GetRouteResponseCodec } from "../../proto/mod.ts";
 import { type ServerConnection, TcpServer } from "../../reactor/tcp_server.ts";
 import { denoTransport } from "../../reactor/transport_deno.ts";
-import { RawFrameConn, waitFor } from "../support/net.ts";
-
-function routeServer(options: Partial<ConstructorParameters<typeof TcpServer>[0]> = {}) {
-  const server = new TcpServer({ transport: denoTransport, port: 0, name: "test", ...options });
-  server.router.on(1, GetRouteRequestCodec, (req, { conn }) => {
-    conn.send(2, GetRouteResponseCodec.encode({ ...req, host: [{ ip: 1, port: 2 }] }));
-  });
-  server.listen();
-  return server;
-}
-
-function header(msgid: number, msglen: number): Uint8Array {
-  const h = new Uint8Array(8);
-  new DataView(h.buffer).setInt32(0, msgid, true);
-  new DataView(h.buffer).setInt32(4, msglen, true);
-  return h;
-}
+import { RawFrameConn, rawHeader, routeServer, waitFor } from "../support/net.ts";
 
 Deno.test("tcp server - routes by msgid and answers in order", async () => {
   const server = routeServer();
@@ -44,7 +28,7 @@ Deno.test("tcp server - many frames in one write and split frames", async () => 
   const client = await RawFrameConn.connect(server.addr.port);
   try {
     const one = new Uint8Array([
-      ...header(1, 4),
+      ...rawHeader(1, 4),
       ...GetRouteRequestCodec.encode({ modid: 1, cmdid: 2 }),
     ]);
     const many = new Uint8Array(one.length * 500);
@@ -67,9 +51,9 @@ Deno.test("tcp server - malformed headers close only that connection and are cou
   const huge = await RawFrameConn.connect(server.addr.port);
   const badBody = await RawFrameConn.connect(server.addr.port);
   try {
-    await negative.write(header(1, -1));
-    await huge.write(header(1, 70000));
-    await badBody.write(new Uint8Array([...header(1, 1), 0x08])); // truncated varint
+    await negative.write(rawHeader(1, -1));
+    await huge.write(rawHeader(1, 70000));
+    await badBody.write(new Uint8Array([...rawHeader(1, 1), 0x08])); // truncated varint
     await negative.waitClosed();
     await huge.waitClosed();
     await badBody.waitClosed();
@@ -161,7 +145,7 @@ Deno.test("tcp server - a peer that never reads is closed once its queue is over
   server.listen();
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
   try {
-    await conn.write(new Uint8Array([...header(1, 0)]));
+    await conn.write(new Uint8Array([...rawHeader(1, 0)]));
     await waitFor(() => serverSide?.isClosed === true, "slow peer closed");
     assert.equal(server.counters.get("slowClosed"), 1);
   } finally {

@@ -1,9 +1,13 @@
 /**
- * Helpers for network tests: raw sockets for sending bad bytes, and waiting.
+ * Helpers for network tests: raw sockets and headers for sending bad bytes, a
+ * small route server, and waiting.
  *
  * @module
  */
 import { encodeFrame, FrameDecoder } from "../../proto/frame.ts";
+import { GetRouteRequestCodec, GetRouteResponseCodec } from "../../proto/messages.ts";
+import { TcpServer, type TcpServerOptions } from "../../reactor/tcp_server.ts";
+import { denoTransport } from "../../reactor/transport_deno.ts";
 
 /** Waits until `check()` is true, polling every 5 ms; throws after `timeoutMs`. */
 export async function waitFor(
@@ -79,4 +83,25 @@ export class RawFrameConn {
       this.closedByPeer = true;
     }
   }
+}
+
+/** An 8-byte frame header with any `msgid` and `msglen`, valid or not (little-endian int32s). */
+export function rawHeader(msgid: number, msglen: number): Uint8Array {
+  const h = new Uint8Array(8);
+  new DataView(h.buffer).setInt32(0, msgid, true);
+  new DataView(h.buffer).setInt32(4, msglen, true);
+  return h;
+}
+
+/**
+ * A listening TCP server on a free loopback port that answers each
+ * GetRouteRequest (msgid 1) with a GetRouteResponse (msgid 2) holding one host.
+ */
+export function routeServer(options: Partial<TcpServerOptions> = {}): TcpServer {
+  const server = new TcpServer({ transport: denoTransport, port: 0, name: "test", ...options });
+  server.router.on(1, GetRouteRequestCodec, (req, { conn }) => {
+    conn.send(2, GetRouteResponseCodec.encode({ ...req, host: [{ ip: 1, port: 2 }] }));
+  });
+  server.listen();
+  return server;
 }
