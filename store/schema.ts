@@ -43,7 +43,8 @@ export const ROUTE_SCHEMA: Readonly<Record<Dialect, readonly string[]>> = {
       modid int unsigned NOT NULL,
       cmdid int unsigned NOT NULL,
       version bigint unsigned NOT NULL,
-      PRIMARY KEY (id)
+      PRIMARY KEY (id),
+      KEY version_index (version)
     ) ${MYSQL_TABLE_OPTIONS}`,
     `CREATE TABLE IF NOT EXISTS ModIDConfig (
       id int unsigned NOT NULL AUTO_INCREMENT,
@@ -213,12 +214,21 @@ export interface IndexDefinition {
   columns: string;
 }
 
-/** Indexes of the route tables: `listModules` and per-module reads walk `(modid, cmdid)`. */
+/**
+ * Indexes of the route tables: `listModules` and per-module reads walk `(modid, cmdid)`; every
+ * DNS instance reads `RouteChange` rows by `version >= ?` every poll (100 ms) and deletes them by
+ * version after the retention window.
+ */
 export const ROUTE_INDEXES: readonly IndexDefinition[] = [
   {
     table: "RouteData",
     name: { mysql: "module_index", sqlite: "RouteData_module_index" },
     columns: "modid, cmdid",
+  },
+  {
+    table: "RouteChange",
+    name: { mysql: "version_index", sqlite: "RouteChange_version_index" },
+    columns: "version",
   },
 ];
 

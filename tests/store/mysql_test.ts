@@ -133,14 +133,17 @@ Deno.test({
       await reports.close();
       await routes.close();
     }
-    // The only changes: the index listModules needs and our weight column (default 1), added to
-    // RouteData (and our RouteAudit table). The original's inserts still work.
+    // The only changes: the indexes listModules and the DNS's change poll need, and our weight
+    // column (default 1), added to RouteData and RouteChange (and our RouteAudit table). The
+    // original's inserts still work.
     const after = await showCreate(url);
     assert.match(after[0], /KEY `module_index` \(`modid`,`cmdid`\)/);
     assert.match(after[0], /`weight` int\(10\) unsigned NOT NULL DEFAULT 1/);
+    assert.match(after[2], /KEY `version_index` \(`version`\)/);
     assert.deepEqual(
       after.map((ddl) =>
-        ddl.replace(/,\n\s*KEY `module_index` [^\n]*/, "").replace(/\n\s*`weight` [^\n]*,/, "")
+        ddl.replace(/,\n\s*KEY `(module|version)_index` [^\n]*/, "")
+          .replace(/\n\s*`weight` [^\n]*,/, "")
       ),
       before,
     );
@@ -160,6 +163,32 @@ Deno.test({
       await reopened.close();
     }
     await rawQuery(url, "SELECT COUNT(*) FROM RouteAudit");
+  },
+});
+
+Deno.test({
+  name: "store mysql - a fresh database gets RouteChange's version index, and the poll uses it",
+  ignore: unavailable !== null,
+  async fn() {
+    const url = await freshUrl();
+    for (let round = 0; round < 2; round++) { // the second init finds the index
+      const routes = await openRouteStore(url);
+      await routes.close();
+    }
+    const keys = await rawQuery(
+      url,
+      "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS " +
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'RouteChange' ORDER BY INDEX_NAME",
+    );
+    assert.deepEqual(keys, [
+      { INDEX_NAME: "PRIMARY", COLUMN_NAME: "id" },
+      { INDEX_NAME: "version_index", COLUMN_NAME: "version" },
+    ]);
+    const plan = await rawQuery(
+      url,
+      "EXPLAIN SELECT id, modid, cmdid, version FROM RouteChange WHERE version >= 5",
+    ) as { possible_keys: string | null }[];
+    assert.match(String(plan[0].possible_keys), /version_index/);
   },
 });
 

@@ -248,3 +248,43 @@ Deno.test("store sqlite - a RouteData table without weight (the original's) gets
     await routes.close();
   }
 });
+
+Deno.test("store sqlite - RouteChange gets its version index, fresh and on the original's table", async () => {
+  const indexes = (path: string) => {
+    const db = new DatabaseSync(path);
+    try {
+      const plan = db.prepare(
+        "EXPLAIN QUERY PLAN SELECT id, modid, cmdid, version FROM RouteChange WHERE version >= ?",
+      ).all(5).map((row) => String(row.detail));
+      const names = db.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'RouteChange'",
+      ).all().map((row) => String(row.name));
+      return { names, plan };
+    } finally {
+      db.close();
+    }
+  };
+  const fresh = `sqlite:${tempDir}/fresh-${++databases}.sqlite`;
+  const existing = `sqlite:${tempDir}/original-${++databases}.sqlite`;
+  const db = new DatabaseSync(pathOf(existing));
+  db.exec(
+    "CREATE TABLE RouteChange (id INTEGER PRIMARY KEY AUTOINCREMENT, modid INTEGER NOT NULL, " +
+      "cmdid INTEGER NOT NULL, version INTEGER NOT NULL)",
+  );
+  db.exec("INSERT INTO RouteChange (modid, cmdid, version) VALUES (1, 1, 7)");
+  db.close();
+  assert.deepEqual(indexes(pathOf(existing)).names, []);
+  for (const url of [fresh, existing, existing]) { // twice: init on an indexed table is a no-op
+    const routes = await openRouteStore(url);
+    await routes.close();
+    const { names, plan } = indexes(pathOf(url));
+    assert.deepEqual(names, ["RouteChange_version_index"]);
+    assert.match(plan.join("\n"), /USING (COVERING )?INDEX RouteChange_version_index/);
+  }
+  const routes = await openRouteStore(existing);
+  try {
+    assert.deepEqual(await routes.changesSince(0), [{ id: 1, modid: 1, cmdid: 1, version: 7 }]);
+  } finally {
+    await routes.close();
+  }
+});
