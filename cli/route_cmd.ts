@@ -5,11 +5,10 @@
  *
  * @module
  */
-import { MAX_BODY_SIZE, responseBodySize } from "../dns/frame_budget.ts";
 import process from "node:process";
 import { intToIp, ipToInt } from "../proto/ip.ts";
 import { MAX_HOST_WEIGHT } from "../proto/messages.ts";
-import type { RouteStore } from "../store/types.ts";
+import { ModuleTooLargeError, type RouteStore } from "../store/types.ts";
 import { UsageError } from "./usage.ts";
 
 /** Usage of the route and db commands. */
@@ -96,31 +95,6 @@ export interface RouteOptions {
   yes?: boolean;
 }
 
-/**
- * Why adding `ip:port` to a module would make its DNS answer too big for one
- * frame, or null when it fits (or the host is already there). Counts every
- * host as flagged by the fleet verdict (2 bytes more), so DNS never has to
- * cut a module this command let grow.
- */
-export async function moduleGrowthProblem(
-  store: RouteStore,
-  modid: number,
-  cmdid: number,
-  ip: number,
-  port: number,
-  weight = 1,
-): Promise<string | null> {
-  const hosts = await store.listRoutes({ modid, cmdid });
-  if (hosts.some((h) => h.ip === ip && h.port === port)) return null;
-  const served = [...hosts, { ip, port, weight }].map((h) => ({ ...h, fleetOverload: true }));
-  const bytes = responseBodySize(modid, cmdid, served);
-  if (bytes <= MAX_BODY_SIZE) return null;
-  return `refusing to add ${intToIp(ip)}:${port} to ${modid}/${cmdid}: the module has ` +
-    `${hosts.length} hosts, and with this one its route answer would be ${bytes} bytes, over ` +
-    `the ${MAX_BODY_SIZE}-byte limit of one frame (DNS would serve only part of the module). ` +
-    `Spread the hosts over more modules (another cmdid) instead.`;
-}
-
 /** Runs `route ...`; prints to `out`; returns the exit code. */
 export async function runRoute(
   store: RouteStore,
@@ -143,12 +117,14 @@ export async function runRoute(
       ];
       const weight = options.weight === undefined ? 1 : parseWeight(options.weight);
       await store.init();
-      const problem = await moduleGrowthProblem(store, modid, cmdid, ip, port, weight);
-      if (problem) {
-        out(problem);
+      let result;
+      try {
+        result = await store.addHost(modid, cmdid, ip, port, cliActor(), weight);
+      } catch (error) {
+        if (!(error instanceof ModuleTooLargeError)) throw error;
+        out(error.message);
         return 1;
       }
-      const result = await store.addHost(modid, cmdid, ip, port, cliActor(), weight);
       const weighted = weight === 1 ? "" : ` with weight ${weight}`;
       out(
         result.added

@@ -52,7 +52,7 @@ export type {
   UpdateHostArgs,
   UpdateHostResult,
 } from "./types.ts";
-export { StoreError } from "./types.ts";
+export { ModuleTooLargeError, StoreError } from "./types.ts";
 export { MAX_PAGE, nextVersion } from "./checks.ts";
 export { DriverRouteStore, MysqlRouteStore, SqliteRouteStore } from "./route_store.ts";
 export { DriverReportStore, MysqlReportStore, SqliteReportStore } from "./report_store.ts";

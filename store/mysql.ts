@@ -22,7 +22,7 @@ import {
   type Statement,
 } from "./operation.ts";
 import { errorText } from "../reactor/text.ts";
-import { StoreError } from "./types.ts";
+import { ModuleTooLargeError, StoreError } from "./types.ts";
 
 /** Where and as whom to connect. */
 export interface MysqlConnectionConfig {
@@ -223,7 +223,7 @@ export class MysqlDriver implements Driver {
   }
 
   #wrap(operation: string, error: unknown): Error {
-    if (error instanceof StoreError) return error;
+    if (error instanceof StoreError || error instanceof ModuleTooLargeError) return error;
     return new StoreError(`MySQL ${operation} failed on ${this.#server}: ${errorText(error)}`, {
       cause: error,
     });

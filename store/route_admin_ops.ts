@@ -36,6 +36,7 @@ import {
   bumpVersion,
   changeRowOf,
   type ModuleKey,
+  moduleTooLarge,
   readVersion,
   ROUTE_COLUMNS,
   ROUTE_READ_COLUMNS,
@@ -110,6 +111,42 @@ export const loadModuleRoutes = defineOperation<[keys: readonly ModuleKey[]], Ro
   steps: (_dialect, keys) => _moduleRoutes(_uniqueKeys(keys)),
 });
 
+/**
+ * Throws {@linkcode ModuleTooLargeError} for the first `changed` module whose
+ * hosts after the import (`existing` rows of the imported modules, `wanted`
+ * hosts per module) would not fit one DNS answer frame, so the whole import is
+ * refused.
+ */
+function _refuseOversized(
+  existing: readonly RouteRow[],
+  wanted: ReadonlyMap<string, ReadonlyMap<string, RouteRow>>,
+  replace: boolean,
+  changed: readonly ModuleKey[],
+): void {
+  const after = new Map<string, Map<string, RouteRow>>();
+  if (!replace) {
+    for (const row of existing) {
+      const key = _keyOf(row.modid, row.cmdid);
+      const hosts = after.get(key) ?? new Map<string, RouteRow>();
+      hosts.set(_hostOf(row), row);
+      after.set(key, hosts);
+    }
+  }
+  for (const [key, hosts] of wanted) {
+    const result = after.get(key) ?? new Map<string, RouteRow>();
+    for (const [host, row] of hosts) {
+      const weight = row.weight ?? (replace ? 1 : result.get(host)?.weight);
+      result.set(host, { ...row, weight });
+    }
+    after.set(key, result);
+  }
+  for (const { modid, cmdid } of changed) {
+    const all = [...(after.get(_keyOf(modid, cmdid))?.values() ?? [])];
+    const problem = moduleTooLarge("refusing to import", modid, cmdid, all);
+    if (problem) throw problem;
+  }
+}
+
 /** Imports rows in one transaction; see `RouteStore.importRoutes`. */
 export const importRoutes = defineOperation<
   [rows: readonly RouteRow[], options: ImportOptions],
@@ -141,7 +178,9 @@ export const importRoutes = defineOperation<
     const have = new Map<string, Set<string>>();
     const toRemove: RouteRow[] = [];
     const toReweigh: RouteRow[] = [];
-    for (const row of yield* _moduleRoutes(_uniqueKeys(rows))) {
+    // Read after RouteVersion is locked: no other route write runs until this one commits.
+    const existing = yield* _moduleRoutes(_uniqueKeys(rows));
+    for (const row of existing) {
       const key = _keyOf(row.modid, row.cmdid);
       const hosts = have.get(key) ?? new Set<string>();
       hosts.add(_hostOf(row));
@@ -157,6 +196,7 @@ export const importRoutes = defineOperation<
     );
     const changed = _uniqueKeys([...toAdd, ...toRemove, ...toReweigh]);
     if (changed.length === 0) return { added: 0, removed: 0, version: previous };
+    _refuseOversized(existing, wanted, replace, changed);
     yield* runChunked(
       toAdd,
       (size) =>

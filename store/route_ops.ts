@@ -8,7 +8,9 @@
  * @module
  */
 
+import { largestBodySize, MAX_BODY_SIZE } from "../proto/frame_budget.ts";
 import { intToIp } from "../proto/ip.ts";
+import type { HostInfo } from "../proto/messages.ts";
 import { checkActor, checkRouteHost, checkRouteKey, checkWeight, nextVersion } from "./checks.ts";
 import {
   defineOperation,
@@ -29,18 +31,19 @@ import {
   ROUTE_INDEXES,
   ROUTE_SCHEMA,
 } from "./schema.ts";
-import type {
-  AddHostArgs,
-  AddHostResult,
-  AuditAction,
-  HostArgs,
-  RemoveHostResult,
-  RemoveModuleResult,
-  RouteChangeRow,
-  RouteRow,
-  SetWeightArgs,
-  UpdateHostArgs,
-  UpdateHostResult,
+import {
+  type AddHostArgs,
+  type AddHostResult,
+  type AuditAction,
+  type HostArgs,
+  ModuleTooLargeError,
+  type RemoveHostResult,
+  type RemoveModuleResult,
+  type RouteChangeRow,
+  type RouteRow,
+  type SetWeightArgs,
+  type UpdateHostArgs,
+  type UpdateHostResult,
 } from "./types.ts";
 
 /** A module key. */
@@ -233,6 +236,53 @@ export function* hasHost(modid: number, cmdid: number, ip: number, port: number)
   return (yield* query(sql, [modid, cmdid, ip, port])).length > 0;
 }
 
+/**
+ * Step: throws {@linkcode ModuleTooLargeError} (so the transaction rolls back)
+ * when module `modid/cmdid` with `adding` (hosts not in it yet) would not fit
+ * one DNS answer frame ({@linkcode largestBodySize}). On MySQL it reads the
+ * module's rows `FOR UPDATE`, so a concurrent write to the module waits for
+ * this transaction; SQLite write transactions (`BEGIN IMMEDIATE`) run one at a
+ * time. `action` starts the message, e.g. `refusing to import`.
+ */
+export function* checkModuleFits(
+  dialect: Dialect,
+  action: string,
+  modid: number,
+  cmdid: number,
+  adding: readonly HostInfo[],
+): Steps<void> {
+  const lock = dialect === "mysql" ? " FOR UPDATE" : "";
+  const rows = yield* query(
+    `SELECT ${ROUTE_READ_COLUMNS} FROM RouteData WHERE modid = ? AND cmdid = ?${lock}`,
+    [modid, cmdid],
+  );
+  const hosts: HostInfo[] = rows.map(routeRowOf);
+  hosts.push(...adding);
+  const problem = moduleTooLarge(action, modid, cmdid, hosts);
+  if (problem) throw problem;
+}
+
+/**
+ * The error refusing a write after which module `modid/cmdid` would have
+ * `hosts`, when their largest DNS answer would not fit one frame; else null.
+ */
+export function moduleTooLarge(
+  action: string,
+  modid: number,
+  cmdid: number,
+  hosts: readonly HostInfo[],
+): ModuleTooLargeError | null {
+  const bytes = largestBodySize(modid, cmdid, hosts);
+  if (bytes <= MAX_BODY_SIZE) return null;
+  return new ModuleTooLargeError(action, {
+    modid,
+    cmdid,
+    hosts: hosts.length,
+    bytes,
+    limit: MAX_BODY_SIZE,
+  });
+}
+
 function _checkHost(modid: number, cmdid: number, ip: number, port: number, actor?: string) {
   checkRouteHost(modid, cmdid, ip, port);
   checkActor(actor);
@@ -249,6 +299,9 @@ export const addHost = defineOperation<AddHostArgs, AddHostResult>({
   *steps(dialect, modid, cmdid, ip, port, actor, weight = 1) {
     const previous = yield* readVersion(dialect, true);
     if (yield* hasHost(modid, cmdid, ip, port)) return { added: false, version: previous };
+    yield* checkModuleFits(dialect, `refusing to add ${hostText(ip, port)}`, modid, cmdid, [
+      { ip, port, weight },
+    ]);
     yield* run(`INSERT INTO RouteData (${ROUTE_COLUMNS}, weight) VALUES (?, ?, ?, ?, ?)`, [
       modid,
       cmdid,

@@ -20,7 +20,7 @@ import {
   type Statement,
 } from "./operation.ts";
 import { errorText } from "../reactor/text.ts";
-import { StoreError } from "./types.ts";
+import { ModuleTooLargeError, StoreError } from "./types.ts";
 
 /** Options of the SQLite stores. */
 export interface SqliteStoreOptions {
@@ -135,7 +135,7 @@ export class SqliteDriver implements Driver {
   }
 }
 
-function _wrap(operation: string, error: unknown): StoreError {
-  if (error instanceof StoreError) return error;
+function _wrap(operation: string, error: unknown): Error {
+  if (error instanceof StoreError || error instanceof ModuleTooLargeError) return error;
   return new StoreError(`SQLite ${operation} failed: ${errorText(error)}`, { cause: error });
 }

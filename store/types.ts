@@ -397,3 +397,39 @@ export class StoreError extends Error {
     this.name = "StoreError";
   }
 }
+
+/**
+ * A route write refused because a module would outgrow one DNS answer frame:
+ * nothing was written (the transaction that checked it was rolled back).
+ */
+export class ModuleTooLargeError extends Error {
+  /** The module's id. */
+  readonly modid: number;
+  /** The module's command id. */
+  readonly cmdid: number;
+  /** Hosts the module would have after the write. */
+  readonly hosts: number;
+  /** Bytes its route answer would take. */
+  readonly bytes: number;
+  /** The most bytes an answer body may take. */
+  readonly limit: number;
+
+  /** `action` says what was refused, e.g. `refusing to import`. */
+  constructor(
+    action: string,
+    module: { modid: number; cmdid: number; hosts: number; bytes: number; limit: number },
+  ) {
+    super(
+      `${action}: module ${module.modid}/${module.cmdid} would have ${module.hosts} hosts, a ` +
+        `route answer of ${module.bytes} bytes, over the ${module.limit}-byte limit of one ` +
+        "frame (DNS would serve only part of the module). Spread the hosts over more modules " +
+        "(another cmdid) instead.",
+    );
+    this.name = "ModuleTooLargeError";
+    this.modid = module.modid;
+    this.cmdid = module.cmdid;
+    this.hosts = module.hosts;
+    this.bytes = module.bytes;
+    this.limit = module.limit;
+  }
+}

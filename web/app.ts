@@ -10,7 +10,7 @@ import { bodyLimit } from "npm:hono@4.13.19/body-limit";
 import uplotCss from "npm:uplot@1.6.32/dist/uPlot.min.css" with { type: "text" };
 import uplotJs from "npm:uplot@1.6.32/dist/uPlot.iife.min.js" with { type: "text" };
 import type { Logger } from "../reactor/log.ts";
-import { StoreError } from "../store/types.ts";
+import { ModuleTooLargeError, StoreError } from "../store/types.ts";
 import { type AuthDeps, mountAuth } from "./api_auth.ts";
 import { type DataDeps, mountData } from "./api_data.ts";
 import appCss from "./assets/app.css" with { type: "text" };
@@ -83,6 +83,7 @@ export function createWebApp(deps: WebAppDeps): Hono<WebEnv> {
   app.all("/api/*", (c) => c.json({ error: `no such API: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
     if (err instanceof FieldError) return c.json({ error: err.message }, 400);
+    if (err instanceof ModuleTooLargeError) return c.json({ error: err.message }, 422);
     if (err instanceof StoreError) {
       counters.inc("storeUnavailable");
       deps.log.warn(`store: ${err.message}`);

@@ -179,7 +179,7 @@ Deno.test("lars route add - refuses to grow a module past one frame", async () =
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(
       refused.stdout,
-      /refusing to add 192\.168\.200\.1:9000 to 1\/1: the module has 4095 hosts.*65527-byte limit/,
+      /refusing to add 192\.168\.200\.1:9000: module 1\/1 would have 4096 hosts.*65527-byte limit/,
     );
     // Other modules, and hosts already present, are fine.
     const other = await runTask("lars", [

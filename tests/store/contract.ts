@@ -17,6 +17,7 @@ import {
   StoreError,
 } from "../../store/mod.ts";
 import { registerAdminContract } from "./contract_admin.ts";
+import { registerFrameContract } from "./contract_frame.ts";
 import { historyRow, IPS, registerReportContract, statusRow } from "./contract_reports.ts";
 
 export { historyRow, manyStatusRows, statusRow } from "./contract_reports.ts";
@@ -400,4 +401,5 @@ export function registerStoreContract(backend: ContractBackend): void {
 
   registerReportContract({ backend, test, withStores });
   registerAdminContract({ backend, test, withStores });
+  registerFrameContract({ backend, test, withStores });
 }
