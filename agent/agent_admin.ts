@@ -239,34 +239,57 @@ function intParam(url: URL, name: string): number | undefined {
   return Number(text);
 }
 
+/** Hosts `/hosts` lists when the request gives no `limit`. */
+export const HOSTS_DEFAULT_LIMIT = 1000;
+/** The largest `limit` `/hosts` takes. */
+export const HOSTS_MAX_LIMIT = 10_000;
+
 /**
- * `GET /hosts[?modid=M&cmdid=C]`: every module (or one) with each host's state,
- * window and streak counts, since when it is in its state and why.
+ * `GET /hosts[?modid=M&cmdid=C][&limit=N]`: the modules (or one) with each
+ * host's state, window and streak counts, since when it is in its state and
+ * why. Modules are listed in (modid, cmdid) order, whole, while their hosts add
+ * up to at most `limit` (default {@linkcode HOSTS_DEFAULT_LIMIT}, at most
+ * {@linkcode HOSTS_MAX_LIMIT}; the first module always); `truncated` says when
+ * modules were left out, `moduleCount` how many there are.
  */
 export function hostsRoute(agent: AgentService): AdminRoute {
   return async (request) => {
     const url = new URL(request.url);
-    let modid, cmdid;
+    let modid, cmdid, limit;
     try {
       modid = intParam(url, "modid");
       cmdid = intParam(url, "cmdid");
+      limit = intParam(url, "limit") ?? HOSTS_DEFAULT_LIMIT;
     } catch (err) {
       return jsonResponse({ error: (err as Error).message }, 400);
+    }
+    if (limit < 1 || limit > HOSTS_MAX_LIMIT) {
+      return jsonResponse({ error: `limit must be 1..${HOSTS_MAX_LIMIT}, got ${limit}` }, 400);
     }
     if ((modid === undefined) !== (cmdid === undefined)) {
       return jsonResponse({ error: "give both modid and cmdid, or neither" }, 400);
     }
     const module = modid !== undefined ? { modid, cmdid: cmdid! } : undefined;
-    const shards = await agent.inspectShards({ hosts: true, module });
+    const shards = await agent.inspectShards({ hosts: true, module, hostLimit: limit });
     const now = Date.now() / 1000;
-    const modules = answered(shards)
+    const views = answered(shards)
       .flatMap((s) => s.modules ?? [])
-      .sort((a, b) => a.modid - b.modid || a.cmdid - b.cmdid)
-      .map((m) => moduleEntry(m, now));
+      .sort((a, b) => a.modid - b.modid || a.cmdid - b.cmdid);
+    const moduleCount = answered(shards).reduce((n, s) => n + (s.moduleCount ?? 0), 0);
+    const modules = [];
+    let hosts = 0;
+    for (const view of views) {
+      if (modules.length > 0 && hosts + view.hosts.length > limit) break;
+      hosts += view.hosts.length;
+      modules.push(moduleEntry(view, now));
+    }
     return jsonResponse({
       time: isoSeconds(now),
       dns: agent.dns.connected ? "connected" : "disconnected",
       shards: shards.map((s, index) => ({ index, up: s !== null })),
+      limit,
+      truncated: modules.length < moduleCount,
+      moduleCount,
       modules,
     });
   };

@@ -91,7 +91,7 @@ export class ShardWatch {
       hostStates,
       transitions: { ...this.#transitions },
       net,
-      modules: request.hosts ? this.#modules(request, table) : null,
+      ...(request.hosts ? this.#modules(request, table) : { modules: null }),
     };
   }
 
@@ -107,11 +107,20 @@ export class ShardWatch {
     };
   }
 
-  #modules(request: InspectRequest, table: RouteTable): ModuleView[] {
+  #modules(
+    request: InspectRequest,
+    table: RouteTable,
+  ): { modules: ModuleView[]; moduleCount: number } {
     const out: ModuleView[] = [];
     const only = request.module;
-    for (const lb of table.balancers()) {
-      if (only && (lb.modid !== only.modid || lb.cmdid !== only.cmdid)) continue;
+    const limit = request.hostLimit ?? Infinity;
+    const listed = [...table.balancers()]
+      .filter((lb) => !only || (lb.modid === only.modid && lb.cmdid === only.cmdid))
+      .sort((a, b) => a.modid - b.modid || a.cmdid - b.cmdid);
+    let hosts = 0;
+    for (const lb of listed) {
+      if (out.length > 0 && hosts + lb.size > limit) break;
+      hosts += lb.size;
       out.push({
         modid: lb.modid,
         cmdid: lb.cmdid,
@@ -133,6 +142,6 @@ export class ShardWatch {
         })),
       });
     }
-    return out;
+    return { modules: out, moduleCount: listed.length };
   }
 }

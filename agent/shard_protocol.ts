@@ -39,6 +39,12 @@ export interface InspectRequest {
   hosts: boolean;
   /** Only this module (with `hosts`). */
   module?: { modid: number; cmdid: number };
+  /**
+   * With `hosts`: list modules in (modid, cmdid) order, whole, only while
+   * their hosts add up to at most this many (the first module always). The
+   * inspection's `moduleCount` tells how many there are in all.
+   */
+  hostLimit?: number;
 }
 
 /** A route a (re)started shard gets from the main isolate; `hosts` is never empty. */
@@ -147,8 +153,10 @@ export interface ShardInspection {
   transitions: Record<string, number>;
   /** The UDP server's network counters. */
   net: Record<NetCounterName, number>;
-  /** Every module with its hosts, when asked. */
+  /** Every module with its hosts (up to `hostLimit` hosts), when asked. */
   modules: ModuleView[] | null;
+  /** With `hosts`: how many modules `modules` would list without `hostLimit`. */
+  moduleCount?: number;
 }
 
 /** Shard -> main. */

@@ -73,6 +73,10 @@ export interface HostsSnapshot {
   shards: { index: number; up: boolean }[];
   /** Modules. */
   modules: StatusModule[];
+  /** True when the agent left modules out to stay within its host limit (absent from older agents). */
+  truncated?: boolean;
+  /** Modules the agent knows in all (absent from older agents). */
+  moduleCount?: number;
 }
 
 function windowErrors(module: StatusModule): number {
@@ -112,6 +116,12 @@ export function renderStatus(snapshot: HostsSnapshot, source: string): string {
     `${snapshot.time}`,
   ];
   const modules = sortByErrors(snapshot.modules);
+  if (snapshot.truncated) {
+    lines.push(
+      `showing ${modules.length} of ${snapshot.moduleCount} modules (the agent's /hosts limit; ` +
+        "--module MODID CMDID shows any one)",
+    );
+  }
   if (modules.length === 0) {
     lines.push("", "no modules yet (nothing has asked this agent for a host)");
   }

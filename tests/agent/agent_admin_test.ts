@@ -130,3 +130,44 @@ Deno.test("agent admin - readiness: ready with DNS or cached routes, not without
     await sys.close();
   }
 });
+
+Deno.test("agent admin - /hosts is bounded by limit (hosts), lists whole modules in order and says truncated", async () => {
+  const sys = await AgentSystem.start({ extraConfig: "[admin]\nport = 0" });
+  try {
+    const base = await adminOf(sys);
+    // Modules 1/1 .. 6/1 (spread over the three shards), two hosts each.
+    for (let m = 1; m <= 6; m++) {
+      for (const h of [A, B]) await sys.admin.addHost(m, 1, h.ip, h.port);
+    }
+    for (let m = 1; m <= 6; m++) {
+      const deadline = Date.now() + 10_000;
+      while ((await sys.probe.getHost(m, 1)).retcode !== RetCode.SUCC) {
+        assert.ok(Date.now() < deadline, `module ${m}/1 never loaded`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const all = await getJson(`${base}/hosts`);
+    assert.equal(all.status, 200);
+    assert.deepEqual(
+      [all.body.limit, all.body.truncated, all.body.moduleCount, all.body.modules.length],
+      [1000, false, 6, 6],
+    );
+    const five = (await getJson(`${base}/hosts?limit=5`)).body;
+    assert.deepEqual(five.modules.map((m: any) => `${m.modid}/${m.cmdid}:${m.hosts.length}`), [
+      "1/1:2",
+      "2/1:2",
+    ]);
+    assert.deepEqual([five.truncated, five.moduleCount], [true, 6]);
+    // A module bigger than the limit is still listed, alone and whole.
+    const one = (await getJson(`${base}/hosts?limit=1`)).body;
+    assert.deepEqual(one.modules.map((m: any) => [m.modid, m.hosts.length]), [[1, 2]]);
+    assert.equal(one.truncated, true);
+    for (const bad of ["0", "10001", "x"]) {
+      const answer = await getJson(`${base}/hosts?limit=${bad}`);
+      assert.equal(answer.status, 400, bad);
+      assert.match(answer.body.error, /limit/);
+    }
+  } finally {
+    await sys.close();
+  }
+});

@@ -119,3 +119,9 @@ Deno.test("lars status - an agent config without [admin] port is a clear error; 
     await dir.remove();
   }
 });
+
+Deno.test("lars status - says how many modules it shows when the agent truncated /hosts", () => {
+  const text = renderStatus({ ...SNAPSHOT, truncated: true, moduleCount: 5000 }, "127.0.0.1:9");
+  assert.match(text, /showing 2 of 5000 modules \(the agent's \/hosts limit/);
+  assert.doesNotMatch(renderStatus(SNAPSHOT, "127.0.0.1:9"), /showing/);
+});
