@@ -169,7 +169,7 @@ export class DnsService {
   #lastPoll = 0;
   #fleet: FleetVerdicts | null;
   #lastFleet = 0;
-  #fleetFailing = false;
+  #fleetFailing: false | "missing" | "error" = false;
   #subs: Subscriptions<ServerConnection>;
   #pushLog: LogBudget;
   #storeError: string | null = null;
@@ -362,10 +362,14 @@ export class DnsService {
     try {
       rows = await this.#options.store.fleetHosts(fleet.since(Date.now() / 1000));
     } catch (err) {
-      if (!this.#fleetFailing) {
-        this.#log.info(`fleet health unavailable (routes go without it): ${errorText(err)}`);
+      // No reporter has created ServerCallStatus yet: expected, so one debug line until it appears.
+      const failing = /no such table|doesn't exist/i.test(errorText(err)) ? "missing" : "error";
+      if (this.#fleetFailing !== failing) {
+        const line = `fleet health unavailable (routes go without it): ${errorText(err)}`;
+        if (failing === "missing") this.#log.debug(line);
+        else this.#log.info(line);
       }
-      this.#fleetFailing = true;
+      this.#fleetFailing = failing;
       return;
     }
     this.#fleetFailing = false;
