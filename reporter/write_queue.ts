@@ -18,6 +18,7 @@
  */
 import type { HistoryRow, StatusRow } from "../store/types.ts";
 import type { ReporterCounters } from "./counters.ts";
+import { StatusSlots } from "./status_slots.ts";
 
 /** The map key of a status row: its primary key as text. */
 export function statusKey(row: StatusRow | HistoryRow): string {
@@ -39,7 +40,7 @@ export function statusKeyHash(row: StatusRow): number {
   return h >>> 0;
 }
 
-/** A queued status snapshot. */
+/** A status snapshot taken from the queue (queued keys are packed, see `status_slots.ts`). */
 export interface StatusEntry {
   /** {@linkcode statusKey} of `row`. */
   key: string;
@@ -106,7 +107,9 @@ export class WriteQueue {
   readonly #maxRows: number;
   readonly #maxHistoryRows: number;
   readonly #now: () => number;
-  #status = new Map<string, StatusEntry>();
+  /** Queued keys in queueing order, each to its slot in {@linkcode #slots}. */
+  #status = new Map<string, number>();
+  #slots = new StatusSlots();
   #history = new Map<string, HistoryEntry>();
   #seq = 0;
   #waiter: { rows: number; wake: () => void } | null = null;
@@ -148,8 +151,8 @@ export class WriteQueue {
    */
   oldestSeq(): number {
     let oldest = Infinity;
-    for (const entry of this.#status.values()) {
-      oldest = entry.seq;
+    for (const slot of this.#status.values()) {
+      oldest = this.#slots.seq(slot);
       break;
     }
     for (const entry of this.#history.values()) return Math.min(oldest, entry.seq);
@@ -158,7 +161,9 @@ export class WriteQueue {
 
   /** Age in ms of the key queued longest ago (0 when none is): how far writing lags. */
   oldestAgeMs(): number {
-    for (const entry of this.#status.values()) return Math.max(0, this.#now() - entry.queuedAt);
+    for (const slot of this.#status.values()) {
+      return Math.max(0, this.#now() - this.#slots.queuedAt(slot));
+    }
     return 0;
   }
 
@@ -168,11 +173,11 @@ export class WriteQueue {
     const queued = status.get(key);
     if (queued !== undefined) {
       this.#counters.inc("coalesced");
-      if (row.ts >= queued.row.ts) queued.row = row;
+      if (row.ts >= this.#slots.ts(queued)) this.#slots.write(queued, row);
       return;
     }
     if (status.size >= this.#maxRows) this.#dropOldestStatus();
-    status.set(key, { key, row, queuedAt: this.#now(), seq: ++this.#seq });
+    status.set(key, this.#slots.add(row, this.#now(), ++this.#seq));
     this.#notify();
   }
 
@@ -193,11 +198,14 @@ export class WriteQueue {
   /** Removes and returns up to `max` status entries, first queued first. */
   takeStatus(max: number): StatusEntry[] {
     const out: StatusEntry[] = [];
-    for (const [key, entry] of this.#status) {
+    const slots = this.#slots;
+    for (const [key, slot] of this.#status) {
       if (out.length >= max) break;
-      out.push(entry);
+      out.push({ key, row: slots.row(slot), queuedAt: slots.queuedAt(slot), seq: slots.seq(slot) });
       this.#status.delete(key);
+      slots.free(slot);
     }
+    if (this.#status.size === 0) slots.clear();
     return out;
   }
 
@@ -219,17 +227,19 @@ export class WriteQueue {
    */
   requeueStatus(entries: readonly StatusEntry[]): void {
     if (entries.length === 0) return;
-    const merged = new Map<string, StatusEntry>();
+    const merged = new Map<string, number>();
+    const slots = this.#slots;
     for (const entry of entries) {
       const newer = this.#status.get(entry.key);
-      if (newer === undefined) merged.set(entry.key, entry);
-      else {
-        if (entry.row.ts > newer.row.ts) newer.row = entry.row;
-        newer.queuedAt = Math.min(newer.queuedAt, entry.queuedAt);
+      if (newer === undefined) {
+        merged.set(entry.key, slots.add(entry.row, entry.queuedAt, entry.seq));
+      } else {
+        if (entry.row.ts > slots.ts(newer)) slots.write(newer, entry.row);
+        slots.setQueuedAt(newer, Math.min(slots.queuedAt(newer), entry.queuedAt));
         merged.set(entry.key, newer);
       }
     }
-    for (const [key, entry] of this.#status) if (!merged.has(key)) merged.set(key, entry);
+    for (const [key, slot] of this.#status) if (!merged.has(key)) merged.set(key, slot);
     this.#status = merged;
     while (this.#status.size > this.#maxRows) this.#dropOldestStatus();
     this.#notify();
@@ -273,7 +283,9 @@ export class WriteQueue {
   }
 
   #dropOldestStatus(): void {
-    this.#status.delete(this.#status.keys().next().value!);
+    const [key, slot] = this.#status.entries().next().value!;
+    this.#status.delete(key);
+    this.#slots.free(slot);
     this.#counters.inc("dropped");
   }
 

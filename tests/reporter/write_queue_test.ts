@@ -185,3 +185,30 @@ Deno.test("write queue - statusKeyHash spreads keys and is stable per key", () =
     assert.equal(statusKeyHash(r) % 3, seen.get(statusKey(r)));
   }
 });
+
+Deno.test("write queue - thousands of keys keep their rows through growth, takes and requeues", () => {
+  const { counters, queue: q } = queue({ maxRows: 5000 });
+  const keys = 4000; // past the packed storage's first size (1,024 slots)
+  for (let m = 1; m <= keys; m++) q.putStatus(row(m, m, 100, { ip: 0xC0A80000 + m }));
+  for (let m = 1; m <= keys; m += 2) q.putStatus(row(m, m * 10, 101, { ip: 0xC0A80000 + m }));
+  const first = q.takeStatus(1500);
+  for (let m = keys + 1; m <= keys + 500; m++) q.putStatus(row(m, m, 102, { ip: 0xC0A80000 + m }));
+  q.requeueStatus(first);
+  const all = q.takeStatus(10_000);
+  assert.equal(all.length, keys + 500);
+  assert.equal(q.isEmpty, true);
+  assert.equal(counters.get("dropped"), 0);
+  all.forEach((entry, i) => {
+    const m = i + 1;
+    const odd = m % 2 === 1 && m <= keys;
+    assert.deepEqual(
+      entry.row,
+      row(m, odd ? m * 10 : m, odd ? 101 : m > keys ? 102 : 100, {
+        ip: 0xC0A80000 + m,
+      }),
+    );
+    assert.equal(entry.key, statusKey(entry.row));
+  });
+  q.putStatus(row(1, 1, 200)); // the emptied queue starts over
+  assert.deepEqual(q.takeStatus(10).map((e) => e.row.ts), [200]);
+});
