@@ -3,8 +3,9 @@
  * on its own thread, subscribes each to one module, and reads (and drops)
  * what arrives, so the DNS process's event loop is measured without the
  * readers' work. Started with `{ port, count, modid, cmdid }`; posts
- * `{ subscribed: true }` once every connection got its first answer. One more
- * connection then asks for module `probeModid/1` every millisecond on a fixed
+ * `{ subscribed: true }` once every connection got its first answer. With a
+ * `probeModid`, one more connection then asks for module `probeModid/1` every
+ * millisecond on a fixed
  * schedule, answered or not, and records each round trip from the time the
  * request was due. On `{ stop: true }` it closes everything and posts
  * `{ bytes, probes }`: probes are pairs of (due time in ms since the epoch,
@@ -105,5 +106,5 @@ self.onmessage = async (e) => {
     })());
     await conn.writeAll(request);
   }
-  probe(port, probeModid);
+  if (probeModid) probe(port, probeModid);
 };

@@ -17,9 +17,10 @@
  * @module
  */
 import type { Logger } from "../reactor/log.ts";
-import type { RouteChangeRow, RouteRow, RouteStore } from "../store/types.ts";
+import type { RouteChangeRow, RouteStore } from "../store/types.ts";
 import { ChangeTracker, type ChangeTrackerOptions } from "./change_tracker.ts";
 import { MAX_BODY_SIZE } from "./frame_budget.ts";
+import { type PackedTable, packRowsInSlices } from "./packed_table.ts";
 import { moduleKey, type OversizedModule, RouteMap, type RouteMapOptions } from "./route_map.ts";
 import { InvalidRowLog, moduleKeyProblem } from "./route_rows.ts";
 
@@ -46,8 +47,11 @@ export interface RouteSyncOptions extends ChangeTrackerOptions {
    * @default 60000
    */
   reloadIntervalMs?: number;
-  /** Reads the whole table (default: `store.loadRoutes()` on this thread). */
-  loadAll?: () => Promise<RouteRow[]>;
+  /**
+   * Reads and packs the whole table (default: `store.loadRoutes()` on this
+   * thread, packed in slices between event-loop turns).
+   */
+  loadAll?: () => Promise<PackedTable>;
   /** Hosts the fleet sees overloaded (`HostInfo.fleetOverload`); see `fleet_health.ts`. */
   fleetOverloaded?: RouteMapOptions["fleetOverloaded"];
   /**
@@ -90,7 +94,7 @@ function changedModules(before: RouteMap, after: RouteMap): ChangedModule[] {
 /** The route table and how it follows the store. */
 export class RouteSync {
   #store: RouteStore;
-  #loadAll: () => Promise<RouteRow[]>;
+  #loadAll: () => Promise<PackedTable>;
   #log: Logger;
   #count: (name: RouteSyncCounter, by?: number) => void;
   #reloadIntervalMs: number;
@@ -111,7 +115,8 @@ export class RouteSync {
       onOversized: (m) => this.#noteOversized(m),
       fleetOverloaded: options.fleetOverloaded,
     };
-    this.#loadAll = options.loadAll ?? (() => options.store.loadRoutes());
+    this.#loadAll = options.loadAll ??
+      (async () => packRowsInSlices(await options.store.loadRoutes()));
     this.#log = options.log;
     this.#count = options.count;
     this.#reloadIntervalMs = options.reloadIntervalMs ?? 60_000;
@@ -226,8 +231,9 @@ export class RouteSync {
     if (restart) {
       seen = await this.#store.changesSince(Math.max(0, version - this.#tracker.overlap));
     }
-    const rows = await this.#loadAll();
-    const table = await RouteMap.build(this.#invalid.filter(rows), this.#mapOptions);
+    const packed = await this.#loadAll();
+    this.#invalid.filter(packed.invalid); // reports each invalid row once
+    const table = await RouteMap.fromPacked(packed, this.#mapOptions);
     if (restart) this.#tracker.begin(version, seen);
     const first = this.#lastFull === -Infinity;
     const changed = first ? [] : changedModules(this.#table, table);
