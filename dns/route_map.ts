@@ -193,7 +193,12 @@ export class RouteMap {
 
   /** Number of hosts of a module; 0 when unknown. */
   hostsOf(modid: number, cmdid: number): number {
-    return (this.#hosts.get(moduleKey(modid, cmdid))?.length ?? 0) / HOST_FIELDS;
+    return this.hostsOfKey(moduleKey(modid, cmdid));
+  }
+
+  /** Number of hosts of the module with key `key` ({@linkcode moduleKey}); 0 when unknown. */
+  hostsOfKey(key: string): number {
+    return (this.#hosts.get(key)?.length ?? 0) / HOST_FIELDS;
   }
 
   /**
