@@ -69,7 +69,7 @@ export function hostsThatFit(modid: number, cmdid: number, hosts: readonly HostI
 
 /**
  * The largest body DNS may send for a module with these hosts: each host with
- * its weight (DNS sends 1 too) and flagged by the fleet verdict (2 bytes more).
+ * its weight (when not 1) and flagged by the fleet verdict (2 bytes more).
  * Route writes keep this within {@linkcode MAX_BODY_SIZE} (`store/`'s
  * `checkModuleFits`), so DNS never has to cut a module a write let grow.
  */
@@ -80,7 +80,9 @@ export function largestBodySize(
 ): number {
   let size = responseHeaderSize(modid, cmdid);
   for (const { ip, port, weight } of hosts) {
-    size += hostEntrySize({ ip, port, weight: weight ?? 1, fleetOverload: true });
+    // DNS leaves out weight 1 (the default); any other weight is sent.
+    const sent = weight === 1 ? undefined : weight;
+    size += hostEntrySize({ ip, port, weight: sent, fleetOverload: true });
   }
   return size;
 }
