@@ -156,6 +156,29 @@ Deno.test("web api - every field is validated; 400 names the field", async () =>
   }
 });
 
+Deno.test("web api - an import or add that would overflow a module's frame is refused whole (422)", async () => {
+  const web = await startWeb();
+  try {
+    const c = new WebClient(web.base);
+    await c.login("alice", PASSWORD);
+    const line = (i: number) => `7,1,192.168.${i >> 8}.${i & 255},9000\n`;
+    const csv = Array.from({ length: 5000 }, (_, i) => line(i)).join("") + "8,1,10.0.0.1,80\n";
+    const refused = await c.call("POST", "/api/import?format=csv", csv);
+    assert.equal(refused.status, 422);
+    assert.match(
+      (refused.body as { error: string }).error,
+      /^refusing to import: module 7\/1 would have 5000 hosts, .* over the 65527-byte limit/,
+    );
+    assert.deepEqual((await c.call("GET", "/api/routes")).body, [], "nothing was written");
+    const fits = Array.from({ length: 3000 }, (_, i) => line(i)).join("");
+    assert.equal((await c.call("POST", "/api/import?format=csv", fits)).status, 200);
+    const more = Array.from({ length: 1000 }, (_, i) => line(3000 + i)).join("");
+    assert.equal((await c.call("POST", "/api/import?format=csv", more)).status, 422);
+  } finally {
+    await web.close();
+  }
+});
+
 const mysql = await getTestMysql();
 const RUNS: [string, Transport, () => Promise<string | undefined>][] = [
   ["deno transport, sqlite", denoTransport, () => Promise.resolve(undefined)],
