@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { agentAdmin } from "./agent_admin.ts";
 import { LEAN_V8_FLAGS, type ServiceDefinition } from "../reactor/service.ts";
 import { AgentService } from "./agent_service.ts";
 import { hostIpv4 } from "./caller.ts";
@@ -61,7 +60,8 @@ export const agentService: ServiceDefinition<AgentSettings> = {
     });
     await agent.start();
     return {
-      admin: () => agentAdmin(agent),
+      // Imported only when [admin] is on: it loads the metrics library (prom-client, npm).
+      admin: async () => (await import("./agent_admin.ts")).agentAdmin(agent),
       async stop() {
         const shards = await agent.stop();
         log.info(`counters ${JSON.stringify(agent.counters.snapshot())}`);
