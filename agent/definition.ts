@@ -27,7 +27,9 @@ export const agentService: ServiceDefinition<AgentSettings> = {
   name: "agent",
   usage: USAGE,
   defaultConfig: "conf/lars_lb_agent.conf",
-  v8Flags: LEAN_V8_FLAGS,
+  // Plus no optimizing compiler: the agent's JS per datagram is small next to its syscalls, and
+  // without TurboFan 3-4 MiB fewer pages of the deno binary are touched (docs/benchmarks.md).
+  v8Flags: [...LEAN_V8_FLAGS, "--no-opt"],
   readSettings: readAgentSettings,
   access(settings) {
     const key = "[agent] ip, port";
