@@ -8,7 +8,8 @@
  * Each client count runs in two placements, alternating (`--rounds` times):
  * unpinned, and everything (DNS, reporter, agent, the qps tool) on CPU 0
  * (`taskset`). It also counts the agent's context switches per loop, over
- * all its threads (`/proc/PID/task/* /status`), and which threads made them.
+ * all its threads (`/proc/PID/task/* /status`), and which threads made them, and (when GNU
+ * `/usr/bin/time` is installed) the context switches of the qps tool's processes per loop.
  *
  *     deno run -A --unstable-net bench/agent_load.ts [--modules 10000] [--seconds 10] \
  *       [--clients 1,2,10] [--rounds 1] [--placements unpinned,pinned]
@@ -67,6 +68,24 @@ async function pin(pids: number[], cpus: string): Promise<void> {
       .output();
     if (out.code !== 0) throw new Error(`taskset ${pid}: ${new TextDecoder().decode(out.stderr)}`);
   }
+}
+
+const hasGnuTime = (() => {
+  try {
+    return Deno.statSync("/usr/bin/time").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** `; client switches per loop ...` from GNU time's `%w %c` (voluntary, involuntary) in `file`. */
+function clientSwitches(file: string, loops: number): string {
+  const [voluntary, involuntary] = Deno.readTextFileSync(file).trim().split(/\s+/).map(Number);
+  if (!Number.isFinite(voluntary) || !Number.isFinite(involuntary)) return "";
+  return `; client switches per loop ${((voluntary + involuntary) / loops).toFixed(2)} ` +
+    `(voluntary ${(voluntary / loops).toFixed(2)}, involuntary ${
+      (involuntary / loops).toFixed(2)
+    })`;
 }
 
 function rssMiB(pid: number): number {
@@ -149,9 +168,12 @@ try {
         await pin(servicePids, placement === "pinned" ? "0" : allCpus);
         const qpsArgs = ["task", "-q", "lars", "qps", "--clients", String(n), "--seconds"];
         qpsArgs.push(String(seconds), "--config", `${dir.path}/agent.conf`);
+        // GNU time, when installed, adds up the context switches of the qps tool's processes.
+        const rusage = `${dir.path}/qps_rusage`;
+        const timed = hasGnuTime ? ["/usr/bin/time", "-f", "%w %c", "-o", rusage] : [];
         const cmd = placement === "pinned"
-          ? ["taskset", "-c", "0", Deno.execPath(), ...qpsArgs]
-          : [Deno.execPath(), ...qpsArgs];
+          ? [...timed, "taskset", "-c", "0", Deno.execPath(), ...qpsArgs]
+          : [...timed, Deno.execPath(), ...qpsArgs];
         const load = Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
         const before = switchesByThread(agentPid);
         const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdin: "null" }).output();
@@ -170,8 +192,9 @@ try {
             busy.push(`${thread.split("#")[0]} ${(delta / loops).toFixed(2)}`);
           }
         }
+        const client = hasGnuTime ? clientSwitches(rusage, loops) : "";
         const line = `${placement.padEnd(8)} load ${load.padStart(5)} ${summary}; agent switches ` +
-          `per loop ${(total / loops).toFixed(2)} (${busy.join(", ")})`;
+          `per loop ${(total / loops).toFixed(2)} (${busy.join(", ")})${client}`;
         lines.push(line);
         console.log(line);
         const key = `${n} ${placement}`;

@@ -96,22 +96,30 @@ const service = new DnsService({
   port: 0,
   pollIntervalMs: 3_600_000,
   maxConn: subscribers + 16,
+  limits: { maxConnPerIp: 0 }, // every subscriber comes from 127.0.0.1
   tableLoader,
 });
+// Subscribers and the prober on two threads: reading 1,000 pushes must not delay the probes.
 const worker = new Worker(new URL("./subscriber_worker.ts", import.meta.url), { type: "module" });
+const prober = new Worker(new URL("./subscriber_worker.ts", import.meta.url), { type: "module" });
 try {
   await service.start();
   const target = { modid: 1 + Math.floor(modules / 20), cmdid: 1 };
-  const subscribed = new Promise<void>((resolve) => {
-    worker.onmessage = (e) => e.data.subscribed && resolve();
-  });
-  worker.postMessage({
+  const subscribed = (w: Worker) =>
+    new Promise<void>((resolve) => {
+      w.onmessage = (e) => e.data.subscribed && resolve();
+    });
+  const ready = [subscribed(worker), subscribed(prober)];
+  worker.postMessage({ port: service.addr.port, count: subscribers, ...target, probeModid: 0 });
+  const probeModid = target.modid + 1;
+  prober.postMessage({
     port: service.addr.port,
-    count: subscribers,
-    ...target,
-    probeModid: 1 + Math.floor(modules / 20) + 1,
+    count: 1,
+    modid: probeModid,
+    cmdid: 2,
+    probeModid,
   });
-  await subscribed;
+  await Promise.all(ready);
   await sleep(500);
   console.log(
     `DNS stall per ${values.whole ? "whole reload" : "change"}${
@@ -138,9 +146,9 @@ try {
   const median = (v: number[]) => sorted(v)[Math.floor(v.length / 2)];
   const p99 = (v: number[]) => sorted(v)[Math.min(v.length - 1, Math.ceil(v.length * 0.99) - 1)];
   const stopped = new Promise<Float64Array>((resolve) => {
-    worker.onmessage = (e) => e.data.probes && resolve(e.data.probes);
+    prober.onmessage = (e) => e.data.probes && resolve(e.data.probes);
   });
-  worker.postMessage({ stop: true });
+  prober.postMessage({ stop: true });
   const flat = await stopped;
   const all: number[] = [];
   const during: number[] = [];
@@ -156,6 +164,7 @@ try {
   );
 } finally {
   worker.terminate();
+  prober.terminate();
   await service.stop();
   await tableLoader?.close();
   db.close();

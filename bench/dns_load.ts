@@ -625,9 +625,9 @@ const GETROUTE_SAMPLE_MS = 4;
 
 /** One GetRoute round trip of a sampler connection. */
 interface Sample {
-  /** `performance.now()` when the request was due. */
+  /** `performance.now()` when the request was written. */
   sent: number;
-  /** Due time to answer, in ms. */
+  /** Time from the write to the answer, in ms. */
   ms: number;
 }
 
@@ -637,7 +637,7 @@ interface Sample {
  * subscribers: {@linkcode GETROUTE_SAMPLERS} connections each send a
  * GetRouteRequest for a random known module other than `exclude` every
  * {@linkcode GETROUTE_SAMPLE_MS} ms, answered or not. `stop()` resolves to
- * every round trip, measured from the time each request was due.
+ * every round trip, measured from the time each request was written.
  */
 function startGetRouteSampler(
   port: number,
@@ -659,7 +659,7 @@ function startGetRouteSampler(
     if (e.data.started) started.resolve();
     const flat = e.data.samples;
     if (!flat) return;
-    // Pairs of (due time since the epoch, round trip); due times move to this
+    // Pairs of (send time since the epoch, round trip); send times move to this
     // isolate's performance.now() clock.
     const samples: Sample[] = [];
     for (let i = 0; i < flat.length; i += 2) {

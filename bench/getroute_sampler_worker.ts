@@ -6,9 +6,11 @@
  * connections each send a GetRouteRequest for a random seeded module (never
  * `exclude`, whose pushes would be mistaken for answers) every `intervalMs` ms
  * on a fixed schedule, answered or not, so a stalled service shows as many
- * slow answers rather than one. Posts `{ started: true }`, then on
- * `{ stop: true }` posts `{ samples }`: pairs of (due time in ms since the
- * epoch, round trip in ms) in a Float64Array.
+ * slow answers rather than one. Each round trip is timed from when the
+ * request was written (not from when it was due: this thread's timers fire up
+ * to a millisecond late, which is not the service's time). Posts
+ * `{ started: true }`, then on `{ stop: true }` posts `{ samples }`: pairs of
+ * (send time in ms since the epoch, round trip in ms) in a Float64Array.
  *
  * @module
  */
@@ -43,7 +45,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Drives one connection until `stopping`, then waits (up to 5 s) for its answers. */
 async function drive(conn: TcpConn, o: Start): Promise<void> {
-  const pending: { due: number; key: string }[] = [];
+  const pending: { sent: number; key: string }[] = [];
   const reader = (async () => {
     const buf = new Uint8Array(65536);
     const decoder = new FrameDecoder();
@@ -55,8 +57,8 @@ async function drive(conn: TcpConn, o: Start): Promise<void> {
         if (msgid !== MessageId.GetRouteResponse || pending.length === 0) return;
         const r = GetRouteResponseCodec.decode(body);
         if (`${r.modid},${r.cmdid}` !== pending[0].key) return;
-        const { due } = pending.shift()!;
-        samples.push(performance.timeOrigin + due, t - due);
+        const { sent } = pending.shift()!;
+        samples.push(performance.timeOrigin + sent, t - sent);
       });
       if (stopping && pending.length === 0) return;
     }
@@ -69,7 +71,7 @@ async function drive(conn: TcpConn, o: Start): Promise<void> {
     const index = Math.floor(Math.random() * o.modules);
     let m = { modid: 1 + Math.floor(index / o.cmdsPerMod), cmdid: 1 + index % o.cmdsPerMod };
     if (m.modid === o.exclude.modid && m.cmdid === o.exclude.cmdid) m = { modid: 1, cmdid: 1 };
-    pending.push({ due, key: `${m.modid},${m.cmdid}` });
+    pending.push({ sent: performance.now(), key: `${m.modid},${m.cmdid}` });
     await conn.writeAll(encodeFrame(MessageId.GetRouteRequest, GetRouteRequestCodec.encode(m)));
   }
   const deadline = performance.now() + 5000;

@@ -3,12 +3,12 @@
  * on its own thread, subscribes each to one module, and reads (and drops)
  * what arrives, so the DNS process's event loop is measured without the
  * readers' work. Started with `{ port, count, modid, cmdid }`; posts
- * `{ subscribed: true }` once every connection got its first answer. One more
- * connection then asks for module `probeModid/1` every millisecond on a fixed
- * schedule, answered or not, and records each round trip from the time the
- * request was due. On `{ stop: true }` it closes everything and posts
- * `{ bytes, probes }`: probes are pairs of (due time in ms since the epoch,
- * round trip in ms) in a Float64Array.
+ * `{ subscribed: true }` once every connection got its first answer. With a
+ * `probeModid`, one more connection then asks for module `probeModid/1` every
+ * millisecond on a fixed schedule, answered or not, and records each round
+ * trip from the time the request was written. On `{ stop: true }` it closes
+ * everything and posts `{ bytes, probes }`: probes are pairs of (send time in
+ * ms since the epoch, round trip in ms) in a Float64Array.
  *
  * @module
  */
@@ -61,7 +61,7 @@ async function probe(port: number, modid: number): Promise<void> {
     const at = t0 + i;
     const wait = at - performance.now();
     if (wait > 0) await sleep(wait);
-    due.push(at);
+    due.push(performance.now()); // timed from the write: this thread's timers may fire late
     await conn.writeAll(request).catch(() => {});
   }
 }
@@ -105,5 +105,5 @@ self.onmessage = async (e) => {
     })());
     await conn.writeAll(request);
   }
-  probe(port, probeModid);
+  if (probeModid) probe(port, probeModid);
 };

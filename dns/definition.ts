@@ -8,21 +8,13 @@
 import { dnsAdmin } from "./dns_admin.ts";
 import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
-import { createRouteStore, parseStoreUrl, redactUrl } from "../store/url.ts";
+import { createRouteStore, redactUrl } from "../store/url.ts";
 import { type DnsSettings, readDnsSettings } from "./config.ts";
 import { DnsService } from "./dns_service.ts";
 import { WorkerTableLoader } from "./table_loader.ts";
 
-/**
- * Source folders the table loader worker loads its modules from (read
- * permission on Deno); used on SQLite stores only.
- */
+/** Source folders the table loader worker loads its modules from (read permission on Deno). */
 const WORKER_SOURCES = ["dns", "store", "reactor", "proto"];
-
-/** Whole-table reads go through a worker on SQLite (a synchronous read); MySQL reads are async. */
-function usesWorker(settings: DnsSettings): boolean {
-  return parseStoreUrl(settings.storeUrl).kind === "sqlite";
-}
 
 const USAGE = `usage: deno task dns [--config FILE]      (lars dns [--config FILE])
 
@@ -48,7 +40,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       listen: [{ hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" }],
       connect: store.connect,
       paths: store.paths,
-      workerSources: usesWorker(settings) ? WORKER_SOURCES : [],
+      workerSources: WORKER_SOURCES,
     };
   },
   start(settings, { transport, log }) {
@@ -61,9 +53,9 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       const why = err instanceof Error ? err.message : String(err);
       throw new StartupError(`cannot use store ${redactUrl(settings.storeUrl)}: ${why}`);
     }
-    // On SQLite, whole-table reloads read in a worker, so the synchronous read
-    // never stalls answers.
-    const tableLoader = usesWorker(settings) ? new WorkerTableLoader(settings.storeUrl) : undefined;
+    // Whole-table reloads are read (a synchronous read on SQLite; on MySQL, 100,000 rows parsed
+    // into objects) and packed in a worker, which stops when idle.
+    const tableLoader = new WorkerTableLoader(settings.storeUrl);
     const service = new DnsService({
       store,
       tableLoader,
@@ -85,7 +77,7 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
       admin: () => dnsAdmin(service),
       async stop() {
         await service.stop();
-        await tableLoader?.close();
+        await tableLoader.close();
         await store.close();
         const counters = { ...service.counters.snapshot(), ...service.server.counters.snapshot() };
         log.info(`counters ${JSON.stringify(counters)}`);

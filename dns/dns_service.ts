@@ -21,18 +21,20 @@ import { MessageId } from "../proto/ids.ts";
 import { GetRouteRequestCodec } from "../proto/messages.ts";
 import { Counters } from "../reactor/counters.ts";
 import { addrText, errorText } from "../reactor/text.ts";
-import { intToIp } from "../proto/ip.ts";
-import { createLogger, LogBudget, type Logger } from "../reactor/log.ts";
+import { createLogger, type Logger } from "../reactor/log.ts";
 import type { ServerLimits } from "../reactor/server_settings.ts";
 import { type ServerConnection, TcpServer } from "../reactor/tcp_server.ts";
 import { Backoff, quietDelay } from "../reactor/timers.ts";
 import type { NetAddress, Transport } from "../reactor/transport.ts";
 import type { RouteStore } from "../store/types.ts";
-import { moduleKey, parseModuleKey, type RouteMap } from "./route_map.ts";
-import { type ChangedModule, RouteSync } from "./route_sync.ts";
+import { moduleKey, type RouteMap } from "./route_map.ts";
+import { type RoutePush, RoutePusher } from "./route_pusher.ts";
+import { RouteSync } from "./route_sync.ts";
 import { type FleetHealthOptions, FleetVerdicts } from "./fleet_health.ts";
 import { type SubscriptionLimits, Subscriptions } from "./subscriptions.ts";
 import type { TableLoader } from "./table_loader.ts";
+
+export type { RoutePush };
 
 /** Options of a {@linkcode DnsService}. */
 export interface DnsServiceOptions {
@@ -110,27 +112,6 @@ export interface DnsServiceOptions {
   log?: Logger;
 }
 
-/** A module pushed to its subscribers; see {@linkcode DnsService.addPushListener}. */
-export interface RoutePush {
-  /** Module id. */
-  modid: number;
-  /** Command id. */
-  cmdid: number;
-  /** Hosts in the pushed route. */
-  hosts: number;
-  /** Connections the route was written to. */
-  subscribers: number;
-  /**
-   * Seconds from the change's commit (its `RouteChange` version, a Unix time
-   * in whole seconds) to the write; `null` when the version is not a time, or
-   * when a whole-table reload found the change (no change row to date it).
-   */
-  delaySeconds: number | null;
-}
-
-/** Versions below this are not Unix times (tests and hand-made tables use small ones). */
-const MIN_TIME_VERSION = 1_000_000_000;
-
 /**
  * Names of the DNS service's own counters: requests; pushes (frames) and
  * pushed modules; whole-table reloads and per-module reloads; version
@@ -171,9 +152,8 @@ export class DnsService {
   #lastFleet = 0;
   #fleetFailing = false;
   #subs: Subscriptions<ServerConnection>;
-  #pushLog: LogBudget;
+  #pusher: RoutePusher<ServerConnection>;
   #storeError: string | null = null;
-  #pushListeners: ((push: RoutePush) => void)[] = [];
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #backoff: Backoff;
@@ -183,7 +163,12 @@ export class DnsService {
     this.#options = options;
     this.#log = options.log ?? createLogger("dns");
     this.#subs = new Subscriptions(options.subscriptions);
-    this.#pushLog = new LogBudget(this.#log, "route push lines");
+    this.#pusher = new RoutePusher({
+      subscriptions: this.#subs,
+      table: () => this.#sync.table,
+      log: this.#log,
+      count: (name, by) => this.counters.inc(name, by),
+    });
     this.#backoff = new Backoff({ initialMs: 200, maxMs: options.maxRetryMs ?? 10_000 });
     const fleet = options.fleet === false ? null : new FleetVerdicts(options.fleet);
     this.#fleet = fleet;
@@ -211,7 +196,7 @@ export class DnsService {
     this.server.router.on(MessageId.GetRouteRequest, GetRouteRequestCodec, (req, { conn }) => {
       this.counters.inc("requests");
       const table = this.#sync.table;
-      const known = table.hosts(req.modid, req.cmdid).length > 0;
+      const known = table.hostsOf(req.modid, req.cmdid) > 0;
       const added = this.#subs.add(conn, moduleKey(req.modid, req.cmdid), known);
       if (added === "full" || added === "unknown-full") this.#refused(conn, added);
       conn.sendFrame(table.responseFrame(req.modid, req.cmdid));
@@ -244,7 +229,7 @@ export class DnsService {
 
   /** Calls `listener` once per module pushed to at least one subscriber (for metrics). */
   addPushListener(listener: (push: RoutePush) => void): void {
-    this.#pushListeners.push(listener);
+    this.#pusher.addListener(listener);
   }
 
   /** True once a route table has been loaded (the service answers from it). */
@@ -340,7 +325,7 @@ export class DnsService {
       throw err;
     }
     this.#lastPoll = Date.now();
-    this.#push(result.changed);
+    await this.#pusher.push(result.changed);
     await this.#refreshFleet();
     const cleanupMs = this.#options.cleanupIntervalMs ?? 60_000;
     if (Date.now() - this.#lastCleanup >= cleanupMs) {
@@ -374,43 +359,7 @@ export class DnsService {
     this.#sync.table.refreshFleet(changed);
     this.#log.info(`fleet health: ${fleet.size} hosts overloaded for the fleet`);
     // No change row: not a route-table change, so no "seconds after the change".
-    this.#push(changed.map((key) => ({ key, version: null })));
-  }
-
-  /**
-   * Pushes each changed module to its subscribers. The frame is queued on
-   * every connection in one go (about 6 ms for 1,000 subscribers, measured
-   * with `bench/dns_change_stall.ts`); giving the loop a turn between slices
-   * made the fan-out several times slower without shortening GetRoute waits.
-   */
-  #push(changed: readonly ChangedModule[]): void {
-    const table = this.#sync.table;
-    for (const { key, version } of changed) {
-      const subscribers = this.#subs.subscribers(key);
-      if (subscribers.length === 0) continue;
-      const { modid, cmdid } = parseModuleKey(key);
-      const frame = table.responseFrame(modid, cmdid);
-      let written = 0;
-      for (const conn of subscribers) {
-        if (!conn.isClosed && conn.sendFrame(frame)) written++;
-      }
-      this.counters.inc("pushes", written);
-      this.counters.inc("pushedModules");
-      const hosts = table.hosts(modid, cmdid);
-      const delaySeconds = version !== null && version >= MIN_TIME_VERSION
-        ? Math.max(0, Date.now() / 1000 - version)
-        : null;
-      const push = { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds };
-      for (const listener of this.#pushListeners) listener(push);
-      const shown = hosts.slice(0, 5).map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
-      const more = hosts.length > 5 ? ` and ${hosts.length - 5} more` : "";
-      this.#pushLog.info(
-        `pushed ${modid}/${cmdid} to ${written} subscribers: ` +
-          (hosts.length === 0 ? "no hosts" : `${shown}${more}`) +
-          (delaySeconds === null ? "" : `, ${delaySeconds.toFixed(1)} s after the change`),
-        { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds },
-      );
-    }
+    await this.#pusher.push(changed.map((key) => ({ key, version: null })));
   }
 
   async #pollLoop(): Promise<void> {

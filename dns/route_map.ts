@@ -6,6 +6,12 @@
  * answer frames are cached per module: a push to 1,000 subscribers encodes
  * once.
  *
+ * Hosts are held packed ({@linkcode PackedTable}): one `Float64Array` view
+ * per module, no object per host, so 100,000 hosts add little for the garbage
+ * collector to walk. {@linkcode RouteMap.hosts} makes `HostInfo` objects on
+ * demand (logs, the admin API, tests); answers are encoded from them once per
+ * change and then served from the cached frame.
+ *
  * A module whose answer would exceed the frame limit is served a stable
  * subset that fits (the first hosts in that order), and
  * {@linkcode RouteMapOptions.onOversized} is told.
@@ -18,6 +24,14 @@ import { GetRouteResponseCodec, type HostInfo } from "../proto/messages.ts";
 import type { RouteRow } from "../store/types.ts";
 import { hostsThatFit, responseBodySize } from "./frame_budget.ts";
 import { LoopYielder } from "./loop_yield.ts";
+import {
+  FLEET_OVERLOAD,
+  HOST_FIELDS,
+  MODULE_FIELDS,
+  type PackedTable,
+  packRows,
+  packRowsInSlices,
+} from "./packed_table.ts";
 
 /** Map key of a module. */
 export function moduleKey(modid: number, cmdid: number): string {
@@ -52,105 +66,114 @@ export interface RouteMapOptions {
   fleetOverloaded?: (modid: number, cmdid: number, ip: number, port: number) => boolean;
 }
 
-const NO_HOSTS: readonly HostInfo[] = Object.freeze([]);
-
-function compareHosts(a: HostInfo, b: HostInfo): number {
-  return a.ip - b.ip || a.port - b.port;
-}
-
-/** Whether two hosts are served alike (address, port and weight; the fleet flag aside). */
-function sameHost(a: HostInfo, b: HostInfo): boolean {
-  return a.ip === b.ip && a.port === b.port && (a.weight ?? 1) === (b.weight ?? 1);
-}
+const NO_HOSTS = new Float64Array(0);
 
 type FleetCheck = RouteMapOptions["fleetOverloaded"];
 
-/** Adds `rows[from..to)` to their modules' lists (unsorted). */
-function addRows(
-  hosts: Map<string, HostInfo[]>,
-  rows: readonly RouteRow[],
-  from: number,
-  to: number,
+/** Weight as served: absent means 1. */
+function servedWeight(w: number): number {
+  return Number.isNaN(w) ? 1 : w;
+}
+
+/** Sets or clears the fleet flag of every host of one module. */
+function markFleet(hosts: Float64Array, modid: number, cmdid: number, fleet: FleetCheck): void {
+  for (let at = 0; at < hosts.length; at += HOST_FIELDS) {
+    const overloaded = fleet?.(modid, cmdid, hosts[at], hosts[at + 1]) ?? false;
+    hosts[at + 3] = overloaded ? FLEET_OVERLOAD : 0;
+  }
+}
+
+/** The hosts of one packed module as `HostInfo` objects. */
+function hostInfos(hosts: Float64Array): HostInfo[] {
+  const out: HostInfo[] = new Array(hosts.length / HOST_FIELDS);
+  for (let i = 0, at = 0; at < hosts.length; i++, at += HOST_FIELDS) {
+    const host: HostInfo = { ip: hosts[at], port: hosts[at + 1] };
+    if (!Number.isNaN(hosts[at + 2])) host.weight = hosts[at + 2];
+    if (hosts[at + 3] & FLEET_OVERLOAD) host.fleetOverload = true;
+    out[i] = host;
+  }
+  return out;
+}
+
+/**
+ * Adds the modules of `table` to `into`, as views of its buffer, setting the
+ * fleet flags; yields after about every `slice` modules. Returns the hosts added.
+ */
+function* adoptSteps(
+  into: Map<string, Float64Array>,
+  table: PackedTable,
   fleet: FleetCheck,
-): void {
-  for (let i = from; i < to; i++) {
-    const row = rows[i];
-    const key = moduleKey(row.modid, row.cmdid);
-    let list = hosts.get(key);
-    if (!list) hosts.set(key, list = []);
-    const host: HostInfo = { ip: row.ip, port: row.port };
-    if (row.weight !== undefined) host.weight = row.weight;
-    if (fleet?.(row.modid, row.cmdid, row.ip, row.port)) host.fleetOverload = true;
-    list.push(host);
+  slice: number,
+): Generator<void, number, void> {
+  const { modules, hosts } = table;
+  let added = 0;
+  for (let m = 0, n = 0; m < modules.length; m += MODULE_FIELDS, n++) {
+    const modid = modules[m];
+    const cmdid = modules[m + 1];
+    const first = modules[m + 2] * HOST_FIELDS;
+    const count = modules[m + 3];
+    const view = hosts.subarray(first, first + count * HOST_FIELDS);
+    if (fleet) markFleet(view, modid, cmdid, fleet);
+    into.set(moduleKey(modid, cmdid), view);
+    added += count;
+    if (n % slice === slice - 1) yield;
   }
-}
-
-/** Sorts a module's hosts by address and port and drops duplicates, in place. */
-function sortHosts(list: HostInfo[]): void {
-  list.sort(compareHosts);
-  let n = 1;
-  for (let i = 1; i < list.length; i++) {
-    if (compareHosts(list[i], list[n - 1]) !== 0) list[n++] = list[i];
-  }
-  list.length = Math.min(n, list.length);
-}
-
-/** Groups rows by module; each list sorted by address and port, duplicates dropped. */
-function groupRows(rows: readonly RouteRow[], fleet: FleetCheck): Map<string, HostInfo[]> {
-  const hosts = new Map<string, HostInfo[]>();
-  addRows(hosts, rows, 0, rows.length, fleet);
-  for (const list of hosts.values()) sortHosts(list);
-  return hosts;
+  return added;
 }
 
 /** Every module's hosts, with cached answer frames. */
 export class RouteMap {
-  #hosts: Map<string, HostInfo[]>;
+  #hosts = new Map<string, Float64Array>();
   #frames = new Map<string, Uint8Array>();
   #hostCount = 0;
   #onOversized: ((module: OversizedModule) => void) | undefined;
   #fleet: FleetCheck;
 
-  /** Builds the map from `RouteData` rows (which must be valid; see `route_rows.ts`). */
+  /**
+   * Builds the map from `RouteData` rows in one go (invalid rows are dropped
+   * silently; the service reports them through `route_rows.ts` first).
+   */
   constructor(rows: readonly RouteRow[] = [], options: RouteMapOptions = {}) {
-    this.#hosts = groupRows(rows, options.fleetOverloaded);
-    for (const list of this.#hosts.values()) this.#hostCount += list.length;
     this.#onOversized = options.onOversized;
     this.#fleet = options.fleetOverloaded;
+    if (rows.length > 0) this.#adoptAll(packRows(rows));
+  }
+
+  #adoptAll(table: PackedTable): void {
+    const steps = adoptSteps(this.#hosts, table, this.#fleet, Number.MAX_SAFE_INTEGER);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        this.#hostCount += step.value;
+        return;
+      }
+    }
   }
 
   /**
-   * Builds the same map as the constructor, yielding to the event loop after
-   * every `chunk` rows, so a table of 100,000 hosts does not stall answers.
+   * Builds the same map as the constructor, giving the event loop a turn
+   * every few milliseconds, so a table of 100,000 hosts does not stall answers.
    */
-  static async build(
-    rows: readonly RouteRow[],
-    options: RouteMapOptions = {},
-    chunk = 10_000,
-  ): Promise<RouteMap> {
-    const hosts = new Map<string, HostInfo[]>();
-    const yielder = new LoopYielder();
-    try {
-      for (let from = 0; from < rows.length; from += chunk) {
-        addRows(hosts, rows, from, Math.min(rows.length, from + chunk), options.fleetOverloaded);
-        await yielder.yield();
-      }
-      let sorted = 0;
-      for (const list of hosts.values()) {
-        sortHosts(list);
-        sorted += list.length;
-        if (sorted >= chunk) {
-          sorted = 0;
-          await yielder.yield();
-        }
-      }
-    } finally {
-      yielder.close();
-    }
+  static async build(rows: readonly RouteRow[], options: RouteMapOptions = {}): Promise<RouteMap> {
+    return RouteMap.fromPacked(await packRowsInSlices(rows), options);
+  }
+
+  /**
+   * Builds a map from a packed table (e.g. from the table loader's worker),
+   * taking its buffer over, giving the event loop a turn every few milliseconds.
+   */
+  static async fromPacked(table: PackedTable, options: RouteMapOptions = {}): Promise<RouteMap> {
     const map = new RouteMap([], options);
-    map.#hosts = hosts;
-    for (const list of hosts.values()) map.#hostCount += list.length;
-    return map;
+    const steps = adoptSteps(map.#hosts, table, options.fleetOverloaded, 200);
+    const yielder = new LoopYielder();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) {
+        map.#hostCount = step.value;
+        return map;
+      }
+      if (yielder.due) await yielder.yield();
+    }
   }
 
   /** Number of hosts over all modules. */
@@ -168,9 +191,22 @@ export class RouteMap {
     return this.#hosts.keys();
   }
 
-  /** Hosts of a module, sorted by address and port; empty when unknown. */
-  hosts(modid: number, cmdid: number): readonly HostInfo[] {
-    return this.#hosts.get(moduleKey(modid, cmdid)) ?? NO_HOSTS;
+  /** Number of hosts of a module; 0 when unknown. */
+  hostsOf(modid: number, cmdid: number): number {
+    return this.hostsOfKey(moduleKey(modid, cmdid));
+  }
+
+  /** Number of hosts of the module with key `key` ({@linkcode moduleKey}); 0 when unknown. */
+  hostsOfKey(key: string): number {
+    return (this.#hosts.get(key)?.length ?? 0) / HOST_FIELDS;
+  }
+
+  /**
+   * Hosts of a module, sorted by address and port; empty when unknown. Made
+   * afresh on each call: for logs, tools and tests, not for answers.
+   */
+  hosts(modid: number, cmdid: number): HostInfo[] {
+    return hostInfos(this.#hosts.get(moduleKey(modid, cmdid)) ?? NO_HOSTS);
   }
 
   /**
@@ -178,15 +214,17 @@ export class RouteMap {
    * with no rows becomes unknown). Rows of modules not in `keys` are ignored.
    */
   replaceModules(keys: Iterable<string>, rows: readonly RouteRow[]): void {
-    const fresh = groupRows(rows, this.#fleet);
+    const fresh = new Map<string, Float64Array>();
+    const steps = adoptSteps(fresh, packRows(rows), this.#fleet, Number.MAX_SAFE_INTEGER);
+    while (!steps.next().done) { /* one go */ }
     for (const key of keys) {
       const old = this.#hosts.get(key);
-      if (old) this.#hostCount -= old.length;
+      if (old) this.#hostCount -= old.length / HOST_FIELDS;
       this.#frames.delete(key);
       const list = fresh.get(key);
       if (list) {
         this.#hosts.set(key, list);
-        this.#hostCount += list.length;
+        this.#hostCount += list.length / HOST_FIELDS;
       } else {
         this.#hosts.delete(key);
       }
@@ -203,10 +241,7 @@ export class RouteMap {
       if (!list) continue;
       this.#frames.delete(key);
       const { modid, cmdid } = parseModuleKey(key);
-      for (const host of list) {
-        if (this.#fleet?.(modid, cmdid, host.ip, host.port)) host.fleetOverload = true;
-        else delete host.fleetOverload;
-      }
+      markFleet(list, modid, cmdid, this.#fleet);
     }
   }
 
@@ -215,7 +250,12 @@ export class RouteMap {
     const a = this.#hosts.get(key) ?? NO_HOSTS;
     const b = other.#hosts.get(key) ?? NO_HOSTS;
     if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameHost(a[i], b[i])) return false;
+    for (let at = 0; at < a.length; at += HOST_FIELDS) {
+      if (
+        a[at] !== b[at] || a[at + 1] !== b[at + 1] ||
+        servedWeight(a[at + 2]) !== servedWeight(b[at + 2])
+      ) return false;
+    }
     return true;
   }
 
@@ -228,13 +268,14 @@ export class RouteMap {
     const key = moduleKey(modid, cmdid);
     const cached = this.#frames.get(key);
     if (cached) return cached;
-    const all = this.#hosts.get(key);
-    if (!all) {
+    const packed = this.#hosts.get(key);
+    if (!packed) {
       return encodeFrame(
         MessageId.GetRouteResponse,
         GetRouteResponseCodec.encode({ modid, cmdid, host: [] }),
       );
     }
+    const all = hostInfos(packed);
     let host = all;
     const fit = hostsThatFit(modid, cmdid, all);
     if (fit < all.length) {

@@ -17,9 +17,11 @@
  * @module
  */
 import type { Logger } from "../reactor/log.ts";
-import type { RouteChangeRow, RouteRow, RouteStore } from "../store/types.ts";
+import type { RouteChangeRow, RouteStore } from "../store/types.ts";
 import { ChangeTracker, type ChangeTrackerOptions } from "./change_tracker.ts";
 import { MAX_BODY_SIZE } from "./frame_budget.ts";
+import { LoopYielder } from "./loop_yield.ts";
+import { type PackedTable, packRowsInSlices } from "./packed_table.ts";
 import { moduleKey, type OversizedModule, RouteMap, type RouteMapOptions } from "./route_map.ts";
 import { InvalidRowLog, moduleKeyProblem } from "./route_rows.ts";
 
@@ -46,8 +48,11 @@ export interface RouteSyncOptions extends ChangeTrackerOptions {
    * @default 60000
    */
   reloadIntervalMs?: number;
-  /** Reads the whole table (default: `store.loadRoutes()` on this thread). */
-  loadAll?: () => Promise<RouteRow[]>;
+  /**
+   * Reads and packs the whole table (default: `store.loadRoutes()` on this
+   * thread, packed in slices between event-loop turns).
+   */
+  loadAll?: () => Promise<PackedTable>;
   /** Hosts the fleet sees overloaded (`HostInfo.fleetOverload`); see `fleet_health.ts`. */
   fleetOverloaded?: RouteMapOptions["fleetOverloaded"];
   /**
@@ -78,19 +83,28 @@ export interface SyncResult {
   version: number;
 }
 
-/** Modules whose hosts differ between two tables. */
-function changedModules(before: RouteMap, after: RouteMap): ChangedModule[] {
-  const keys = new Set([...before.keys(), ...after.keys()]);
-  return [...keys].filter((key) => !after.sameModule(before, key)).map((key) => ({
-    key,
-    version: null,
-  }));
+/**
+ * Modules whose hosts differ between two tables, compared a slice at a time
+ * between event-loop turns (10,000 modules take a few ms).
+ */
+async function changedModules(before: RouteMap, after: RouteMap): Promise<ChangedModule[]> {
+  const changed: ChangedModule[] = [];
+  const yielder = new LoopYielder();
+  for (const key of after.keys()) {
+    if (!after.sameModule(before, key)) changed.push({ key, version: null });
+    if (yielder.due) await yielder.yield();
+  }
+  for (const key of before.keys()) {
+    if (after.hostsOfKey(key) === 0) changed.push({ key, version: null }); // removed
+    if (yielder.due) await yielder.yield();
+  }
+  return changed;
 }
 
 /** The route table and how it follows the store. */
 export class RouteSync {
   #store: RouteStore;
-  #loadAll: () => Promise<RouteRow[]>;
+  #loadAll: () => Promise<PackedTable>;
   #log: Logger;
   #count: (name: RouteSyncCounter, by?: number) => void;
   #reloadIntervalMs: number;
@@ -111,7 +125,8 @@ export class RouteSync {
       onOversized: (m) => this.#noteOversized(m),
       fleetOverloaded: options.fleetOverloaded,
     };
-    this.#loadAll = options.loadAll ?? (() => options.store.loadRoutes());
+    this.#loadAll = options.loadAll ??
+      (async () => packRowsInSlices(await options.store.loadRoutes()));
     this.#log = options.log;
     this.#count = options.count;
     this.#reloadIntervalMs = options.reloadIntervalMs ?? 60_000;
@@ -226,11 +241,12 @@ export class RouteSync {
     if (restart) {
       seen = await this.#store.changesSince(Math.max(0, version - this.#tracker.overlap));
     }
-    const rows = await this.#loadAll();
-    const table = await RouteMap.build(this.#invalid.filter(rows), this.#mapOptions);
+    const packed = await this.#loadAll();
+    this.#invalid.filter(packed.invalid); // reports each invalid row once
+    const table = await RouteMap.fromPacked(packed, this.#mapOptions);
     if (restart) this.#tracker.begin(version, seen);
     const first = this.#lastFull === -Infinity;
-    const changed = first ? [] : changedModules(this.#table, table);
+    const changed = first ? [] : await changedModules(this.#table, table);
     this.#table = table;
     this.#lastFull = this.#clock();
     this.#needFull = false;

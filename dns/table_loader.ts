@@ -2,42 +2,60 @@
  * Whole-table reads of `RouteData` for the DNS service's safety-net reload.
  * {@linkcode WorkerTableLoader} reads in a Web Worker with its own store
  * connection: a SQLite read of 100,000 rows blocks for 0.1-0.3 s, and the
- * DNS service must keep answering meanwhile. The rows come back packed in one
- * transferred Float64Array and are unpacked in slices between event-loop turns.
+ * DNS service must keep answering meanwhile. The worker also checks, groups
+ * and sorts the rows ({@linkcode PackedTable}), and the two buffers of the
+ * result are transferred, so the service makes no object per row.
+ *
+ * The worker holds an isolate and a database connection (about 17 MiB of
+ * RSS), and whole-table reads come once a minute at most, so it is stopped
+ * when it has been idle for {@linkcode WorkerTableLoaderOptions.idleMs} and
+ * started again by the next load (about 50 ms).
  *
  * @module
  */
-import type { RouteRow } from "../store/types.ts";
+import { unrefTimer } from "../reactor/timers.ts";
 import { StoreError } from "../store/types.ts";
-import { LoopYielder } from "./loop_yield.ts";
+import type { PackedTable } from "./packed_table.ts";
 
 /** Reads every `RouteData` row. */
 export interface TableLoader {
-  /** Every row, in no particular order. */
-  load(): Promise<RouteRow[]>;
+  /** Every row, checked and packed. */
+  load(): Promise<PackedTable>;
   /** Releases what the loader holds. */
   close(): Promise<void>;
 }
 
-/** Numbers per row in the worker's packed answer: modid, cmdid, ip, port, weight (or NaN). */
-export const PACKED_ROW_FIELDS = 5;
-
-/** Rows unpacked per event-loop turn. */
-const UNPACK_SLICE = 20_000;
+/** Options of a {@linkcode WorkerTableLoader}. */
+export interface WorkerTableLoaderOptions {
+  /**
+   * Stop the worker after this many ms without a load (it starts again on
+   * the next one).
+   * @default 1000
+   */
+  idleMs?: number;
+}
 
 /** Loads the table through `table_loader_worker.ts`. */
 export class WorkerTableLoader implements TableLoader {
   #worker: Worker | null = null;
   #url: string;
+  #idleMs: number;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 1;
   #pending = new Map<
     number,
-    { resolve: (rows: Float64Array) => void; reject: (e: Error) => void }
+    { resolve: (table: PackedTable) => void; reject: (e: Error) => void }
   >();
 
   /** Creates the loader for the store at `url`; the worker starts on the first load. */
-  constructor(url: string) {
+  constructor(url: string, options: WorkerTableLoaderOptions = {}) {
     this.#url = url;
+    this.#idleMs = options.idleMs ?? 1000;
+  }
+
+  /** True while the worker runs (between a load and its idle stop). */
+  get running(): boolean {
+    return this.#worker !== null;
   }
 
   #start(): Worker {
@@ -47,16 +65,16 @@ export class WorkerTableLoader implements TableLoader {
       name: "dns-table-loader",
     });
     worker.onmessage = (event: MessageEvent) => {
-      const { id, rows, error } = event.data as {
+      const { id, table, error } = event.data as {
         id?: number;
-        rows?: Float64Array;
+        table?: PackedTable;
         error?: { name: string; message: string };
       };
       if (id === undefined) return;
       const waiter = this.#pending.get(id);
       this.#pending.delete(id);
       if (!waiter) return;
-      if (rows) waiter.resolve(rows);
+      if (table) waiter.resolve(table);
       else waiter.reject(new StoreError(`${error?.name}: ${error?.message}`));
     };
     worker.onerror = (event) => {
@@ -75,39 +93,35 @@ export class WorkerTableLoader implements TableLoader {
     this.#pending.clear();
   }
 
-  /** Every row, read in the worker. */
-  async load(): Promise<RouteRow[]> {
+  /** Every row, read and packed in the worker. */
+  async load(): Promise<PackedTable> {
+    clearTimeout(this.#idleTimer);
     const worker = this.#start();
     const id = this.#nextId++;
-    const packed = await new Promise<Float64Array>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id });
-    });
-    const rows: RouteRow[] = new Array(packed.length / PACKED_ROW_FIELDS);
-    const yielder = new LoopYielder();
     try {
-      for (let r = 0; r < rows.length; r++) {
-        const i = r * PACKED_ROW_FIELDS;
-        const row: RouteRow = {
-          modid: packed[i],
-          cmdid: packed[i + 1],
-          ip: packed[i + 2],
-          port: packed[i + 3],
-        };
-        if (!Number.isNaN(packed[i + 4])) row.weight = packed[i + 4];
-        rows[r] = row;
-        if (r % UNPACK_SLICE === UNPACK_SLICE - 1) await yielder.yield();
-      }
+      return await new Promise<PackedTable>((resolve, reject) => {
+        this.#pending.set(id, { resolve, reject });
+        worker.postMessage({ id });
+      });
     } finally {
-      yielder.close();
+      if (this.#pending.size === 0 && this.#worker) {
+        clearTimeout(this.#idleTimer);
+        this.#idleTimer = setTimeout(() => this.#retire(), this.#idleMs);
+        unrefTimer(this.#idleTimer);
+      }
     }
-    return rows;
   }
 
-  /** Closes the worker's store connection and stops the worker. */
-  async close(): Promise<void> {
+  /** Stops an idle worker: closes its store connection, then ends it. */
+  #retire(): void {
     const worker = this.#worker;
-    if (!worker) return;
+    if (!worker || this.#pending.size > 0) return;
+    this.#worker = null;
+    this.#stopWorker(worker);
+  }
+
+  /** Asks `worker` to close its store, and terminates it when it has (or after 2 s). */
+  async #stopWorker(worker: Worker): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const closed = new Promise<void>((resolve) => {
       worker.addEventListener("message", (event: MessageEvent) => {
@@ -119,6 +133,15 @@ export class WorkerTableLoader implements TableLoader {
     worker.postMessage({ close: true });
     await closed;
     clearTimeout(timer);
+    worker.terminate();
+  }
+
+  /** Closes the worker's store connection and stops the worker. */
+  async close(): Promise<void> {
+    clearTimeout(this.#idleTimer);
+    const worker = this.#worker;
+    if (!worker) return;
+    await this.#stopWorker(worker);
     this.#fail(new StoreError("table loader closed"));
   }
 }

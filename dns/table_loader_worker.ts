@@ -2,37 +2,27 @@
  * Worker of {@linkcode WorkerTableLoader} (`table_loader.ts`): owns a second
  * connection to the route store and reads the whole `RouteData` table on
  * request, so the synchronous SQLite read (and, on MySQL, the parsing of
- * 100,000 rows) happens on this thread instead of the DNS service's event
- * loop. Protocol: `{ url }` once, then `{ id }` per load; answers
- * `{ id, rows }` (a Float64Array of modid, cmdid, ip, port, weight (NaN when
- * the table has no weight column) per row, transferred) or `{ id, error: { name, message } }`.
+ * 100,000 rows) and the packing happen on this thread instead of the DNS
+ * service's event loop. Protocol: `{ url }` once, then `{ id }` per load;
+ * answers `{ id, table }` (a {@linkcode PackedTable}, its buffers
+ * transferred) or `{ id, error: { name, message } }`.
  *
  * @module
  */
 import { workerScope } from "../reactor/worker_channel.ts";
 import type { RouteStore } from "../store/types.ts";
 import { createRouteStore } from "../store/url.ts";
-import { PACKED_ROW_FIELDS as FIELDS } from "./table_loader.ts";
+import { type PackedTable, packRows } from "./packed_table.ts";
 
 const scope = workerScope();
 let url: string | null = null;
 let store: RouteStore | null = null;
 
 /** Reads every row and packs it. */
-async function load(): Promise<Float64Array> {
+async function load(): Promise<PackedTable> {
   if (url === null) throw new Error("Table loader worker: no store URL");
   store ??= createRouteStore(url);
-  const rows = await store.loadRoutes();
-  const packed = new Float64Array(rows.length * FIELDS);
-  let i = 0;
-  for (const row of rows) {
-    packed[i++] = row.modid;
-    packed[i++] = row.cmdid;
-    packed[i++] = row.ip;
-    packed[i++] = row.port;
-    packed[i++] = row.weight ?? NaN;
-  }
-  return packed;
+  return packRows(await store.loadRoutes());
 }
 
 scope.addEventListener("message", (event) => {
@@ -49,7 +39,11 @@ scope.addEventListener("message", (event) => {
   }
   const id = data.id;
   load().then(
-    (rows) => scope.postMessage({ id, rows }, [rows.buffer as ArrayBuffer]),
+    (table) =>
+      scope.postMessage({ id, table }, [
+        table.modules.buffer as ArrayBuffer,
+        table.hosts.buffer as ArrayBuffer,
+      ]),
     (err) => {
       // A failed store is opened afresh on the next load.
       store?.close().catch(() => {});

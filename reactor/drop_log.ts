@@ -8,6 +8,7 @@
  * @module
  */
 import type { Logger } from "./log.ts";
+import { unrefTimer } from "./timers.ts";
 
 /** Options of a {@linkcode DropLog}. */
 export interface DropLogOptions {
@@ -121,11 +122,4 @@ export class DropLog {
     }, this.#intervalMs);
     unrefTimer(this.#timer);
   }
-}
-
-/** Lets the process exit while `timer` is pending (Deno, Node and Bun). */
-export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (deno && typeof timer === "number") deno.unrefTimer(timer);
-  else (timer as { unref?: () => void }).unref?.();
 }

@@ -8,7 +8,8 @@
  * @module
  */
 import { type Cidr, isAllowed } from "./cidr.ts";
-import { DropLog, unrefTimer } from "./drop_log.ts";
+import { DropLog } from "./drop_log.ts";
+import { unrefTimer } from "./timers.ts";
 import { FramedConnection } from "./framed_connection.ts";
 import { addrText, errorText } from "./text.ts";
 import { createLogger, type Logger } from "./log.ts";

@@ -180,3 +180,10 @@ export class Backoff {
     this.#cap = this.#initialMs;
   }
 }
+
+/** Lets the process exit while `timer` is pending (Deno, Node and Bun). */
+export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno && typeof timer === "number") deno.unrefTimer(timer);
+  else (timer as { unref?: () => void }).unref?.();
+}

@@ -55,6 +55,8 @@ export class FakeAgent {
   readonly reports: Seen<ReportRequest>[] = [];
   /** API_GetRoute requests, in arrival order. */
   readonly routeRequests: Seen<{ modid: number; cmdid: number }>[] = [];
+  /** Every datagram of the three kinds above, by kind, in arrival order over all shards. */
+  readonly arrivals: ("host" | "report" | "route")[] = [];
   /** How GetHost is answered. */
   hostMode: HostMode = "answer";
   /** The GetHost answer for a request. */
@@ -107,6 +109,7 @@ export class FakeAgent {
   #wire(server: UdpServer, shard: number): void {
     server.router.on(MessageId.GetHostRequest, GetHostRequestCodec, (req, peer) => {
       this.hostRequests.push({ ...req, shard });
+      this.arrivals.push("host");
       if (this.batchSize > 0) {
         this.#held.push({ req, peer });
         if (this.#held.length < this.batchSize) return;
@@ -118,9 +121,11 @@ export class FakeAgent {
     });
     server.router.on(MessageId.ReportRequest, ReportRequestCodec, (report) => {
       this.reports.push({ ...report, shard });
+      this.arrivals.push("report");
     });
     server.router.on(MessageId.ApiGetRouteRequest, GetRouteRequestCodec, (req, peer) => {
       this.routeRequests.push({ ...req, shard });
+      this.arrivals.push("route");
       if (this.routeSilent) return;
       const key = `${req.modid}:${req.cmdid}`;
       const count = (this.#routeCounts.get(key) ?? 0) + 1;

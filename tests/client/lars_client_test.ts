@@ -135,6 +135,56 @@ for (const [transportName, transport] of TRANSPORTS) {
     assert.equal(client.counters.get("reports"), 3);
   });
 
+  test(
+    "a report made right before the next getHost or getRoute reaches the agent after that request",
+    async ({ agent, client }) => {
+      // A fresh Deno socket sends its first datagrams only once it is known to be writable, in
+      // reverse: one round trip first, so the order below is the steady state's.
+      const first = await client.getHost(1, 2);
+      assert.equal(first.retcode, RetCode.SUCC);
+      agent.arrivals.length = 0;
+      // The loop of `lars qps` and of applications: report call N, then ask for call N+1.
+      let host: GetHostResult = first;
+      for (let i = 0; i < 20; i++) {
+        client.report(1, 2, host.ip!, host.port!, i % 2);
+        host = await client.getHost(1, 2);
+        assert.equal(host.retcode, RetCode.SUCC);
+      }
+      client.report(1, 2, host.ip!, host.port!, 0);
+      assert.deepEqual(await client.getRoute(1, 2), []);
+      await waitFor(() => agent.reports.length === 21, "21 reports");
+      // One port (module 1/2 is shard 0), so the socket keeps the order the datagrams left in.
+      assert.deepEqual(agent.arrivals, [
+        ...new Array(20).fill(["host", "report"]).flat(),
+        "route",
+        "report",
+      ]);
+      assert.deepEqual(agent.reports.map((r) => r.retcode), [
+        ...Array.from({ length: 20 }, (_, i) => i % 2),
+        0,
+      ]);
+      assert.equal(client.counters.get("reports"), 21);
+    },
+  );
+
+  test("a report with no request after it is sent all the same", async ({ agent, client }) => {
+    assert.equal((await client.getHost(1, 2)).retcode, RetCode.SUCC);
+    client.report(1, 2, "10.0.0.1", 1002, 0);
+    // Only a timer (a later task) runs here; no request follows the report.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await waitFor(() => agent.reports.length === 1, "the report");
+    assert.deepEqual(agent.arrivals, ["host", "report"]);
+  });
+
+  test("close sends the reports made just before it", async ({ agent, client }) => {
+    assert.equal((await client.getHost(1, 2)).retcode, RetCode.SUCC);
+    client.report(1, 2, "10.0.0.1", 1002, 0);
+    client.report(1, 2, "10.0.0.1", 1002, 1);
+    await client.close();
+    await waitFor(() => agent.reports.length === 2, "both reports");
+    assert.deepEqual(agent.reports.map((r) => r.retcode), [0, 1]);
+  });
+
   test("getRoute answers every host, or none for an unknown module", async ({ agent, client }) => {
     agent.route = (modid) =>
       modid === 7 ? [{ ip: 0x0A000007, port: 9000 }, { ip: 0xC0A80001, port: 9001 }] : [];

@@ -17,7 +17,7 @@ Deno.test("deploy - the systemd units are what tools/systemd_units.ts derives fr
   const [dns, , agent] = (await units()).map((u) => u.text);
   assert.match(
     dns,
-    /^ExecStart=\/usr\/local\/bin\/deno run --config=\/opt\/lars\/deno\.json --unstable-net --v8-flags=--max-semi-space-size=1,--optimize-for-size --no-prompt --allow-read=\/etc\/lars\/lars_dns\.conf --allow-net=0\.0\.0\.0:7778,127\.0\.0\.1:17778,127\.0\.0\.1:3306 --allow-env=LARS_LOG,LARS_LOG_FORMAT,LARS_DB_PASSWD \/opt\/lars\/dns\/main\.ts --config \/etc\/lars\/lars_dns\.conf$/m,
+    /^ExecStart=\/usr\/local\/bin\/deno run --config=\/opt\/lars\/deno\.json --unstable-net --v8-flags=--max-semi-space-size=1,--optimize-for-size --no-prompt --allow-read=\/etc\/lars\/lars_dns\.conf,\/opt\/lars\/dns,\/opt\/lars\/store,\/opt\/lars\/reactor,\/opt\/lars\/proto --allow-net=0\.0\.0\.0:7778,127\.0\.0\.1:17778,127\.0\.0\.1:3306 --allow-env=LARS_LOG,LARS_LOG_FORMAT,LARS_DB_PASSWD \/opt\/lars\/dns\/main\.ts --config \/etc\/lars\/lars_dns\.conf$/m,
   );
   assert.match(
     agent,

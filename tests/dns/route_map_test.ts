@@ -97,7 +97,7 @@ Deno.test("route map - the chunked build gives the same table", async () => {
     port: 80 + (i % 5),
   }));
   const whole = new RouteMap(rows);
-  const built = await RouteMap.build(rows, {}, 100);
+  const built = await RouteMap.build(rows);
   assert.equal(built.hostCount, whole.hostCount);
   assert.equal(built.moduleCount, whole.moduleCount);
   for (const key of whole.keys()) assert.ok(built.sameModule(whole, key), key);
