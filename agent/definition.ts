@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { agentAdmin } from "./agent_admin.ts";
 import { LEAN_V8_FLAGS, type ServiceDefinition } from "../reactor/service.ts";
 import { AgentService } from "./agent_service.ts";
 import { hostIpv4 } from "./caller.ts";
@@ -28,7 +27,9 @@ export const agentService: ServiceDefinition<AgentSettings> = {
   name: "agent",
   usage: USAGE,
   defaultConfig: "conf/lars_lb_agent.conf",
-  v8Flags: LEAN_V8_FLAGS,
+  // Plus no optimizing compiler: the agent's JS per datagram is small next to its syscalls, and
+  // without TurboFan 3-4 MiB fewer pages of the deno binary are touched (docs/benchmarks.md).
+  v8Flags: [...LEAN_V8_FLAGS, "--no-opt"],
   readSettings: readAgentSettings,
   access(settings) {
     const key = "[agent] ip, port";
@@ -61,7 +62,8 @@ export const agentService: ServiceDefinition<AgentSettings> = {
     });
     await agent.start();
     return {
-      admin: () => agentAdmin(agent),
+      // Imported only when [admin] is on: it loads the metrics library (prom-client, npm).
+      admin: async () => (await import("./agent_admin.ts")).agentAdmin(agent),
       async stop() {
         const shards = await agent.stop();
         log.info(`counters ${JSON.stringify(agent.counters.snapshot())}`);

@@ -60,8 +60,11 @@ export interface StateReason {
 /**
  * One host of a module: counters, state, and the links of the ring it is in
  * (a host is in exactly one ring at a time, so the links live on the host).
+ * Its {@linkcode HostHealth} fields (our rules) are its own fields too: one
+ * object per host instead of two (the agent holds one per host of every
+ * module it serves).
  */
-export class HostState implements HostStats {
+export class HostState extends HostHealth implements HostStats {
   /** The host's address, allocated once and handed out by every pick. */
   readonly info: HostInfo;
   vsucc = 0;
@@ -79,12 +82,15 @@ export class HostState implements HostStats {
   prev: HostState | null = null;
   /** Next host in its ring; `null` while in no ring. */
   next: HostState | null = null;
-  /** Weight, repeat ejections, probe pacing, slow start (our rules). */
-  readonly health: HostHealth = new HostHealth();
-
   /** A host with zero counters, in no ring; call {@linkcode setIdle} next. */
   constructor(readonly ip: number, readonly port: number) {
+    super();
     this.info = Object.freeze({ ip, port });
+  }
+
+  /** Weight, repeat ejections, probe pacing, slow start (our rules): this host itself. */
+  get health(): HostHealth {
+    return this;
   }
 
   /** The original's `set_idle`: fresh window, `vsucc = initSuccCnt`, `idleTs = now`. */
@@ -145,6 +151,75 @@ export class HostState implements HostStats {
     this.rerr = 0;
     this.continSucc = 0;
     this.continErr = 0;
+  }
+}
+
+/** Map key of a host: one number for valid ports, text otherwise (never collides). */
+export type HostKey = number | string;
+
+/** The key of `ip:port` (`ip` taken as unsigned): equal keys, same host. */
+export function hostKey(ip: number, port: number): HostKey {
+  const unsignedIp = ip >>> 0;
+  if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
+  return `${unsignedIp}:${port}`;
+}
+
+/** Most hosts a {@linkcode HostIndex} finds by scanning a list; beyond, it keeps a Map. */
+const HOST_INDEX_LIST_MAX = 8;
+
+/**
+ * A module's hosts by address, in the order they joined. Most modules have a
+ * few hosts: up to {@linkcode HOST_INDEX_LIST_MAX} they are a plain list that
+ * lookups scan (as fast as a Map for so few, and a fraction of a Map's
+ * memory, which the agent pays for every module it serves); past that, a Map
+ * by {@linkcode hostKey}.
+ */
+export class HostIndex {
+  #list: HostState[] | null = [];
+  #map: Map<HostKey, HostState> | null = null;
+
+  /** Number of hosts. */
+  get size(): number {
+    return this.#list !== null ? this.#list.length : this.#map!.size;
+  }
+
+  /** The host at `ip:port`, if any. */
+  get(ip: number, port: number): HostState | undefined {
+    const list = this.#list;
+    if (list === null) return this.#map!.get(hostKey(ip, port));
+    const key = hostKey(ip, port);
+    for (let i = 0; i < list.length; i++) {
+      const host = list[i];
+      if (hostKey(host.ip, host.port) === key) return host;
+    }
+    return undefined;
+  }
+
+  /** Adds a host not in the index yet, as the last one. */
+  add(host: HostState): void {
+    const list = this.#list;
+    if (list === null) {
+      this.#map!.set(hostKey(host.ip, host.port), host);
+    } else if (list.length < HOST_INDEX_LIST_MAX) {
+      // A copy of the exact length (push() and spreading leave room for 16 more).
+      this.#list = list.concat([host]);
+    } else {
+      this.#map = new Map(list.map((h) => [hostKey(h.ip, h.port), h]));
+      this.#map.set(hostKey(host.ip, host.port), host);
+      this.#list = null;
+    }
+  }
+
+  /** Removes a host (the others keep their order). */
+  delete(host: HostState): void {
+    const list = this.#list;
+    if (list === null) this.#map!.delete(hostKey(host.ip, host.port));
+    else if (list.includes(host)) list.splice(list.indexOf(host), 1);
+  }
+
+  /** The hosts, in the order they joined. */
+  values(): IterableIterator<HostState> {
+    return this.#list !== null ? this.#list.values() : this.#map!.values();
   }
 }
 

@@ -162,7 +162,9 @@ export class KnownRoutes {
       }
       const changed = !known || !sameHosts(known.hosts, hosts);
       if (this.#held.delete(key)) this.#summary.recovered++;
-      this.#routes.set(key, { modid, cmdid, hosts, updatedAt: now });
+      // A copy of the exact length: the decoder's array has room for 16 more hosts, and
+      // this one is kept for as long as the module is known.
+      this.#routes.set(key, { modid, cmdid, hosts: hosts.slice(), updatedAt: now });
       return { hosts, changed, held: false };
     }
     if (!known) return { hosts, changed: false, held: false };

@@ -8,7 +8,15 @@
  * @module
  */
 import { type HostInfo, type ReportStatusRequest, RetCode } from "../proto/mod.ts";
-import { HostRing, HostState, type HostStats, type StateReason } from "./host_list.ts";
+import {
+  HostIndex,
+  type HostKey,
+  hostKey,
+  HostRing,
+  HostState,
+  type HostStats,
+  type StateReason,
+} from "./host_list.ts";
 import { BalanceRules } from "./balance_rules.ts";
 import type { HostHealthView } from "./host_health.ts";
 import { type LoadBalanceOptions, resolveLoadBalanceOptions } from "./load_balance_options.ts";
@@ -69,15 +77,6 @@ const FLEET_OVERLOAD_REASON: StateReason = Object.freeze({
   text: "the fleet sees it overloaded (DNS verdict) and this agent has not called it yet",
 });
 
-/** Map key of a host: one number for valid ports, text otherwise (never collides). */
-type HostKey = number | string;
-
-function _hostKey(ip: number, port: number): HostKey {
-  const unsignedIp = ip >>> 0;
-  if (Number.isInteger(port) && port >= 0 && port <= 0xFFFF) return unsignedIp * 0x10000 + port;
-  return `${unsignedIp}:${port}`;
-}
-
 /**
  * Balancer of one module. Hosts are keyed by `ip:port`; each is in exactly one
  * of two round-robin lists, idle or overloaded, and moves between them by the
@@ -99,7 +98,7 @@ export class LoadBalance {
   readonly cmdid: number;
   /** The resolved tuning this balancer runs with. */
   readonly options: Readonly<LoadBalanceOptions>;
-  readonly #hosts = new Map<HostKey, HostState>();
+  readonly #hosts = new HostIndex();
   readonly #idle = new HostRing();
   readonly #overloaded = new HostRing();
   #accessCount = 0;
@@ -231,7 +230,7 @@ export class LoadBalance {
    * @returns whether the host is known; an unknown host changes nothing
    */
   report(ip: number, port: number, retcode: number, now: number): boolean {
-    const host = this.#hosts.get(_hostKey(ip, port));
+    const host = this.#hosts.get(ip, port);
     if (host === undefined) return false;
     this.#dirty = true;
     const succeeded = retcode === RetCode.SUCC;
@@ -263,24 +262,24 @@ export class LoadBalance {
    */
   update(hosts: readonly HostInfo[], now: number): void {
     const wanted = new Map<HostKey, HostInfo>();
-    for (const host of hosts) wanted.set(_hostKey(host.ip, host.port), host);
-    for (const [key, host] of this.#hosts) {
-      if (wanted.has(key)) continue;
+    for (const host of hosts) wanted.set(hostKey(host.ip, host.port), host);
+    for (const host of [...this.#hosts.values()]) {
+      if (wanted.has(hostKey(host.ip, host.port))) continue;
       this.#ringOf(host).remove(host);
-      this.#hosts.delete(key);
+      this.#hosts.delete(host);
       this.#rules.removed(host);
     }
     const loaded = this.#hosts.size > 0;
     const routed = [];
-    for (const [key, info] of wanted) {
-      let host = this.#hosts.get(key);
+    for (const info of wanted.values()) {
+      let host = this.#hosts.get(info.ip, info.port);
       const joinsLoadedRoute = host === undefined && loaded;
       if (host === undefined) {
         host = new HostState(info.ip >>> 0, info.port);
         host.setIdle(this.options.initSuccCnt, now);
         host.overloadTs = now;
         host.stateSince = now;
-        this.#hosts.set(key, host);
+        this.#hosts.add(host);
         this.#idle.push(host);
       }
       routed.push({ host, info, joinsLoadedRoute });
@@ -327,7 +326,7 @@ export class LoadBalance {
 
   /** A copy of one host's counters and state, or `undefined` for an unknown host. */
   hostStats(ip: number, port: number): HostStats | undefined {
-    return this.#hosts.get(_hostKey(ip, port))?.stats();
+    return this.#hosts.get(ip, port)?.stats();
   }
 
   /**
@@ -335,7 +334,7 @@ export class LoadBalance {
    * start, else 1 (also for an unknown host).
    */
   slowStartShare(ip: number, port: number, now: number): number {
-    const host = this.#hosts.get(_hostKey(ip, port));
+    const host = this.#hosts.get(ip, port);
     return host === undefined ? 1 : host.health.rampFactor(now, this.options.slowStart);
   }
 
@@ -344,7 +343,7 @@ export class LoadBalance {
    * probe pacing, slow start, panic pardon), or `undefined` for an unknown host.
    */
   hostHealth(ip: number, port: number): HostHealthView | undefined {
-    return this.#hosts.get(_hostKey(ip, port))?.health.view();
+    return this.#hosts.get(ip, port)?.health.view();
   }
 
   /**

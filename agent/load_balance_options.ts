@@ -173,8 +173,14 @@ const NUMBER_KEYS = [
 ] as const;
 
 /**
+/** Objects {@linkcode resolveLoadBalanceOptions} returned (frozen, so still valid). */
+const _resolved = new WeakSet<object>();
+
+/**
  * Merges `options` over {@linkcode DEFAULT_LOAD_BALANCE_OPTIONS} and validates
- * the result. Keys whose value is `undefined` take their default.
+ * the result. Keys whose value is `undefined` take their default. Options it
+ * returned before are returned as they are (already valid and frozen), so
+ * every balancer of a table shares its table's options object.
  *
  * @throws {RangeError} when a count is not a non-negative integer or a rate or
  * time is not a finite non-negative number
@@ -182,6 +188,7 @@ const NUMBER_KEYS = [
 export function resolveLoadBalanceOptions(
   options: Partial<LoadBalanceOptions> = {},
 ): Readonly<LoadBalanceOptions> {
+  if (_resolved.has(options)) return options as Readonly<LoadBalanceOptions>;
   const resolved: LoadBalanceOptions = { ...DEFAULT_LOAD_BALANCE_OPTIONS };
   for (const key of [...COUNT_KEYS, ...NUMBER_KEYS]) {
     const value = options[key];
@@ -206,5 +213,7 @@ export function resolveLoadBalanceOptions(
       `Invalid load-balance option maxEjectionPercent: ${resolved.maxEjectionPercent} is above 100`,
     );
   }
-  return Object.freeze(resolved);
+  Object.freeze(resolved);
+  _resolved.add(resolved);
+  return resolved;
 }

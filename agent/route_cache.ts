@@ -7,9 +7,15 @@
  *
  * @module
  */
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { intToIp, ipToInt, isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
+import {
+  changeMode,
+  makeDirectory,
+  readTextFile,
+  renameFile,
+  writeTextFile,
+} from "../reactor/files.ts";
 import { errorText } from "../reactor/text.ts";
 import type { Logger } from "../reactor/log.ts";
 
@@ -113,7 +119,7 @@ export class RouteCache {
   async load(): Promise<CachedRoute[]> {
     let text: string;
     try {
-      text = await readFile(this.path, "utf8");
+      text = await readTextFile(this.path);
     } catch (err) {
       if ((err as { code?: string }).code === "ENOENT") return [];
       this.#log.warn(`cannot read route cache ${this.path}: ${errorText(err)}`);
@@ -176,10 +182,10 @@ export class RouteCache {
     const tmp = `${this.path}.tmp`;
     try {
       // Only this user may read what the routes reveal (0600 file in a 0700 directory).
-      await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-      await writeFile(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
-      await chmod(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
-      await rename(tmp, this.path);
+      await makeDirectory(this.#dir, 0o700);
+      await writeTextFile(tmp, JSON.stringify(file, null, 1), 0o600);
+      await changeMode(tmp, 0o600); // a temp file left by a crash keeps its old mode otherwise
+      await renameFile(tmp, this.path);
     } catch (err) {
       this.#log.warnThrottled(
         "cache-write",

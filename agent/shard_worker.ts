@@ -20,7 +20,8 @@ import {
 import { isPort } from "../proto/ip.ts";
 import type { HostInfo } from "../proto/messages.ts";
 import { createLogger, type Logger, setLogFormat } from "../reactor/log.ts";
-import { transportNamed } from "../reactor/transport_runtime.ts";
+import { loadTransport } from "../reactor/transport_runtime.ts";
+import type { Transport } from "../reactor/transport.ts";
 import { UdpServer } from "../reactor/udp_endpoint.ts";
 import { WorkerChannel, workerScope } from "../reactor/worker_channel.ts";
 import { encodeRouteReply, MAX_DATAGRAM_FRAME, type RouteReply } from "./route_reply.ts";
@@ -51,7 +52,7 @@ class Shard {
   /** Cut replies of modules too big for a datagram, with the route update they belong to. */
   #cutReplies = new Map<string, { lastUpdate: number; reply: RouteReply }>();
 
-  constructor(readonly settings: ShardSettings) {
+  constructor(readonly settings: ShardSettings, transport: Transport) {
     if (settings.logFormat) setLogFormat(settings.logFormat);
     const log = createLogger(`agent-shard-${settings.index}`);
     this.#log = log;
@@ -71,7 +72,7 @@ class Shard {
       modulesRefused: 0,
     };
     this.server = new UdpServer({
-      transport: transportNamed(settings.transport),
+      transport,
       hostname: settings.hostname,
       port: settings.port,
       name: `agent-udp-${settings.port}`,
@@ -195,13 +196,35 @@ function shardFor(modid: number, cmdid: number): Shard | undefined {
   return shards.get(shardOf(modid, cmdid));
 }
 
-channel.onMessage(async (msg) => {
+/** The shards' transport, loaded at the first `start` (only the one named: see loadTransport). */
+let transport: Transport | null = null;
+/** Messages that arrived while the transport loads, in order; null when not loading. */
+let waiting: ToShard[] | null = null;
+
+channel.onMessage((msg) => {
+  if (waiting !== null) {
+    waiting.push(msg);
+  } else if (msg.type === "start" && transport === null) {
+    const queued: ToShard[] = [msg];
+    waiting = queued;
+    // A failed import rejects unhandled: the worker fails and its supervisor restarts it.
+    loadTransport(msg.settings.transport).then((loaded) => {
+      transport = loaded;
+      waiting = null;
+      for (const queuedMsg of queued) handle(queuedMsg);
+    });
+  } else {
+    handle(msg);
+  }
+});
+
+async function handle(msg: ToShard): Promise<void> {
   switch (msg.type) {
     case "start": {
       const { index } = msg.settings;
       try {
         if (shards.has(index)) throw new Error(`shard ${index} is already running`);
-        const shard = new Shard(msg.settings);
+        const shard = new Shard(msg.settings, transport!);
         for (const r of msg.routes) shard.table.restore(r.modid, r.cmdid, r.hosts, r.updatedAt);
         const addr = shard.server.start();
         shards.set(index, shard);
@@ -251,4 +274,4 @@ channel.onMessage(async (msg) => {
       return;
     }
   }
-});
+}

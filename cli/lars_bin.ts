@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { runService } from "../reactor/service.ts";
-import { transportNamed } from "../reactor/transport_runtime.ts";
+import { loadTransport } from "../reactor/transport_runtime.ts";
 import { runDemo } from "../tools/demo_run.ts";
 import { runTools, TOOLS_USAGE } from "./lars.ts";
 import { SERVICES } from "./services.ts";
@@ -37,7 +37,7 @@ const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : "node";
 const subcommand = rest[0] !== undefined && !rest[0].startsWith("-");
 if (command !== undefined && Object.hasOwn(SERVICES, command) && !subcommand) {
   await runService(SERVICES[command].definition, {
-    transport: transportNamed(runtime),
+    transport: await loadTransport(runtime),
     args: rest,
   });
 } else if (command === "demo") {

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { dnsAdmin } from "./dns_admin.ts";
 import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
 import { createRouteStore, redactUrl } from "../store/url.ts";
@@ -74,7 +73,8 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
     return Promise.resolve({
       // On Bun the port is bound asynchronously: a port in use shows in `bound`.
       ready: service.start().then((addr) => addr && service.server.bound),
-      admin: () => dnsAdmin(service),
+      // Imported only when [admin] is on: it loads the metrics library (prom-client, npm).
+      admin: async () => (await import("./dns_admin.ts")).dnsAdmin(service),
       async stop() {
         await service.stop();
         await tableLoader.close();

@@ -167,8 +167,11 @@ export interface StartAdminOptions {
   transport: Transport;
   /** Service name, in the JSON bodies. */
   service: string;
-  /** Builds what the endpoint shows; called only when the endpoint is on. */
-  content: () => AdminContent;
+  /**
+   * Builds what the endpoint shows; called only when the endpoint is on, so a
+   * service may import its metrics code (prom-client) here, lazily.
+   */
+  content: () => AdminContent | Promise<AdminContent>;
   /** Logger. */
   log?: Logger;
 }
@@ -187,7 +190,7 @@ export async function startAdminServer(
   const { content, ...rest } = options;
   const server = new AdminServer({
     ...rest,
-    ...content(),
+    ...await content(),
     hostname: settings.hostname,
     port: settings.port,
   });

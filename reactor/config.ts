@@ -10,14 +10,10 @@
  *
  * @module
  */
-// Versioned `npm:` specifier on purpose: modules imported by URL get no import map.
-import ini from "npm:ini@7.0.0";
-import { readFile } from "node:fs/promises";
 import process from "node:process";
+import { readTextFile } from "./files.ts";
+import { IniSyntaxError, type IniValue, parseIni } from "./ini.ts";
 import { errorText } from "./text.ts";
-
-/** npm:ini ships no types: the one function used here, typed as it behaves. */
-const _parseIni: (text: string) => Record<string, unknown> = ini.parse;
 
 /** Raised for a config file that cannot be read, a syntax error, a missing key or a bad value. */
 export class ConfigError extends Error {
@@ -66,7 +62,7 @@ export interface ConfigOptions {
   env?: (name: string) => string | undefined;
 }
 
-type RawValue = string | string[];
+type RawValue = IniValue;
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const INTEGER = /^[+-]?\d+$/;
@@ -99,7 +95,7 @@ export class Config {
     const file = path instanceof URL ? decodeURIComponent(path.pathname) : path;
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await readTextFile(path);
     } catch (err) {
       const why = (err as { code?: string }).code === "ENOENT" ? "no such file" : errorText(err);
       throw new ConfigError(file, undefined, undefined, `cannot read config file: ${why}`, {
@@ -114,8 +110,14 @@ export class Config {
    * @throws {ConfigError} on a line that is neither `[section]`, `key = value` nor a comment
    */
   static parse(text: string, fileName: string, options: ConfigOptions = {}): Config {
-    const parsed = _parseIni(_normalize(text, fileName));
-    return new Config(fileName, _collect(parsed), options.env ?? _denoEnv);
+    let sections: Map<string, Map<string, RawValue>>;
+    try {
+      sections = parseIni(text);
+    } catch (err) {
+      if (!(err instanceof IniSyntaxError)) throw err;
+      throw new ConfigError(fileName, undefined, undefined, err.message);
+    }
+    return new Config(fileName, sections, options.env ?? _denoEnv);
   }
 
   /** The file name given to {@linkcode Config.load} or {@linkcode Config.parse}. */
@@ -337,54 +339,6 @@ interface _Present {
 }
 
 type _Found<T> = _Present | { isDefault: true; default: T };
-
-const SECTION_LINE = /^\[([^\]]*)\]\s*([;#].*)?$/;
-
-/**
- * Trims lines and strips comments after `[section]` headers, which npm:ini would otherwise read
- * as keys; rejects lines that are neither comment, section nor `key = value` (npm:ini would
- * silently turn them into `key = true`).
- */
-function _normalize(text: string, fileName: string): string {
-  const lines = text.split(/\r?\n|\r/);
-  return lines.map((line, i) => {
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith(";") || trimmed.startsWith("#")) return trimmed;
-    const section = SECTION_LINE.exec(trimmed);
-    // Escaped dots keep `[a.b]` one section; npm:ini would nest it under `a`.
-    if (section) return `[${section[1].trim().replaceAll(".", "\\.")}]`;
-    const eq = trimmed.indexOf("=");
-    if (eq > 0 && trimmed.slice(0, eq).trim() !== "") return trimmed;
-    const shown = JSON.stringify(trimmed.length > 60 ? `${trimmed.slice(0, 60)}...` : trimmed);
-    const detail = `line ${i + 1}: expected "[section]" or "key = value", got ${shown}`;
-    throw new ConfigError(fileName, undefined, undefined, detail);
-  }).join("\n");
-}
-
-/**
- * Turns npm:ini's output into `section -> key -> value`. Keys before any `[section]` go to
- * section `""`; npm:ini's conversion of the words `true`, `false` and `null` into JS values is
- * undone, and `key[] = v` lists are kept as lists (which the getters reject).
- */
-function _collect(parsed: Record<string, unknown>): Map<string, Map<string, RawValue>> {
-  const out = new Map<string, Map<string, RawValue>>();
-  const global = new Map<string, RawValue>();
-  for (const [name, value] of Object.entries(parsed)) {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      const keys = new Map<string, RawValue>();
-      for (const [key, v] of Object.entries(value)) keys.set(key, _raw(v));
-      out.set(name, keys);
-    } else {
-      global.set(name, _raw(value));
-    }
-  }
-  if (global.size > 0) out.set("", global);
-  return out;
-}
-
-function _raw(value: unknown): RawValue {
-  return Array.isArray(value) ? value.map((v) => String(v)) : String(value);
-}
 
 function _denoEnv(name: string): string | undefined {
   // node:process works on Deno, Bun and Node; on Deno it still needs --allow-env.

@@ -113,8 +113,10 @@ export interface RunningService {
   /**
    * What the admin endpoint shows (metrics, readiness, routes); the runner
    * serves it on `[admin] ip, port` when that is set, and stops it first.
+   * Called only then: a service that imports its admin module here
+   * (`await import(...)`) loads the metrics library only when it is used.
    */
-  admin?: () => AdminContent;
+  admin?: () => AdminContent | Promise<AdminContent>;
 }
 
 /** What a builder gets besides the settings. */

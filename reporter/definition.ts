@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { reporterAdmin } from "./reporter_admin.ts";
 import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
 import { storeAccess } from "../store/config.ts";
 import { redactUrl } from "../store/url.ts";
@@ -77,7 +76,8 @@ export const reporterService: ServiceDefinition<ReporterSettings> = {
     return Promise.resolve({
       // On Bun the port is bound asynchronously: a port in use shows in `bound`.
       ready: service.server.bound,
-      admin: () => reporterAdmin(service),
+      // Imported only when [admin] is on: it loads the metrics library (prom-client, npm).
+      admin: async () => (await import("./reporter_admin.ts")).reporterAdmin(service),
       async stop() {
         const lost = await service.stop({ flushTimeoutMs: FLUSH_TIMEOUT_MS });
         await store.close();

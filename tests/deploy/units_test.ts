@@ -24,4 +24,5 @@ Deno.test("deploy - the systemd units are what tools/systemd_units.ts derives fr
     /--allow-net=127\.0\.0\.1:8888,127\.0\.0\.1:8889,127\.0\.0\.1:8890,127\.0\.0\.1:18888,192\.0\.2\.10:7778,192\.0\.2\.10:7779,127\.0\.0\.1 /,
   );
   assert.match(agent, /--allow-write=\/var\/lib\/lars\/agent_cache /);
+  assert.match(agent, / --v8-flags=--max-semi-space-size=1,--optimize-for-size,--no-opt /);
 });
