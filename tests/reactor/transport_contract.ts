@@ -168,12 +168,18 @@ export function transportContract(subject: TransportUnderTest): void {
       assert.equal(typeof short, "boolean");
       // Deno's TcpConn takes no timings and Deno's node:net sets only the idle time.
       if ("Deno" in globalThis) assert.equal(short, false);
-      // /proc/net/tcp: timer 2 is the keepalive timer, on our end of the connection only.
-      const port = client.localAddr.port.toString(16).toUpperCase().padStart(4, "0");
+      // /proc/net/tcp: timer 2 is the keepalive timer, on our end of the connection only. The
+      // line is this connection's: our port to the server's, established (state 01); an older
+      // connection in TIME_WAIT (timer 3) may have used the same local port.
+      const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, "0");
+      const ours = hex(client.localAddr.port);
+      const theirs = hex(client.remoteAddr.port);
       const timerOf = async () => {
         const table = await Deno.readTextFile("/proc/net/tcp");
-        const line = table.split("\n").find((l) => l.trim().split(/\s+/)[1]?.endsWith(`:${port}`));
-        return line?.trim().split(/\s+/)[5]?.split(":")[0];
+        const line = table.split("\n").map((l) => l.trim().split(/\s+/)).find((f) =>
+          f[1]?.endsWith(`:${ours}`) && f[2]?.endsWith(`:${theirs}`) && f[3] === "01"
+        );
+        return line?.[5]?.split(":")[0];
       };
       assert.equal(await timerOf(), "02");
     } finally {
