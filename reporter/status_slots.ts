@@ -14,10 +14,17 @@
  * @module
  */
 import type { StatusRow } from "../store/types.ts";
+import {
+  readStatusRow,
+  STATUS_FIELDS,
+  STATUS_TS,
+  writeStatusRow,
+} from "./store_worker_protocol.ts";
 
-const FIELDS = 11;
-const QUEUED_AT = 9;
-const SEQ = 10;
+/** The row's fields as the store worker packs them, then when it was queued and its number. */
+const QUEUED_AT = STATUS_FIELDS;
+const SEQ = STATUS_FIELDS + 1;
+const FIELDS = STATUS_FIELDS + 2;
 const INITIAL_SLOTS = 1024;
 
 /** Packed status rows in numbered slots; see the module documentation. */
@@ -45,39 +52,17 @@ export class StatusSlots {
 
   /** Overwrites the row of `slot` (its queueing time and number stay). */
   write(slot: number, row: StatusRow): void {
-    const d = this.#data;
-    const i = slot * FIELDS;
-    d[i] = row.modid;
-    d[i + 1] = row.cmdid;
-    d[i + 2] = row.ip;
-    d[i + 3] = row.port;
-    d[i + 4] = row.caller;
-    d[i + 5] = row.succ;
-    d[i + 6] = row.err;
-    d[i + 7] = row.ts;
-    d[i + 8] = row.overload ? 1 : 0;
+    writeStatusRow(this.#data, slot * FIELDS, row);
   }
 
   /** The row of `slot`, as a new object. */
   row(slot: number): StatusRow {
-    const d = this.#data;
-    const i = slot * FIELDS;
-    return {
-      modid: d[i],
-      cmdid: d[i + 1],
-      ip: d[i + 2],
-      port: d[i + 3],
-      caller: d[i + 4],
-      succ: d[i + 5],
-      err: d[i + 6],
-      ts: d[i + 7],
-      overload: d[i + 8] === 1,
-    };
+    return readStatusRow(this.#data, slot * FIELDS);
   }
 
   /** The `ts` of the row in `slot`. */
   ts(slot: number): number {
-    return this.#data[slot * FIELDS + 7];
+    return this.#data[slot * FIELDS + STATUS_TS];
   }
 
   /** When the key of `slot` was first queued (ms since the epoch). */

@@ -56,24 +56,44 @@ export type StoreReply =
   | { id: number; ok: true; rows?: Float64Array }
   | { id: number; ok: false; error: StoreErrorData };
 
-const STATUS_FIELDS = 9;
+/** Numbers per status row in a packed array ({@linkcode writeStatusRow}). */
+export const STATUS_FIELDS = 9;
+/** Index of `ts` within a packed status row. */
+export const STATUS_TS = 7;
 const HISTORY_FIELDS = 8;
 
-/** Packs status rows, 9 numbers each. */
+/** Writes `row` as {@linkcode STATUS_FIELDS} numbers into `out` from index `at`. */
+export function writeStatusRow(out: Float64Array, at: number, row: StatusRow): void {
+  out[at] = row.modid;
+  out[at + 1] = row.cmdid;
+  out[at + 2] = row.ip;
+  out[at + 3] = row.port;
+  out[at + 4] = row.caller;
+  out[at + 5] = row.succ;
+  out[at + 6] = row.err;
+  out[at + STATUS_TS] = row.ts;
+  out[at + 8] = row.overload ? 1 : 0;
+}
+
+/** Reads the status row that {@linkcode writeStatusRow} wrote at index `at`. */
+export function readStatusRow(data: Float64Array, at: number): StatusRow {
+  return {
+    modid: data[at],
+    cmdid: data[at + 1],
+    ip: data[at + 2],
+    port: data[at + 3],
+    caller: data[at + 4],
+    succ: data[at + 5],
+    err: data[at + 6],
+    ts: data[at + STATUS_TS],
+    overload: data[at + 8] === 1,
+  };
+}
+
+/** Packs status rows, {@linkcode STATUS_FIELDS} numbers each. */
 export function packStatus(rows: readonly StatusRow[]): Float64Array {
   const out = new Float64Array(rows.length * STATUS_FIELDS);
-  let i = 0;
-  for (const r of rows) {
-    out[i++] = r.modid;
-    out[i++] = r.cmdid;
-    out[i++] = r.ip;
-    out[i++] = r.port;
-    out[i++] = r.caller;
-    out[i++] = r.succ;
-    out[i++] = r.err;
-    out[i++] = r.ts;
-    out[i++] = r.overload ? 1 : 0;
-  }
+  for (let r = 0; r < rows.length; r++) writeStatusRow(out, r * STATUS_FIELDS, rows[r]);
   return out;
 }
 
@@ -81,17 +101,7 @@ export function packStatus(rows: readonly StatusRow[]): Float64Array {
 export function unpackStatus(data: Float64Array): StatusRow[] {
   const rows: StatusRow[] = [];
   for (let i = 0; i + STATUS_FIELDS <= data.length; i += STATUS_FIELDS) {
-    rows.push({
-      modid: data[i],
-      cmdid: data[i + 1],
-      ip: data[i + 2],
-      port: data[i + 3],
-      caller: data[i + 4],
-      succ: data[i + 5],
-      err: data[i + 6],
-      ts: data[i + 7],
-      overload: data[i + 8] === 1,
-    });
+    rows.push(readStatusRow(data, i));
   }
   return rows;
 }
