@@ -6,7 +6,7 @@
  * @module
  */
 import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
-import { storeAccess } from "../store/config.ts";
+import { storeServiceAccess } from "../store/config.ts";
 import { createRouteStore, redactUrl } from "../store/url.ts";
 import { type DnsSettings, readDnsSettings } from "./config.ts";
 import { DnsService } from "./dns_service.ts";
@@ -34,13 +34,11 @@ export const dnsService: ServiceDefinition<DnsSettings> = {
   v8Flags: LEAN_V8_FLAGS,
   readSettings: readDnsSettings,
   access(settings, config) {
-    const store = storeAccess(config);
-    return {
-      listen: [{ hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" }],
-      connect: store.connect,
-      paths: store.paths,
-      workerSources: WORKER_SOURCES,
-    };
+    return storeServiceAccess(
+      config,
+      { hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" },
+      WORKER_SOURCES,
+    );
   },
   start(settings, { transport, log }) {
     log.info(`store ${redactUrl(settings.storeUrl)}`);

@@ -9,7 +9,7 @@
  * @module
  */
 import { LEAN_V8_FLAGS, type ServiceDefinition, StartupError } from "../reactor/service.ts";
-import { storeAccess } from "../store/config.ts";
+import { storeServiceAccess } from "../store/config.ts";
 import { redactUrl } from "../store/url.ts";
 import { createReporterStore, readReporterSettings, type ReporterSettings } from "./config.ts";
 import { ReportService } from "./report_service.ts";
@@ -38,13 +38,11 @@ export const reporterService: ServiceDefinition<ReporterSettings> = {
   v8Flags: LEAN_V8_FLAGS,
   readSettings: readReporterSettings,
   access(settings, config) {
-    const store = storeAccess(config);
-    return {
-      listen: [{ hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" }],
-      connect: store.connect,
-      paths: store.paths,
-      workerSources: WORKER_SOURCES,
-    };
+    return storeServiceAccess(
+      config,
+      { hostname: settings.hostname, port: settings.port, key: "[reactor] ip, port" },
+      WORKER_SOURCES,
+    );
   },
   start(settings, { transport, log }) {
     let created;

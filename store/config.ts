@@ -6,6 +6,7 @@
  */
 import { dirname } from "node:path";
 import { type Config, ConfigError } from "../reactor/config.ts";
+import type { ServiceAccess, ServiceEndpoint } from "../reactor/service.ts";
 import { mysqlUrlFromConfig, parseStoreUrl } from "./url.ts";
 
 /**
@@ -68,4 +69,20 @@ export function storeUrlAccess(url: string, key: string): StoreAccess {
   // As written (a relative path stays relative: it is resolved where the service runs).
   const written = url.slice("sqlite:".length).replace(/^\/\/\//, "/");
   return { connect: [], paths: [{ path: dirname(written), key, write: true }] };
+}
+
+/**
+ * What a service on a route or report store needs (its `access` in
+ * `reactor/service.ts`): the address it listens on, the store named by
+ * `config`, and the source folders its Web Workers load.
+ *
+ * @throws {TypeError} on a bad store URL
+ */
+export function storeServiceAccess(
+  config: Config,
+  listen: ServiceEndpoint,
+  workerSources: string[] = [],
+): ServiceAccess {
+  const store = storeAccess(config);
+  return { listen: [listen], connect: store.connect, paths: store.paths, workerSources };
 }

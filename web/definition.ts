@@ -6,7 +6,7 @@
  * @module
  */
 import type { ServiceDefinition } from "../reactor/service.ts";
-import { storeAccess } from "../store/config.ts";
+import { storeServiceAccess } from "../store/config.ts";
 import { readWebSettings, type WebSettings } from "./config.ts";
 import { webAdmin } from "./web_admin.ts";
 import { WebService } from "./web_service.ts";
@@ -29,12 +29,10 @@ export const webService: ServiceDefinition<WebSettings> = {
   defaultConfig: "conf/lars_web.conf",
   readSettings: readWebSettings,
   access(settings, config) {
-    const store = storeAccess(config);
-    return {
-      listen: [{ hostname: settings.hostname, port: settings.port, key: "[web] ip, port" }],
-      connect: store.connect,
-      paths: store.paths,
-    };
+    return storeServiceAccess(
+      config,
+      { hostname: settings.hostname, port: settings.port, key: "[web] ip, port" },
+    );
   },
   async start(settings, { transport, log }) {
     const service = new WebService({ settings, transport, log });
