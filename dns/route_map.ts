@@ -83,10 +83,10 @@ function markFleet(hosts: Float64Array, modid: number, cmdid: number, fleet: Fle
   }
 }
 
-/** The hosts of one packed module as `HostInfo` objects. */
-function hostInfos(hosts: Float64Array): HostInfo[] {
-  const out: HostInfo[] = new Array(hosts.length / HOST_FIELDS);
-  for (let i = 0, at = 0; at < hosts.length; i++, at += HOST_FIELDS) {
+/** The first `limit` hosts of one packed module as `HostInfo` objects. */
+function hostInfos(hosts: Float64Array, limit = Infinity): HostInfo[] {
+  const out: HostInfo[] = new Array(Math.min(limit, hosts.length / HOST_FIELDS));
+  for (let i = 0, at = 0; i < out.length; i++, at += HOST_FIELDS) {
     const host: HostInfo = { ip: hosts[at], port: hosts[at + 1] };
     if (!Number.isNaN(hosts[at + 2])) host.weight = hosts[at + 2];
     if (hosts[at + 3] & FLEET_OVERLOAD) host.fleetOverload = true;
@@ -202,11 +202,12 @@ export class RouteMap {
   }
 
   /**
-   * Hosts of a module, sorted by address and port; empty when unknown. Made
-   * afresh on each call: for logs, tools and tests, not for answers.
+   * Hosts of a module (the first `limit` of them), sorted by address and
+   * port; empty when unknown. Made afresh on each call: for logs, tools and
+   * tests, not for answers.
    */
-  hosts(modid: number, cmdid: number): HostInfo[] {
-    return hostInfos(this.#hosts.get(moduleKey(modid, cmdid)) ?? NO_HOSTS);
+  hosts(modid: number, cmdid: number, limit?: number): HostInfo[] {
+    return hostInfos(this.#hosts.get(moduleKey(modid, cmdid)) ?? NO_HOSTS, limit);
   }
 
   /**

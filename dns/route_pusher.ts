@@ -113,19 +113,21 @@ export class RoutePusher<C extends PushTarget> {
   #pushed(modid: number, cmdid: number, written: number, version: number | null): void {
     this.#count("pushes", written);
     this.#count("pushedModules");
-    const hosts = this.#table().hosts(modid, cmdid);
+    const table = this.#table();
+    const count = table.hostsOf(modid, cmdid);
+    const shownHosts = table.hosts(modid, cmdid, 5); // for the log line, not the whole route
     const delaySeconds = version !== null && version >= MIN_TIME_VERSION
       ? Math.max(0, Date.now() / 1000 - version)
       : null;
-    const push = { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds };
+    const push = { modid, cmdid, hosts: count, subscribers: written, delaySeconds };
     for (const listener of this.#listeners) listener(push);
-    const shown = hosts.slice(0, 5).map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
-    const more = hosts.length > 5 ? ` and ${hosts.length - 5} more` : "";
+    const shown = shownHosts.map((h) => `${intToIp(h.ip)}:${h.port}`).join(", ");
+    const more = count > 5 ? ` and ${count - 5} more` : "";
     this.#pushLog.info(
       `pushed ${modid}/${cmdid} to ${written} subscribers: ` +
-        (hosts.length === 0 ? "no hosts" : `${shown}${more}`) +
+        (count === 0 ? "no hosts" : `${shown}${more}`) +
         (delaySeconds === null ? "" : `, ${delaySeconds.toFixed(1)} s after the change`),
-      { modid, cmdid, hosts: hosts.length, subscribers: written, delaySeconds },
+      { modid, cmdid, hosts: count, subscribers: written, delaySeconds },
     );
   }
 }

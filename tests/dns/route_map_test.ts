@@ -30,6 +30,8 @@ Deno.test("route map - hosts are sorted and duplicates collapse", () => {
     { ip: ipToInt("10.0.0.2"), port: 80 },
   ]);
   assert.deepEqual(map.hosts(9, 9), []);
+  assert.deepEqual(map.hosts(1, 1, 2), map.hosts(1, 1).slice(0, 2), "the first hosts only");
+  assert.equal(map.hostsOf(1, 1), 3);
   assert.deepEqual(answer(map.responseFrame(9, 9)), { modid: 9, cmdid: 9, host: [] });
   assert.deepEqual(parseModuleKey(moduleKey(12, 34)), { modid: 12, cmdid: 34 });
 });
